@@ -1,0 +1,39 @@
+"""Training checkpoints: everything needed to continue a run exactly where it stopped.
+
+A checkpoint is a model directory (see model_io) that also holds the optimiser's
+statistics (``opt_*.npy``), the best weights so far (``best_*.npy``) and
+``train_state.json`` (epochs done, history, settings). It is written with the
+same atomic swap as a model, so a kill mid-save leaves the previous checkpoint.
+"""
+import json
+
+from .model_io import ModelError, load_array, load_model, save_model
+
+STATE_FILE = "train_state.json"
+
+
+def save_checkpoint(path, model, optimizer, best_arrays, state):
+    extra = {f"opt_{name}": a for name, a in optimizer.state_arrays().items()}
+    extra.update({f"best_{name}": a for name, a in best_arrays.items()})
+    save_model(model, path, info={"checkpoint": True}, extra_arrays=extra,
+               extra_files={STATE_FILE: json.dumps({**state, "optimizer_steps": optimizer.steps}, indent=1)})
+
+
+def load_checkpoint(path, optimizer_factory):
+    """(model, optimizer, best_arrays, state) from a checkpoint directory.
+
+    ``optimizer_factory(params)`` builds an optimiser of the run's kind, into
+    which the saved statistics are loaded.
+    """
+    model = load_model(path)
+    try:
+        state = json.loads((path / STATE_FILE).read_text())
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{path / STATE_FILE}: not readable ({e})") from None
+    manifest = model.manifest
+    optimizer = optimizer_factory(model.parameters())
+    opt_arrays = {name: load_array(path, f"opt_{name}", manifest, target.shape)
+                  for name, target in optimizer.state_arrays().items()}
+    optimizer.load_state_arrays(opt_arrays, state["optimizer_steps"])
+    best = {name: load_array(path, f"best_{name}", manifest, a.shape) for name, a in model.arrays().items()}
+    return model, optimizer, best, state

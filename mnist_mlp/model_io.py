@@ -1,0 +1,209 @@
+"""The model on disk: one ``.npy`` per array plus a ``model.json`` manifest.
+
+Saving writes a complete new directory beside the target and swaps it in with
+one atomic rename, so a crash leaves the old model or the new one, never a
+mix. Loading trusts nothing: every file, shape, dtype, value and checksum is
+checked, and ``allow_pickle=False`` keeps a doctored ``.npy`` from running code.
+"""
+import ctypes
+import datetime
+import errno
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .network import MLP
+
+FORMAT = "mnist-mlp"
+FORMAT_VERSION = 1
+MANIFEST = "model.json"
+NPY_HEADER_MAX = 64 * 1024  # a .npy header is far smaller; anything beyond is not our file
+INPUT = {
+    "shape": [784], "dtype": "float32", "range": [0.0, 1.0], "scaling": "pixel / 255",
+    "polarity": "white digit on black background",
+}
+PREPROCESSING = ("MNIST style (preprocessing.prepare): crop to the ink, scale the longer side to 20 px "
+                 "keeping the aspect ratio, pad to 28x28, shift the centre of mass to the centre")
+
+
+class ModelError(ValueError):
+    """A model directory is missing, incomplete, corrupt or not ours."""
+
+
+def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
+    """Write the model (and optional extra arrays and text files) to ``path`` atomically.
+
+    ``info`` is merged into the manifest (training command and config, data
+    checksums, metrics). Returns the manifest written.
+    """
+    path = Path(path)
+    arrays = {name: np.asarray(a, np.float32) for name, a in model.arrays().items()}
+    extra_arrays = extra_arrays or {}
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sizes": model.sizes,
+        "activations": ["relu"] * (len(model.sizes) - 2) + ["softmax"],
+        "layout": "y = x @ W + b; W{i} has shape (sizes[i-1], sizes[i]), b{i} shape (sizes[i],)",
+        "input": INPUT,
+        "preprocessing": PREPROCESSING,
+        **(info or {}),
+        "saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "arrays": {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+    try:
+        for name, array in {**arrays, **extra_arrays}.items():
+            buffer = io.BytesIO()
+            np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+            data = buffer.getvalue()
+            _write_synced(tmp / f"{name}.npy", data)
+            manifest["arrays"][name] = {"shape": list(array.shape), "dtype": str(array.dtype),
+                                        "sha256": hashlib.sha256(data).hexdigest()}
+        for filename, text in (extra_files or {}).items():
+            _write_synced(tmp / filename, text.encode())
+        _write_synced(tmp / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+        _swap_in(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _write_synced(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(new, target):
+    """Make ``new`` be ``target`` in one atomic step, then delete the old directory.
+
+    On Linux renameat2(RENAME_EXCHANGE) swaps two directories atomically. Where
+    it is missing, the old one is first renamed aside: a crash between the two
+    renames leaves the old model in ``.<name>.old-*`` beside the target.
+    """
+    _fsync_dir(new)
+    if not target.exists():
+        os.rename(new, target)
+    elif not _exchange(new, target):
+        aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rename(target, aside / target.name)
+        os.rename(new, target)
+        new = aside
+    _fsync_dir(target.parent)
+    shutil.rmtree(new, ignore_errors=True)
+
+
+def _exchange(a, b):
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # kernel or file system without the exchange flag
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def read_manifest(path):
+    """The parsed ``model.json`` of a model directory, or ModelError saying what is wrong."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"{path}: no such model directory")
+    file = path / MANIFEST
+    try:
+        manifest = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"{file}: missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(f"{file}: not readable JSON ({e})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{file}: not a {FORMAT} manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{file}: format version {manifest.get('format_version')!r} is not supported "
+                         f"(this code reads version {FORMAT_VERSION})")
+    sizes = manifest.get("sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 100_000 for s in sizes)):
+        raise ModelError(f"{file}: 'sizes' must be a list of at least two positive layer widths, got {sizes!r}")
+    activations = manifest.get("activations")
+    expected_activations = ["relu"] * (len(sizes) - 2) + ["softmax"]
+    if not isinstance(activations, list) or len(activations) != len(sizes) - 1:
+        raise ModelError(f"{file}: {len(sizes) - 1} layers in 'sizes' but activations {activations!r}")
+    if activations != expected_activations:
+        raise ModelError(f"{file}: activations {activations!r} are not supported "
+                         f"(this code runs {expected_activations})")
+    if not isinstance(manifest.get("arrays"), dict):
+        raise ModelError(f"{file}: 'arrays' is missing")
+    return manifest
+
+
+def load_array(path, name, manifest, shape):
+    """One float32 array named in the manifest, checked for size, checksum, shape and finiteness."""
+    file = Path(path) / f"{name}.npy"
+    entry = manifest["arrays"].get(name)
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        raise ModelError(f"{file}: not listed with a checksum in {MANIFEST}")
+    limit = int(np.prod(shape, dtype=np.int64)) * 4 + NPY_HEADER_MAX
+    try:
+        size = file.stat().st_size
+        if size > limit:
+            raise ModelError(f"{file}: {size} bytes, far more than a {shape} float32 array needs")
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{file}: missing") from None
+    except OSError as e:
+        raise ModelError(f"{file}: cannot read ({e.strerror})") from None
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ModelError(f"{file}: checksum mismatch (the file is corrupt or was changed after saving)")
+    if not data.startswith(b"\x93NUMPY"):
+        raise ModelError(f"{file}: not a .npy file (no NumPy magic number)")
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise ModelError(f"{file}: holds pickled Python objects; refusing to load it") from None
+        raise ModelError(f"{file}: not a valid .npy file ({e})") from None
+    except (OSError, EOFError) as e:
+        raise ModelError(f"{file}: not a valid .npy file ({e})") from None
+    if array.dtype != np.float32:
+        raise ModelError(f"{file}: dtype {array.dtype}, expected float32")
+    if array.shape != tuple(shape):
+        raise ModelError(f"{file}: shape {array.shape}, expected {tuple(shape)} from the layer sizes")
+    if not np.isfinite(array).all():
+        raise ModelError(f"{file}: contains NaN or infinite values")
+    return array
+
+
+def load_model(path="weights"):
+    """The MLP stored in a model directory; raises ModelError naming the file and the problem."""
+    manifest = read_manifest(path)
+    sizes = manifest["sizes"]
+    arrays = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        arrays[f"W{i}"] = load_array(path, f"W{i}", manifest, (n_in, n_out))
+        arrays[f"b{i}"] = load_array(path, f"b{i}", manifest, (n_out,))
+    model = MLP.from_arrays(arrays)
+    model.manifest = manifest
+    return model

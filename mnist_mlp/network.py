@@ -1,0 +1,111 @@
+"""The multilayer perceptron: a stack of Dense layers with ReLU between them."""
+import numpy as np
+
+from .layers import Dense, ReLU, init_weights
+from .losses import softmax
+
+INPUT_SIZE = 784
+N_CLASSES = 10
+
+
+class MLP:
+    """A network described by its layer sizes, e.g. ``[784, 128, 64, 10]``.
+
+    Every hidden layer is Dense followed by ReLU; the last Dense layer gives
+    logits, which ``predict_proba`` turns into probabilities with softmax.
+    Nothing here depends on the number of layers.
+    """
+
+    def __init__(self, sizes, init="he", seed=0, dtype=np.float32):
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
+        rng = np.random.default_rng(seed)
+        self.manifest = {}  # the model.json it was loaded from, if any
+        self.layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            W = init_weights(n_in, n_out, init, rng, dtype)
+            self.layers.append(Dense(W, np.zeros(n_out, dtype)))
+            if i < len(sizes) - 2:
+                self.layers.append(ReLU())
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """Build a network from ``{"W1": ..., "b1": ..., "W2": ...}`` (shapes already checked)."""
+        n_layers = len(arrays) // 2
+        sizes = [arrays["W1"].shape[0]] + [arrays[f"W{i}"].shape[1] for i in range(1, n_layers + 1)]
+        model = cls(sizes, dtype=arrays["W1"].dtype)
+        for i, dense in enumerate(model.dense_layers(), start=1):
+            dense.W.value = arrays[f"W{i}"]
+            dense.b.value = arrays[f"b{i}"]
+        return model
+
+    @property
+    def sizes(self):
+        dense = self.dense_layers()
+        return [dense[0].W.value.shape[0]] + [d.W.value.shape[1] for d in dense]
+
+    def dense_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def arrays(self):
+        """The weights by their file names: W1, b1, W2, b2, ..."""
+        out = {}
+        for i, dense in enumerate(self.dense_layers(), start=1):
+            out[f"W{i}"] = dense.W.value
+            out[f"b{i}"] = dense.b.value
+        return out
+
+    def forward(self, x):
+        """Logits for a batch x of shape (N, n_inputs)."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dlogits):
+        """Backpropagate dLoss/dLogits, leaving each parameter's gradient in ``.grad``."""
+        d = dlogits
+        for i in range(len(self.layers) - 1, -1, -1):
+            d = self.layers[i].backward(d, need_dx=i > 0)
+
+    def predict_proba(self, x):
+        """Class probabilities, (N, 10) float32 rows summing to 1.
+
+        x holds pixels in [0, 1] (white digit on black), shaped (N, 784),
+        (N, 28, 28) or a single (28, 28) image.
+        """
+        x = as_batch(x, self.sizes[0])
+        return softmax(self.forward(x)).astype(np.float32, copy=False)
+
+    def predict(self, x):
+        """The most probable digit for each image."""
+        return self.predict_proba(x).argmax(axis=1)
+
+
+def as_batch(x, n_inputs=INPUT_SIZE):
+    """Check a batch of images and flatten it to (N, n_inputs) float32, or raise ValueError."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        raise ValueError(
+            f"expected floating-point pixels in [0, 1], got dtype {x.dtype}"
+            + (" (divide uint8 images by 255)" if x.dtype.kind in "ui" else "")
+        )
+    side = int(round(np.sqrt(n_inputs)))
+    if x.ndim == 2 and x.shape == (side, side) and n_inputs != side:
+        x = x.reshape(1, n_inputs)
+    elif x.ndim == 3 and x.shape[1:] == (side, side):
+        x = x.reshape(len(x), n_inputs)
+    elif x.ndim == 1 and x.shape[0] == n_inputs:
+        x = x.reshape(1, n_inputs)
+    if x.ndim != 2 or x.shape[1] != n_inputs:
+        raise ValueError(
+            f"expected images shaped (N, {n_inputs}), (N, {side}, {side}) or ({side}, {side}), "
+            f"got {x.shape}"
+        )
+    x = x.astype(np.float32, copy=False)
+    if x.size and not (np.isfinite(x).all() and x.min() >= 0.0 and x.max() <= 1.0):
+        raise ValueError("pixel values must be finite and in [0, 1]")
+    return x

@@ -1,0 +1,149 @@
+"""Saving and loading model directories, including every way one can be broken."""
+import hashlib
+import json
+import os
+
+import numpy as np
+import pytest
+
+from mnist_mlp import MLP, ModelError, load_model, save_model
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = MLP([784, 16, 8, 10], seed=3)
+    path = tmp_path / "weights"
+    save_model(model, path, info={"metrics": {"test_accuracy": 0.5}})
+    return model, path
+
+
+def rewrite_manifest(path, change):
+    manifest = json.loads((path / "model.json").read_text())
+    change(manifest)
+    (path / "model.json").write_text(json.dumps(manifest))
+
+
+def test_round_trip_is_bit_exact(saved):
+    model, path = saved
+    loaded = load_model(path)
+    assert loaded.sizes == model.sizes
+    for name, array in model.arrays().items():
+        assert loaded.arrays()[name].tobytes() == array.tobytes()
+    x = np.random.default_rng(0).random((4, 784), dtype=np.float32)
+    assert np.array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    assert loaded.manifest["metrics"]["test_accuracy"] == 0.5
+
+
+def test_manifest_describes_the_model(saved):
+    _, path = saved
+    manifest = json.loads((path / "model.json").read_text())
+    assert manifest["sizes"] == [784, 16, 8, 10]
+    assert manifest["activations"] == ["relu", "relu", "softmax"]
+    assert manifest["input"]["scaling"] == "pixel / 255"
+    for name in ["W1", "b1", "W2", "b2", "W3", "b3"]:
+        digest = hashlib.sha256((path / f"{name}.npy").read_bytes()).hexdigest()
+        assert manifest["arrays"][name]["sha256"] == digest
+
+
+def test_save_replaces_atomically_and_leaves_no_debris(saved):
+    _, path = saved
+    save_model(MLP([784, 32, 10]), path)
+    assert load_model(path).sizes == [784, 32, 10]
+    assert sorted(os.listdir(path.parent)) == ["weights"]
+
+
+def test_failed_save_keeps_the_old_model(saved, monkeypatch):
+    _, path = saved
+    import mnist_mlp.model_io as model_io
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(model_io, "_swap_in", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(MLP([784, 32, 10]), path)
+    assert load_model(path).sizes == [784, 16, 8, 10]
+    assert sorted(os.listdir(path.parent)) == ["weights"]
+
+
+def break_missing_file(path):
+    (path / "W2.npy").unlink()
+
+
+def break_wrong_shape(path):
+    np.save(path / "W2.npy", np.zeros((16, 9), np.float32))
+    rewrite_manifest(path, lambda m: m["arrays"]["W2"].update(
+        sha256=hashlib.sha256((path / "W2.npy").read_bytes()).hexdigest()))
+
+
+def break_nan(path):
+    a = np.load(path / "b1.npy")
+    a[3] = np.nan
+    np.save(path / "b1.npy", a)
+    rewrite_manifest(path, lambda m: m["arrays"]["b1"].update(
+        sha256=hashlib.sha256((path / "b1.npy").read_bytes()).hexdigest()))
+
+
+def break_checksum(path):
+    data = bytearray((path / "W1.npy").read_bytes())
+    data[-1] ^= 0xFF
+    (path / "W1.npy").write_bytes(bytes(data))
+
+
+def break_pickle(path):
+    np.save(path / "b2.npy", np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    rewrite_manifest(path, lambda m: m["arrays"]["b2"].update(
+        sha256=hashlib.sha256((path / "b2.npy").read_bytes()).hexdigest()))
+
+
+def break_json(path):
+    (path / "model.json").write_text("{ not json")
+
+
+def break_no_manifest(path):
+    (path / "model.json").unlink()
+
+
+def break_sizes(path):
+    rewrite_manifest(path, lambda m: m.update(sizes=[784, 16, 8]))
+
+
+def break_dtype(path):
+    np.save(path / "b3.npy", np.zeros(10, np.float64))
+    rewrite_manifest(path, lambda m: m["arrays"]["b3"].update(
+        sha256=hashlib.sha256((path / "b3.npy").read_bytes()).hexdigest()))
+
+
+def break_not_npy(path):
+    (path / "b1.npy").write_bytes(b"hello")
+    rewrite_manifest(path, lambda m: m["arrays"]["b1"].update(sha256=hashlib.sha256(b"hello").hexdigest()))
+
+
+def break_huge_file(path):
+    with open(path / "b1.npy", "ab") as f:
+        f.write(b"\0" * 200_000)
+
+
+@pytest.mark.parametrize("breaker, message", [
+    (break_missing_file, r"W2\.npy: missing"),
+    (break_wrong_shape, r"W2\.npy: shape \(16, 9\), expected \(16, 8\)"),
+    (break_nan, r"b1\.npy: contains NaN"),
+    (break_checksum, r"W1\.npy: checksum mismatch"),
+    (break_pickle, r"b2\.npy: holds pickled Python objects"),
+    (break_json, r"model\.json: not readable JSON"),
+    (break_no_manifest, r"model\.json: missing"),
+    (break_sizes, r"model\.json: 2 layers in 'sizes' but activations"),
+    (break_dtype, r"b3\.npy: dtype float64, expected float32"),
+    (break_not_npy, r"b1\.npy: not a \.npy file"),
+    (break_huge_file, r"b1\.npy: \d+ bytes, far more than"),
+])
+def test_broken_model_directories_give_one_clear_error(saved, breaker, message):
+    _, path = saved
+    breaker(path)
+    with pytest.raises(ModelError, match=message):
+        load_model(path)
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(ModelError, match="no such model directory"):
+        load_model(tmp_path / "nope")

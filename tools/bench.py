@@ -1,0 +1,145 @@
+"""Measure speed on this machine, side by side in one run.
+
+Usage:
+    python tools/bench.py [--only SECTION,...] [--json]
+
+Sections:
+    train     training samples/s for 784-128-64-10, batch 128, Adam, against the
+              sgemm ceiling (2048x2048 float32 matmul FLOP/s / (6 x weights per sample)),
+              and PyTorch on the CPU for the same network when it is installed
+    defaults  wall time and MNIST test accuracy of `tools/train.py` with its defaults
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mnist_mlp import MLP  # noqa: E402
+from mnist_mlp.optim import Adam  # noqa: E402
+from mnist_mlp.training import train_epoch  # noqa: E402
+
+BENCH_SIZES = [784, 128, 64, 10]
+BATCH = 128
+
+
+def best_of(fn, repeats):
+    """The fastest of several timings: the least disturbed by other work on a shared machine."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def sgemm_flops():
+    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
+    a @ a
+    return 2 * 2048**3 / best_of(lambda: a @ a, 10)
+
+
+def numpy_training_rate(x, y):
+    model = MLP(BENCH_SIZES, seed=0)
+    opt = Adam(model.parameters())
+    rng = np.random.default_rng(0)
+    train_epoch(model, opt, x[:5000], y[:5000], BATCH, rng)  # warm up
+    return len(x) / best_of(lambda: train_epoch(model, opt, x, y, BATCH, rng), 3)
+
+
+def torch_training_rate(x, y):
+    try:
+        import torch
+    except ImportError:
+        return None
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(BENCH_SIZES[:-1], BENCH_SIZES[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out))
+        if i < len(BENCH_SIZES) - 2:
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def epoch(n=len(x)):
+        for idx in torch.randperm(n).split(BATCH):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx]).backward()
+            opt.step()
+
+    epoch(5000)
+    return len(x) / best_of(epoch, 3)
+
+
+def bench_train():
+    rng = np.random.default_rng(0)
+    x = rng.random((60_000, 784), dtype=np.float32)[:20_000]
+    y = rng.integers(0, 10, len(x))
+    flops = sgemm_flops()
+    weights = sum(a * b for a, b in zip(BENCH_SIZES[:-1], BENCH_SIZES[1:]))
+    ceiling = flops / (6 * weights)
+    rate = numpy_training_rate(x, y)
+    torch_rate = torch_training_rate(x, y)
+    result = {"network": BENCH_SIZES, "batch": BATCH, "optimizer": "adam",
+              "sgemm_gflops": round(flops / 1e9, 1), "ceiling_samples_per_s": round(ceiling),
+              "numpy_samples_per_s": round(rate), "ratio_to_ceiling": round(rate / ceiling, 3)}
+    if torch_rate:
+        result.update(torch_samples_per_s=round(torch_rate), numpy_over_torch=round(rate / torch_rate, 2))
+    return result
+
+
+def bench_defaults():
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "tools" / "train.py"), "--quiet", "--out", f"{tmp}/w"],
+                       check=True, capture_output=True, cwd=ROOT)
+        seconds = time.perf_counter() - t0
+        manifest = json.loads(Path(f"{tmp}/w/model.json").read_text())
+    return {"command": "python tools/train.py", "wall_seconds": round(seconds, 1),
+            "mnist_test_accuracy": manifest["metrics"]["test_accuracy"],
+            "best_epoch": manifest["training"]["best_epoch"]}
+
+
+SECTIONS = {"train": bench_train, "defaults": bench_defaults}
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to run")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    chosen = args.only.split(",")
+    unknown = [s for s in chosen if s not in SECTIONS]
+    if unknown:
+        p.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    results = {"machine": machine()}
+    for name in chosen:
+        print(f"running {name} ...", file=sys.stderr)
+        results[name] = SECTIONS[name]()
+        if not args.json:
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in results[name].items()))
+    if args.json:
+        print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
