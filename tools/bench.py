@@ -8,6 +8,9 @@ Sections:
               sgemm ceiling (2048x2048 float32 matmul FLOP/s / (6 x weights per sample)),
               and PyTorch on the CPU for the same network when it is installed
     defaults  wall time and MNIST test accuracy of `tools/train.py` with its defaults
+    pad       per-frame cost while drawing: prepare + predict_proba on 280x280 and
+              1000x1000 canvases (target p99 < 1 ms), and a whole pad frame
+              (mouse move, prediction, rendering; 60 fps needs < 16.7 ms)
 """
 import argparse
 import json
@@ -24,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mnist_mlp import MLP  # noqa: E402
+from mnist_mlp import MLP, load_model  # noqa: E402
 from mnist_mlp.optim import Adam  # noqa: E402
 from mnist_mlp.training import train_epoch  # noqa: E402
 
@@ -109,7 +112,44 @@ def bench_defaults():
             "best_epoch": manifest["training"]["best_epoch"]}
 
 
-SECTIONS = {"train": bench_train, "defaults": bench_defaults}
+def percentiles_ms(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    p50, p99 = np.percentile(times, [50, 99]) * 1e3
+    return {"p50_ms": round(float(p50), 3), "p99_ms": round(float(p99), 3)}
+
+
+def bench_pad():
+    from pad.app import PadApp
+    from pad.brush import render
+    from preprocessing import prepare
+
+    model = load_model(ROOT / "weights")
+    seven = [(0.25, 0.2), (0.75, 0.2), (0.55, 0.5), (0.45, 0.85)]
+    result = {}
+    for size in (280, 1000):
+        canvas = render([([(x * size, y * size) for x, y in seven], size // 14)], size)
+        result[f"prepare_predict_{size}"] = percentiles_ms(lambda: model.predict_proba(prepare(canvas)), 2000)
+    app = PadApp(model, samples_dir=tempfile.gettempdir(), size=400)
+    app.key(ord("d"))  # diagnostics on: the most drawing per frame
+    app.mouse_down(100, 80)
+    moves = iter(range(10**9))
+
+    def frame():  # one displayed frame while drawing: a mouse move, a prediction, a render
+        i = next(moves)
+        app.mouse_move(100 + (i * 7) % 200, 80 + (i * 13) % 240)
+        app.update()
+        app.frame()
+
+    result["pad_frame_400"] = percentiles_ms(frame, 1000)
+    result["pad_fps_at_p99"] = round(1000 / result["pad_frame_400"]["p99_ms"])
+    return result
+
+
+SECTIONS = {"train": bench_train, "defaults": bench_defaults, "pad": bench_pad}
 
 
 def machine():

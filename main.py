@@ -1,0 +1,103 @@
+"""Digit pad: draw a digit with the mouse and watch the network's belief change.
+
+Usage:
+    python main.py [--weights weights/] [--samples samples/] [--threshold 0.5] [--size 400] [--brush 26]
+
+Keys:
+    draw     hold the left mouse button
+    c        clear the pad
+    u, z     undo the last stroke
+    0 - 9    save the drawing as a sample with that label (samples/<label>/...), then clear
+    s        save it with the predicted label
+    + / -    thicker / thinner brush
+    d        show what the network sees (its 28x28 input, ink box, centre of mass, density)
+    h        help
+    q, Esc   quit (closing the window quits too)
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pad.display import display_problem
+
+WINDOW = "Digit pad"
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--weights", type=Path, default=Path("weights"), help="model directory")
+    p.add_argument("--samples", type=Path, default=Path("samples"), help="where labelled samples are saved")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="below this confidence the pad shows '?' instead of a digit")
+    p.add_argument("--size", type=int, default=400, help="pad side in pixels")
+    p.add_argument("--brush", type=int, default=26, help="brush diameter in pixels")
+    args = p.parse_args(argv)
+    if not 0 <= args.threshold <= 1:
+        p.error("--threshold must be between 0 and 1")
+    if not 100 <= args.size <= 2000:
+        p.error("--size must be between 100 and 2000")
+    return args
+
+
+def run(app):
+    import cv2
+
+    def on_mouse(event, x, y, flags, _):
+        if event == cv2.EVENT_LBUTTONDOWN:
+            app.mouse_down(x, y)
+        elif event == cv2.EVENT_MOUSEMOVE and flags & cv2.EVENT_FLAG_LBUTTON:
+            app.mouse_move(x, y)
+        elif event == cv2.EVENT_LBUTTONUP:
+            app.mouse_up()
+
+    cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+    cv2.setMouseCallback(WINDOW, on_mouse)
+    try:
+        while app.running:
+            app.update()  # mouse events arrive inside waitKey; predict once per frame at most
+            if app.changed:
+                cv2.imshow(WINDOW, app.frame())
+            key = cv2.waitKey(15)
+            if key != -1:
+                app.key(key & 0xFF)
+            if window_closed(cv2):
+                break
+    except KeyboardInterrupt:
+        pass
+    cv2.destroyAllWindows()
+
+
+def window_closed(cv2):
+    """True once the user closed the window with its close button."""
+    try:
+        return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
+    except cv2.error:  # the Qt backend raises instead once the window is gone
+        return True
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"no display available: {problem}", file=sys.stderr)
+        return 2
+    # OpenCV's bundled Qt looks for fonts in its own folder and warns at length when it is empty.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false;qt.qpa.*.warning=false")
+
+    from mnist_mlp import ModelError, load_model
+    from pad.app import PadApp
+
+    try:
+        model = load_model(args.weights)
+    except ModelError as e:
+        print(f"error: cannot load the model: {e}\n"
+              f"retrain it with: python tools/train.py --out {args.weights}", file=sys.stderr)
+        return 1
+    run(PadApp(model, args.samples, args.threshold, args.size, args.brush))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

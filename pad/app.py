@@ -1,0 +1,110 @@
+"""The pad's behaviour without a window: events in, prediction and frame out.
+
+``main.py`` feeds it mouse events and keys from OpenCV and shows ``frame()``;
+tests feed it the same events directly.
+"""
+from preprocessing import prepare_with_info
+
+from .frame import Prediction, render_frame
+from .samples import SampleError, save_sample
+from .state import PadState
+
+QUIT_KEYS = {ord("q"), 27}  # 27: Esc
+UNDO_KEYS = {ord("u"), ord("z")}
+BIGGER_KEYS = {ord("+"), ord("=")}  # '=' is '+' without shift on most keyboards
+SMALLER_KEYS = {ord("-"), ord("_")}
+
+
+class PadApp:
+    def __init__(self, model, samples_dir="samples", threshold=0.5, size=400, brush=26):
+        self.model = model
+        self.samples_dir = samples_dir
+        self.threshold = threshold
+        self.state = PadState(size, brush)
+        self.prediction = None
+        self.predicted_version = self.state.version
+        self.show_diagnostics = False
+        self.show_help = False
+        self.status = "draw a digit with the mouse; h for help"
+        self.running = True
+        self.changed = True  # the frame needs redrawing
+
+    # --- events -----------------------------------------------------------
+    def mouse_down(self, x, y):
+        if 0 <= x < self.state.size and 0 <= y < self.state.size:
+            self.state.pen_down(x, y)
+            self.changed = True
+
+    def mouse_move(self, x, y):
+        if self.state.drawing:
+            self.state.pen_move(x, y)
+            self.changed = True
+
+    def mouse_up(self):
+        self.state.pen_up()
+
+    def key(self, code):
+        """Act on a key code as cv2.waitKey gives it (already masked to 8 bits)."""
+        self.changed = True
+        if code in QUIT_KEYS:
+            self.running = False
+        elif code == ord("c"):
+            self.state.clear()
+            self.status = "cleared"
+        elif code in UNDO_KEYS:
+            self.status = "undid the last stroke" if self.state.undo() else "nothing to undo"
+        elif ord("0") <= code <= ord("9"):
+            self.save(code - ord("0"))
+        elif code == ord("s"):
+            self.save_predicted()
+        elif code in BIGGER_KEYS or code in SMALLER_KEYS:
+            size = self.state.change_brush(1 if code in BIGGER_KEYS else -1)
+            self.status = f"brush {size} px"
+        elif code == ord("d"):
+            self.show_diagnostics = not self.show_diagnostics
+        elif code == ord("h"):
+            self.show_help = not self.show_help
+        else:
+            self.changed = False
+
+    # --- work -------------------------------------------------------------
+    def update(self):
+        """Predict again if the ink changed since the last prediction (at most once a frame)."""
+        if self.state.version == self.predicted_version:
+            return
+        self.predicted_version = self.state.version
+        image, info = prepare_with_info(self.state.canvas)
+        if image is None:
+            self.prediction = None
+        else:
+            self.prediction = Prediction(self.model.predict_proba(image)[0], image, info)
+        self.changed = True
+
+    def save(self, label=None):
+        """Save the drawing as a labelled sample (label None: the predicted digit) and clear the pad."""
+        self.update()
+        if self.prediction is None:
+            self.status = "nothing to save: the pad is empty"
+            return None
+        label = self.prediction.digit if label is None else label
+        try:
+            path = save_sample(self.samples_dir, label, self.prediction.image, self.state.strokes_json())
+        except SampleError as e:
+            self.status = f"NOT SAVED: {e}"
+            return None
+        self.state.clear()
+        self.status = f"saved {label} as {path}"
+        return path
+
+    def save_predicted(self):
+        self.update()
+        if self.prediction is not None and self.prediction.confidence < self.threshold:
+            self.status = "not sure what this is: press its digit key to save it with a label"
+            return None
+        return self.save()
+
+    def frame(self):
+        self.changed = False
+        return render_frame(self.state.canvas, self.prediction, threshold=self.threshold, status=self.status,
+                            brush=self.state.brush, show_diagnostics=self.show_diagnostics,
+                            show_help=self.show_help)

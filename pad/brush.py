@@ -1,0 +1,41 @@
+"""The round, anti-aliased brush that draws strokes onto a canvas.
+
+The pad and the drawn-digit benchmark both draw through here, so what the
+benchmark measures is what the pad shows the network.
+"""
+import cv2
+import numpy as np
+
+INK = 255
+SUBPIXEL_BITS = 4  # cv2 drawing takes fixed-point coordinates: 1/16 px precision
+
+
+def _fixed(point):
+    return (int(round(point[0] * (1 << SUBPIXEL_BITS))), int(round(point[1] * (1 << SUBPIXEL_BITS))))
+
+
+def draw_segment(canvas, p0, p1, thickness):
+    """A straight piece of stroke from p0 to p1 with round ends, so joined pieces never gap."""
+    cv2.line(canvas, _fixed(p0), _fixed(p1), INK, int(thickness), cv2.LINE_AA, SUBPIXEL_BITS)
+
+
+def draw_dot(canvas, p, thickness):
+    """A stroke that never moved: a filled disc of the brush's diameter."""
+    radius = max(1, int(round(thickness / 2)))
+    cv2.circle(canvas, _fixed(p), radius << SUBPIXEL_BITS, INK, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+
+
+def draw_stroke(canvas, points, thickness):
+    """A whole stroke: a dot where the pen went down, then consecutive points joined by
+    segments; the same calls in the same order as the pad makes them while drawing."""
+    draw_dot(canvas, points[0], thickness)
+    for p0, p1 in zip(points[:-1], points[1:]):
+        draw_segment(canvas, p0, p1, thickness)
+
+
+def render(strokes, size):
+    """A fresh (size, size) uint8 canvas with every (points, thickness) stroke drawn on it."""
+    canvas = np.zeros((size, size), np.uint8)
+    for points, thickness in strokes:
+        draw_stroke(canvas, points, thickness)
+    return canvas

@@ -1,0 +1,166 @@
+"""The window's picture as a pure function of what to show: pad, bars, diagnostics, status.
+
+Layout (pixels): the pad at the left; a 320-wide panel at its right with the
+predicted digit, ten probability bars and, toggled, the network's-eye view;
+a status bar along the bottom; the help overlay over everything.
+"""
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+PANEL_WIDTH = 320
+PANEL_MIN_HEIGHT = 400
+STATUS_HEIGHT = 26
+BAR_TOP, BAR_ROW = 104, 19
+BAR_LEFT, BAR_LENGTH, BAR_THICKNESS = 34, 200, 13
+DIAG_TOP, DIAG_ZOOM = 300, 3
+
+BACKGROUND = (38, 34, 30)
+TEXT = (235, 235, 235)
+DIM = (150, 150, 150)
+TRACK = (70, 64, 58)
+BAR = (190, 150, 90)
+TOP_BAR = (90, 200, 110)
+UNSURE = (60, 170, 240)
+BOX = (0, 200, 255)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+HELP = [
+    ("draw", "hold the left mouse button"),
+    ("c", "clear the pad"),
+    ("u / z", "undo the last stroke"),
+    ("0 - 9", "save the drawing with that label"),
+    ("s", "save it with the predicted label"),
+    ("+ / -", "thicker / thinner brush"),
+    ("d", "show what the network sees"),
+    ("h", "show / hide this help"),
+    ("q / Esc", "quit"),
+]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The network's answer for the current drawing and the input it was given."""
+    probabilities: np.ndarray  # (10,), sums to 1
+    image: np.ndarray  # (28, 28) float in [0, 1]
+    info: object  # preprocessing.InkInfo
+
+    @property
+    def digit(self):
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def confidence(self):
+        return float(np.max(self.probabilities))
+
+
+def frame_size(pad_size):
+    """(width, height) of the whole frame for a pad of this size."""
+    return pad_size + PANEL_WIDTH, max(pad_size, PANEL_MIN_HEIGHT) + STATUS_HEIGHT
+
+
+def bar_row_y(digit):
+    """Top edge of digit's bar, in panel coordinates."""
+    return BAR_TOP + digit * BAR_ROW
+
+
+def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0,
+                 show_diagnostics=False, show_help=False):
+    """The BGR frame for a (size, size) uint8 canvas and the prediction for it (None when empty)."""
+    size = canvas.shape[0]
+    width, height = frame_size(size)
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[...] = BACKGROUND
+    frame[:size, :size] = canvas[:, :, None]
+    if prediction is None and not canvas.any():
+        _text(frame, "draw here", (size // 2 - 48, size // 2 + 6), 0.7, TRACK, 1)
+    if show_diagnostics and prediction is not None:
+        x, y, w, h = prediction.info.bbox
+        cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), BOX, 1)
+    panel = frame[:height - STATUS_HEIGHT, size:]
+    _draw_answer(panel, prediction, threshold)
+    _draw_bars(panel, prediction)
+    if show_diagnostics:
+        _draw_diagnostics(panel, prediction)
+    _draw_status(frame[height - STATUS_HEIGHT:], status, brush)
+    if show_help:
+        _draw_help(frame)
+    return frame
+
+
+def _text(img, text, org, scale=0.5, color=TEXT, thickness=1):
+    cv2.putText(img, text, org, FONT, scale, color, thickness, cv2.LINE_AA)
+
+
+def _draw_answer(panel, prediction, threshold):
+    cv2.line(panel, (0, 0), (0, panel.shape[0]), TRACK, 1)
+    if prediction is None:
+        _text(panel, "draw a digit", (20, 55), 0.8, DIM, 1)
+        return
+    sure = prediction.confidence >= threshold
+    _text(panel, str(prediction.digit) if sure else "?", (20, 82), 2.6, TOP_BAR if sure else UNSURE, 5)
+    if sure:
+        _text(panel, f"{100 * prediction.confidence:.1f}% sure", (100, 50), 0.7)
+    else:
+        _text(panel, "not sure", (100, 50), 0.7, UNSURE)
+        _text(panel, f"best guess {prediction.digit}: {100 * prediction.confidence:.0f}%", (100, 76), 0.5, DIM)
+
+
+def _draw_bars(panel, prediction):
+    probabilities = np.zeros(10) if prediction is None else prediction.probabilities
+    top = None if prediction is None else prediction.digit
+    for digit, p in enumerate(probabilities):
+        y = bar_row_y(digit)
+        color = TOP_BAR if digit == top else BAR
+        _text(panel, str(digit), (14, y + BAR_THICKNESS - 1), 0.5, TEXT if digit == top else DIM)
+        cv2.rectangle(panel, (BAR_LEFT, y), (BAR_LEFT + BAR_LENGTH - 1, y + BAR_THICKNESS - 1), TRACK, -1)
+        filled = int(round(float(p) * BAR_LENGTH))
+        if filled:
+            cv2.rectangle(panel, (BAR_LEFT, y), (BAR_LEFT + filled - 1, y + BAR_THICKNESS - 1), color, -1)
+        if prediction is not None:
+            _text(panel, f"{100 * p:5.1f}%", (BAR_LEFT + BAR_LENGTH + 8, y + BAR_THICKNESS - 1), 0.45,
+                  TEXT if digit == top else DIM)
+
+
+def _draw_diagnostics(panel, prediction):
+    side = 28 * DIAG_ZOOM
+    x0, y0 = 14, DIAG_TOP
+    cv2.rectangle(panel, (x0 - 1, y0 - 1), (x0 + side, y0 + side), TRACK, 1)
+    if prediction is None:
+        _text(panel, "network input: empty pad", (x0 + side + 12, y0 + 16), 0.45, DIM)
+        return
+    pixels = np.rint(prediction.image * 255).astype(np.uint8)
+    zoomed = cv2.resize(pixels, (side, side), interpolation=cv2.INTER_NEAREST)
+    panel[y0:y0 + side, x0:x0 + side] = zoomed[:, :, None]
+    info = prediction.info
+    x, y, w, h = info.bbox
+    lines = ["network input 28x28",
+             f"ink box {w}x{h} at ({x},{y})",
+             f"mass offset {info.com_offset[0]:+.1f}, {info.com_offset[1]:+.1f} px",
+             f"ink density {100 * info.density:.1f}%"]
+    for i, line in enumerate(lines):
+        _text(panel, line, (x0 + side + 10, y0 + 14 + 21 * i), 0.42, TEXT if i else DIM)
+
+
+def _draw_status(bar, status, brush):
+    bar[...] = (24, 22, 20)
+    _text(bar, status, (8, 18), 0.45)
+    right = f"brush {brush}px   h: help"
+    (w, _), _ = cv2.getTextSize(right, FONT, 0.45, 1)
+    _text(bar, right, (bar.shape[1] - w - 8, 18), 0.45, DIM)
+
+
+def _draw_help(frame):
+    frame //= 5
+    h, w = frame.shape[:2]
+    box = (12, 12), (min(w - 12, 470), h - STATUS_HEIGHT - 12)
+    cv2.rectangle(frame, *box, BACKGROUND, -1)
+    cv2.rectangle(frame, *box, TRACK, 1)
+    x0, y0 = 40, 50
+    _text(frame, "Keys", (x0, y0), 0.8, TEXT, 2)
+    for i, (key, what) in enumerate(HELP):
+        y = y0 + 40 + 30 * i
+        _text(frame, key, (x0, y), 0.6, TOP_BAR, 1)
+        _text(frame, what, (x0 + 130, y), 0.6, TEXT, 1)
+    _text(frame, "press h to close", (x0, y0 + 40 + 30 * len(HELP) + 10), 0.5, DIM)

@@ -1,0 +1,79 @@
+"""What is on the pad and how the user is drawing: plain Python, driven by events."""
+from dataclasses import dataclass, field
+
+from . import brush
+
+MIN_BRUSH, MAX_BRUSH, BRUSH_STEP = 4, 64, 2
+
+
+@dataclass
+class Stroke:
+    thickness: int
+    points: list = field(default_factory=list)
+
+
+class PadState:
+    """Strokes with undo, the brush, and the canvas they make.
+
+    The canvas is drawn incrementally as the mouse moves and redrawn from the
+    strokes only on undo. ``version`` changes whenever the ink does, so the
+    loop knows when a new prediction is needed.
+    """
+
+    def __init__(self, size=400, brush_size=26):
+        self.size = size
+        self.brush = max(MIN_BRUSH, min(MAX_BRUSH, brush_size))
+        self.strokes = []
+        self.drawing = False
+        self.canvas = brush.render([], size)
+        self.version = 0
+
+    def pen_down(self, x, y):
+        stroke = Stroke(self.brush, [(int(x), int(y))])
+        self.strokes.append(stroke)
+        self.drawing = True
+        brush.draw_dot(self.canvas, stroke.points[0], stroke.thickness)
+        self.version += 1
+
+    def pen_move(self, x, y):
+        if not self.drawing:
+            return
+        stroke = self.strokes[-1]
+        point = (int(x), int(y))
+        if point == stroke.points[-1]:
+            return
+        brush.draw_segment(self.canvas, stroke.points[-1], point, stroke.thickness)
+        stroke.points.append(point)
+        self.version += 1
+
+    def pen_up(self):
+        self.drawing = False
+
+    def undo(self):
+        """Remove the last stroke; False when there was none."""
+        if not self.strokes:
+            return False
+        self.strokes.pop()
+        self.drawing = False
+        self.canvas = brush.render([(s.points, s.thickness) for s in self.strokes], self.size)
+        self.version += 1
+        return True
+
+    def clear(self):
+        self.strokes = []
+        self.drawing = False
+        self.canvas[...] = 0
+        self.version += 1
+
+    def change_brush(self, steps):
+        self.brush = max(MIN_BRUSH, min(MAX_BRUSH, self.brush + steps * BRUSH_STEP))
+        return self.brush
+
+    @property
+    def empty(self):
+        return not self.strokes
+
+    def strokes_json(self):
+        """The strokes as saved beside a sample: canvas size, and each stroke's brush and points."""
+        return {"canvas_size": [self.size, self.size],
+                "strokes": [{"brush": s.thickness, "points": [list(p) for p in s.points]} for s in self.strokes]}

@@ -1,0 +1,82 @@
+"""Turn a drawing into what an MNIST digit looks like.
+
+MNIST's digits were made like this (LeCun et al.): the ink's bounding box was
+scaled so that its longer side is 20 pixels, keeping the aspect ratio, and the
+result was placed in a 28x28 field with its centre of mass at the centre.
+A network trained on MNIST expects exactly that, so the pad's canvas gets the
+same treatment; skipping the centring is what makes a digit drawn off-centre fail.
+"""
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+FIELD = 28  # output side, pixels
+BOX = 20  # the longer side of the digit after scaling
+CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set: 14.0, 14.0)
+
+
+@dataclass(frozen=True)
+class InkInfo:
+    """What prepare saw, for the pad's diagnostics panel."""
+    bbox: tuple  # (x, y, width, height) of the ink on the canvas
+    com_offset: tuple  # centre of mass minus the ink box's centre, (dx, dy) in 28x28 pixels
+    density: float  # mean ink value of the 28x28 input, 0..1
+
+
+def prepare(canvas):
+    """The (28, 28) float32 network input in [0, 1] for a uint8 canvas (white ink on black),
+    or None when the canvas has no ink."""
+    return prepare_with_info(canvas)[0]
+
+
+def prepare_with_info(canvas):
+    """Like ``prepare``, but returns ``(image, InkInfo)``; ``(None, None)`` when there is no ink."""
+    canvas = _check_canvas(canvas)
+    x, y, w, h = cv2.boundingRect(canvas)  # of the non-zero pixels, in optimised C
+    if w == 0 or h == 0:
+        return None, None
+    crop, longest = canvas[y:y + h, x:x + w], max(w, h)
+    k = longest // (2 * BOX)
+    if k >= 2:
+        # A big drawing is first shrunk by a whole factor k, which OpenCV's area averaging
+        # does several times faster than an arbitrary ratio; the crop is padded with
+        # background to a multiple of k so no ink is lost.
+        crop = cv2.copyMakeBorder(crop, 0, -h % k, 0, -w % k, cv2.BORDER_CONSTANT, value=0)
+        crop = cv2.resize(crop, (crop.shape[1] // k, crop.shape[0] // k), interpolation=cv2.INTER_AREA)
+    scale = BOX * max(k, 1) / longest  # maps the ink's longer side to exactly BOX pixels
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    # Area averaging when shrinking keeps thin strokes as faint lines instead of dropping them.
+    # Resizing the uint8 crop and converting only the small result is much faster than
+    # converting the crop first, and MNIST itself is 8-bit.
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    digit = cv2.resize(crop, size, interpolation=interpolation).astype(np.float32) * np.float32(1 / 255)
+    # Moments by hand: cv2.moments would read an N x 2 image (a thin "1") as a list of points.
+    mass = float(digit.sum())
+    if mass <= 1e-6:  # ink too faint to survive scaling: treat as empty
+        return None, None
+    cx = float(digit.sum(axis=0) @ np.arange(digit.shape[1])) / mass
+    cy = float(digit.sum(axis=1) @ np.arange(digit.shape[0])) / mass
+    # Pixel centres sit at integer coordinates here, as in the MNIST statistics above.
+    dx, dy = CENTRE - cx, CENTRE - cy
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    image = cv2.warpAffine(digit, shift, (FIELD, FIELD), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    np.clip(image, 0.0, 1.0, out=image)
+    info = InkInfo(bbox=(x, y, w, h),
+                   com_offset=(round(cx - (w * BOX / longest - 1) / 2, 2),
+                               round(cy - (h * BOX / longest - 1) / 2, 2)),
+                   density=float(image.mean()))
+    return image, info
+
+
+def _check_canvas(canvas):
+    if not isinstance(canvas, np.ndarray):
+        raise ValueError(f"canvas must be a NumPy array, got {type(canvas).__name__}")
+    if canvas.ndim != 2:
+        raise ValueError(f"canvas must be 2-D (one grey channel), got shape {canvas.shape}")
+    if canvas.dtype != np.uint8:
+        raise ValueError(f"canvas must be uint8 (0 = background, 255 = ink), got dtype {canvas.dtype}")
+    if canvas.size == 0:
+        raise ValueError(f"canvas is empty, shape {canvas.shape}")
+    return np.ascontiguousarray(canvas)

@@ -1,0 +1,116 @@
+"""The pad's behaviour, driven by the same events the window gives it."""
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from mnist_mlp import load_model
+from pad.app import PadApp
+from pad.display import display_problem
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(ROOT / "weights")
+
+
+@pytest.fixture
+def app(model, tmp_path):
+    return PadApp(model, tmp_path / "samples", threshold=0.5, size=280, brush=22)
+
+
+def draw_one(app):
+    """A vertical stroke: the shipped model reads it as a 1."""
+    app.mouse_down(140, 40)
+    for y in range(50, 250, 10):
+        app.mouse_move(141, y)
+    app.mouse_up()
+
+
+def test_prediction_follows_the_drawing_and_only_when_it_changes(app):
+    app.update()
+    assert app.prediction is None
+    app.mouse_down(140, 40)
+    app.mouse_move(140, 60)
+    app.update()
+    first = app.prediction
+    assert first is not None
+    app.update()
+    assert app.prediction is first  # unchanged ink: no new prediction
+    for y in range(70, 250, 10):
+        app.mouse_move(141, y)
+    app.update()
+    assert app.prediction is not first and app.prediction.digit == 1
+    np.testing.assert_allclose(app.prediction.probabilities.sum(), 1, rtol=1e-5)
+
+
+def test_clicks_outside_the_pad_do_not_draw(app):
+    app.mouse_down(300, 50)
+    app.mouse_move(320, 60)
+    assert app.state.empty
+
+
+def test_digit_key_saves_and_clears(app, tmp_path):
+    draw_one(app)
+    app.key(ord("1"))
+    files = sorted(p.name for p in (tmp_path / "samples" / "1").iterdir())
+    assert len(files) == 2 and files[0].endswith(".json") and files[1].endswith(".png")
+    assert app.state.empty and "saved 1 as" in app.status
+
+
+def test_s_saves_with_the_predicted_label_only_when_sure(app, tmp_path):
+    draw_one(app)
+    app.key(ord("s"))
+    assert len(list((tmp_path / "samples" / "1").glob("*.png"))) == 1
+    draw_one(app)
+    app.threshold = 1.01  # nothing is that sure
+    app.key(ord("s"))
+    assert "not sure" in app.status and not app.state.empty
+
+
+def test_saving_an_empty_pad_is_refused(app, tmp_path):
+    app.key(ord("5"))
+    assert "empty" in app.status and not (tmp_path / "samples").exists()
+
+
+def test_failed_save_keeps_the_drawing(model, tmp_path):
+    (tmp_path / "blocked").write_text("a file where the samples folder should be")
+    app = PadApp(model, tmp_path / "blocked", size=280)
+    draw_one(app)
+    app.key(ord("1"))
+    assert app.status.startswith("NOT SAVED") and not app.state.empty
+
+
+def test_keys(app):
+    draw_one(app)
+    draw_one(app)
+    app.key(ord("u"))
+    assert len(app.state.strokes) == 1
+    app.key(ord("z"))
+    assert app.state.empty
+    app.key(ord("u"))
+    assert app.status == "nothing to undo"
+    draw_one(app)
+    app.key(ord("c"))
+    assert app.state.empty
+    brush = app.state.brush
+    app.key(ord("+"))
+    assert app.state.brush > brush
+    app.key(ord("-"))
+    app.key(ord("-"))
+    assert app.state.brush < brush
+    app.key(ord("d"))
+    app.key(ord("h"))
+    assert app.show_diagnostics and app.show_help
+    frame = app.frame()
+    assert frame.ndim == 3 and not app.changed
+    app.key(ord("x"))  # unbound: nothing happens, no redraw
+    assert not app.changed
+    app.key(27)
+    assert not app.running
+
+
+def test_display_problem():
+    assert display_problem(env={}, platform="linux").startswith("DISPLAY is not set")
+    assert "cannot connect" in display_problem(env={"DISPLAY": ":987"}, platform="linux")
+    assert "not of the form" in display_problem(env={"DISPLAY": "nonsense"}, platform="linux")
+    assert display_problem(env={}, platform="win32") is None

@@ -1,0 +1,68 @@
+"""Saving labelled samples: files, format, no overwrite, atomicity, errors."""
+import errno
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from pad.samples import SampleError, save_sample
+
+IMAGE = np.zeros((28, 28), np.float32)
+IMAGE[5:20, 12:15] = 1.0
+STROKES = {"canvas_size": [400, 400], "strokes": [{"brush": 20, "points": [[1, 2], [3, 4]]}]}
+
+
+def test_saves_png_and_json(tmp_path):
+    path = save_sample(tmp_path, 7, IMAGE, STROKES, now=0)
+    assert path.parent == tmp_path / "7" and path.suffix == ".png"
+    png = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    assert png.shape == (28, 28) and png.dtype == np.uint8
+    assert np.array_equal(png, (IMAGE * 255).astype(np.uint8))  # white digit on black, like MNIST
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert record["label"] == 7 and record["strokes"] == STROKES["strokes"]
+    assert record["canvas_size"] == [400, 400]
+
+
+def test_never_overwrites(tmp_path):
+    paths = [save_sample(tmp_path, 3, IMAGE, STROKES, now=0) for _ in range(5)]
+    assert len(set(paths)) == 5
+    assert sorted(p.name for p in (tmp_path / "3").iterdir()) == sorted(
+        [p.name for p in paths] + [p.with_suffix(".json").name for p in paths])
+
+
+def test_stray_file_is_not_overwritten(tmp_path):
+    first = save_sample(tmp_path, 1, IMAGE, STROKES, now=0)
+    taken = first.with_name(first.name.replace("-1.png", "-2.png"))
+    taken.write_bytes(b"someone else's")  # a PNG without its JSON
+    third = save_sample(tmp_path, 1, IMAGE, STROKES, now=0)
+    assert taken.read_bytes() == b"someone else's"
+    assert third.name.endswith("-3.png") and not taken.with_suffix(".json").exists()
+
+
+def test_no_temporary_files_left(tmp_path):
+    save_sample(tmp_path, 0, IMAGE, STROKES)
+    assert not [n for n in os.listdir(tmp_path / "0") if n.startswith(".tmp")]
+
+
+def test_bad_label(tmp_path):
+    with pytest.raises(ValueError, match="digit 0-9"):
+        save_sample(tmp_path, 10, IMAGE, STROKES)
+
+
+def test_unwritable_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(SampleError, match="cannot save in"):
+        save_sample(tmp_path / "file", 4, IMAGE, STROKES)
+
+
+def test_read_only_file_system_leaves_nothing(tmp_path, monkeypatch):
+    """As on a read-only mount (simulated: the tests may run as root, whom permissions do not stop)."""
+    def read_only(*args):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "link", read_only)
+    with pytest.raises(SampleError, match="Read-only file system"):
+        save_sample(tmp_path, 5, IMAGE, STROKES)
+    assert os.listdir(tmp_path / "5") == []

@@ -1,0 +1,170 @@
+"""Screenshot the real pad: start Xvfb, run main.py, draw a digit with xdotool, save PNGs.
+
+Usage:
+    python tools/screenshot.py [--out docs/] [--digit 3] [--weights weights/]
+
+Writes OUT/pad.png (the digit drawn, diagnostics on) and OUT/pad-help.png (help overlay).
+Needs Xvfb, xdotool and ImageMagick's import:
+    sudo apt-get install xvfb xdotool imagemagick
+The end-to-end test drives the pad through the same VirtualPad class.
+"""
+import argparse
+import ctypes
+import ctypes.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ("Xvfb", "xdotool", "import")
+
+# Digit shapes as strokes of (x, y) in 0..1 of the pad, as a person might draw them.
+DIGIT_STROKES = {
+    "3": [[(0.33, 0.22), (0.45, 0.17), (0.58, 0.18), (0.65, 0.26), (0.62, 0.36), (0.50, 0.45),
+           (0.44, 0.47), (0.55, 0.50), (0.66, 0.58), (0.67, 0.70), (0.58, 0.79), (0.45, 0.81),
+           (0.32, 0.76)]],
+    "7": [[(0.30, 0.22), (0.68, 0.22), (0.60, 0.38), (0.52, 0.55), (0.46, 0.80)]],
+    "4": [[(0.55, 0.18), (0.30, 0.58), (0.70, 0.58)], [(0.60, 0.35), (0.58, 0.82)]],
+}
+
+
+class _ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
+
+
+def send_wm_delete_window(display_name, window):
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x11.XFlush.argtypes = x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(display_name.encode())
+    if not display:
+        raise OSError(f"cannot open X display {display_name}")
+    event = _ClientMessage(type=33, window=window, format=32,  # 33: ClientMessage
+                           message_type=x11.XInternAtom(display, b"WM_PROTOCOLS", 0))
+    event.data[0] = x11.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+    x11.XSendEvent(display, window, 0, 0, ctypes.byref(event))
+    x11.XFlush(display)
+    x11.XCloseDisplay(display)
+
+
+def missing_tools():
+    return [t for t in TOOLS if shutil.which(t) is None]
+
+
+class VirtualPad:
+    """main.py in a real window on a private Xvfb screen, driven like a person would."""
+
+    def __init__(self, *main_args, size=400):
+        self.size = size
+        self.main_args = ["--size", str(size), *main_args]
+
+    def __enter__(self):
+        read, write = os.pipe()
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24",
+                                      "-nolisten", "tcp"], pass_fds=[write],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write)
+        with os.fdopen(read) as f:
+            number = f.readline().strip()
+        self.env = {**os.environ, "DISPLAY": f":{number}"}
+        self.log = tempfile.TemporaryFile()
+        self.app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *self.main_args], cwd=ROOT,
+                                    env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.window = self._wait_for_window(timeout=60)
+        time.sleep(0.5)  # let the first frame be painted
+        return self
+
+    def _wait_for_window(self, timeout):
+        """The pad's window id, or None if main.py exited without opening one."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.app.poll() is None:
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Digit pad$"],
+                                   env=self.env, capture_output=True, text=True).stdout.split()
+            if found:
+                return found[0]
+            time.sleep(0.2)
+        if self.app.poll() is None:
+            raise TimeoutError(f"no pad window after {timeout} s:\n{self.output()}")
+        return None
+
+    def __exit__(self, *exc):
+        for process in (self.app, self.xvfb):
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        self.log.close()
+
+    def xdotool(self, *args, timeout=20):
+        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout, check=True).stdout
+
+    def draw(self, strokes, steps=6):
+        """Drag the mouse along each stroke (points in 0..1), with in-between moves like a real hand."""
+        for stroke in strokes:
+            points = [(x * self.size, y * self.size) for x, y in stroke]
+            self.move(*points[0])
+            self.xdotool("mousedown", "1")
+            for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+                for i in range(1, steps + 1):
+                    self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+                    time.sleep(0.01)
+            self.xdotool("mouseup", "1")
+        time.sleep(0.3)
+
+    def move(self, x, y):
+        self.xdotool("mousemove", "--window", self.window, str(int(x)), str(int(y)))
+
+    def key(self, name):
+        self.xdotool("key", "--window", self.window, name)
+        time.sleep(0.3)
+
+    def screenshot(self, path):
+        """A PNG of the pad's window alone."""
+        subprocess.run(["import", "-window", self.window, str(path)], env=self.env, check=True, timeout=20)
+
+    def close_window(self):
+        """Press the window's close button, and wait for the app to end.
+
+        A window manager turns that click into a WM_DELETE_WINDOW message to the
+        app; Xvfb has no window manager, so the message is sent here through libX11.
+        """
+        send_wm_delete_window(self.env["DISPLAY"], int(self.window))
+        return self.app.wait(timeout=20)
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=ROOT / "docs")
+    p.add_argument("--digit", choices=sorted(DIGIT_STROKES), default="3")
+    p.add_argument("--weights", type=Path, default=ROOT / "weights")
+    args = p.parse_args(argv)
+    if missing_tools():
+        sys.exit(f"error: needs {', '.join(missing_tools())}: sudo apt-get install xvfb xdotool imagemagick")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as samples, \
+            VirtualPad("--weights", str(args.weights), "--samples", samples) as pad:
+        pad.draw(DIGIT_STROKES[args.digit])
+        pad.key("d")
+        pad.screenshot(args.out / "pad.png")
+        pad.key("h")
+        pad.screenshot(args.out / "pad-help.png")
+    print(f"wrote {args.out / 'pad.png'} and {args.out / 'pad-help.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
