@@ -17,11 +17,13 @@ Keys:
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from pad.display import display_problem
 
 WINDOW = "Digit pad"
+FRAME_MS = 15
 
 
 def parse_args(argv):
@@ -56,10 +58,13 @@ def run(app):
     cv2.setMouseCallback(WINDOW, on_mouse)
     try:
         while app.running:
+            started = time.perf_counter()
             app.update()  # mouse events arrive inside waitKey; predict once per frame at most
             if app.changed:
                 cv2.imshow(WINDOW, app.frame())
-            key = cv2.waitKey(15)
+            # Wait out the rest of the frame: about 66 frames a second, whatever rendering took.
+            spent_ms = (time.perf_counter() - started) * 1000
+            key = cv2.waitKey(max(1, int(FRAME_MS - spent_ms)))
             if key != -1:
                 app.key(key & 0xFF)
             if window_closed(cv2):

@@ -71,6 +71,15 @@ class MLP:
         for i in range(len(self.layers) - 1, -1, -1):
             d = self.layers[i].backward(d, need_dx=i > 0)
 
+    def logits(self, x):
+        """Like ``forward`` but remembers nothing for backward: safe to call from many threads."""
+        dense = self.dense_layers()
+        for i, layer in enumerate(dense):
+            x = x @ layer.W.value + layer.b.value
+            if i < len(dense) - 1:
+                np.maximum(x, 0, out=x)
+        return x
+
     def predict_proba(self, x):
         """Class probabilities, (N, 10) float32 rows summing to 1.
 
@@ -78,7 +87,7 @@ class MLP:
         (N, 28, 28) or a single (28, 28) image.
         """
         x = as_batch(x, self.sizes[0])
-        return softmax(self.forward(x)).astype(np.float32, copy=False)
+        return softmax(self.logits(x)).astype(np.float32, copy=False)
 
     def predict(self, x):
         """The most probable digit for each image."""

@@ -69,3 +69,31 @@ def _synced_temp(folder, data):
         f.flush()
         os.fsync(f.fileno())
     return name
+
+
+def load_samples(root):
+    """All saved samples under root: ((N, 784) float32 images, (N,) labels, problems).
+
+    A file that is not a 28x28 grey PNG, or a folder that is not a digit, is
+    listed in ``problems`` (one sentence each) and skipped.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise SampleError(f"{root}: no such samples folder")
+    images, labels, problems = [], [], []
+    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+        if not folder.is_dir():
+            continue
+        if folder.name not in {str(d) for d in range(10)}:
+            problems.append(f"{folder}: not a digit folder (0-9); skipped")
+            continue
+        for path in sorted(folder.glob("*.png")):
+            image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+            if image is None:
+                problems.append(f"{path}: not a readable PNG; skipped")
+            elif image.shape != (28, 28) or image.dtype != np.uint8:
+                problems.append(f"{path}: {image.shape} {image.dtype}, expected a 28x28 8-bit grey image; skipped")
+            else:
+                images.append(image.reshape(-1).astype(np.float32) / 255)
+                labels.append(int(folder.name))
+    return (np.array(images, np.float32).reshape(-1, 784), np.array(labels, np.int64), problems)

@@ -62,12 +62,35 @@ def prepare_with_info(canvas):
     shift = np.float32([[1, 0, dx], [0, 1, dy]])
     image = cv2.warpAffine(digit, shift, (FIELD, FIELD), flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    # MNIST ink always reaches full intensity; a thin brush, area-averaged down, would not.
+    image *= 1.0 / max(float(image.max()), 1e-6)
     np.clip(image, 0.0, 1.0, out=image)
     info = InkInfo(bbox=(x, y, w, h),
                    com_offset=(round(cx - (w * BOX / longest - 1) / 2, 2),
                                round(cy - (h * BOX / longest - 1) / 2, 2)),
                    density=float(image.mean()))
     return image, info
+
+
+def canvas_from_image(gray):
+    """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
+
+    Photos and scans are usually dark ink on light paper: when the border is
+    light (median over 127) the image is inverted. The background level (the
+    border's median) is then subtracted and faint remains are dropped, so the
+    ink's bounding box is the digit's, not the paper's.
+    """
+    gray = _check_canvas(gray)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if np.median(border) > 127:
+        gray = 255 - gray
+        border = 255 - border
+    ink = cv2.subtract(gray, np.full_like(gray, int(np.median(border))))
+    peak = int(ink.max())
+    if peak == 0:
+        return ink
+    ink[ink < max(1, peak // 5)] = 0  # paper texture and JPEG noise, not ink
+    return ink
 
 
 def _check_canvas(canvas):

@@ -1,4 +1,5 @@
 """Shared fixtures. MNIST-dependent tests use the real data set, fetched once."""
+import contextlib
 import sys
 from pathlib import Path
 
@@ -15,3 +16,25 @@ def mnist():
 
     fetch_mnist(ROOT / "data" / "mnist")
     return load_mnist(ROOT / "data" / "mnist")
+
+
+_FUZZ = {}
+
+
+@contextlib.contextmanager
+def fuzz_case(target):
+    """Count one bad input tried against ``target``; an exception escaping the block counts as a failure."""
+    tried, failures = _FUZZ.get(target, (0, 0))
+    _FUZZ[target] = (tried + 1, failures)
+    try:
+        yield
+    except BaseException:
+        _FUZZ[target] = (tried + 1, failures + 1)
+        raise
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FUZZ:
+        terminalreporter.write_sep("-", "bad input tried on purpose")
+        for target, (tried, failures) in sorted(_FUZZ.items()):
+            terminalreporter.write_line(f"{target}: {tried} inputs tried, {failures} failures")

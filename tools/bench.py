@@ -8,9 +8,12 @@ Sections:
               sgemm ceiling (2048x2048 float32 matmul FLOP/s / (6 x weights per sample)),
               and PyTorch on the CPU for the same network when it is installed
     defaults  wall time and MNIST test accuracy of `tools/train.py` with its defaults
+    to98      seconds of training with the defaults until MNIST test accuracy reaches 98%
+    augment   training-time augmentation, images/s
     pad       per-frame cost while drawing: prepare + predict_proba on 280x280 and
               1000x1000 canvases (target p99 < 1 ms), and a whole pad frame
               (mouse move, prediction, rendering; 60 fps needs < 16.7 ms)
+    model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
 """
 import argparse
 import json
@@ -26,6 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
 from mnist_mlp import MLP, load_model  # noqa: E402
 from mnist_mlp.optim import Adam  # noqa: E402
@@ -35,14 +39,19 @@ BENCH_SIZES = [784, 128, 64, 10]
 BATCH = 128
 
 
-def best_of(fn, repeats):
-    """The fastest of several timings: the least disturbed by other work on a shared machine."""
+def timings(fn, repeats):
+    """Seconds taken by each of ``repeats`` calls of fn."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return min(times)
+    return times
+
+
+def best_of(fn, repeats):
+    """The fastest of several timings: the least disturbed by other work on a shared machine."""
+    return min(timings(fn, repeats))
 
 
 def sgemm_flops():
@@ -73,8 +82,8 @@ def torch_training_rate(x, y):
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
-    def epoch(n=len(x)):
-        for idx in torch.randperm(n).split(BATCH):
+    def epoch(n=None):
+        for idx in torch.randperm(n or len(x)).split(BATCH):
             opt.zero_grad()
             torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx]).backward()
             opt.step()
@@ -113,12 +122,7 @@ def bench_defaults():
 
 
 def percentiles_ms(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    p50, p99 = np.percentile(times, [50, 99]) * 1e3
+    p50, p99 = np.percentile(timings(fn, repeats), [50, 99]) * 1e3
     return {"p50_ms": round(float(p50), 3), "p99_ms": round(float(p99), 3)}
 
 
@@ -132,7 +136,7 @@ def bench_pad():
     result = {}
     for size in (280, 1000):
         canvas = render([([(x * size, y * size) for x, y in seven], size // 14)], size)
-        result[f"prepare_predict_{size}"] = percentiles_ms(lambda: model.predict_proba(prepare(canvas)), 2000)
+        result[f"prepare_predict_{size}"] = percentiles_ms(lambda c=canvas: model.predict_proba(prepare(c)), 2000)
     app = PadApp(model, samples_dir=tempfile.gettempdir(), size=400)
     app.key(ord("d"))  # diagnostics on: the most drawing per frame
     app.mouse_down(100, 80)
@@ -149,7 +153,60 @@ def bench_pad():
     return result
 
 
-SECTIONS = {"train": bench_train, "defaults": bench_defaults, "pad": bench_pad}
+def bench_to98():
+    import train  # tools/train.py: the same defaults, optimiser and schedule
+    from mnist_mlp.training import accuracy
+
+    args = train.parse_args(["--quiet"])
+    (x, y), _, (x_test, y_test) = train.load_data(args)
+    model = MLP(args.sizes, seed=args.seed)
+    optimizer = train.make_optimizer(args, model.parameters())
+    lr_at = train.make_schedule(args, (len(x) + args.batch_size - 1) // args.batch_size)
+    elapsed = 0.0
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.perf_counter()
+        train_epoch(model, optimizer, x, y, args.batch_size, np.random.default_rng([args.seed, epoch]), lr_at)
+        elapsed += time.perf_counter() - t0
+        test_accuracy = accuracy(model, x_test, y_test)
+        if test_accuracy >= 0.98:
+            return {"network": args.sizes, "epochs": epoch, "training_seconds": round(elapsed, 1),
+                    "mnist_test_accuracy": test_accuracy}
+    return {"network": args.sizes, "reached": False, "mnist_test_accuracy": test_accuracy}
+
+
+def bench_augment():
+    from preprocessing.augment import augment
+
+    rng = np.random.default_rng(0)
+    batch = (rng.random((BATCH, 784), dtype=np.float32) > 0.8).astype(np.float32)
+    augment(batch, rng)
+    seconds = best_of(lambda: [augment(batch, rng) for _ in range(20)], 3)
+    return {"batch": BATCH, "images_per_s": round(20 * BATCH / seconds)}
+
+
+def bench_model():
+    import evaluate
+    from drawn.benchmark import evaluate_drawn
+    from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS
+    from drawn.unipen import parse_writers, read_unipen
+    from mnist_mlp.mnist import load_mnist
+
+    model = load_model(ROOT / "weights")
+    d = load_mnist(ROOT / "data" / "mnist")
+    result = {"sizes": model.sizes,
+              "mnist_test_accuracy": evaluate.evaluate(model, d["x_test"], d["y_test"])["accuracy"]}
+    pendigits = ROOT / DEFAULT_DATA
+    if pendigits.exists():
+        writers = parse_writers(VALIDATION_WRITERS)
+        drawn = evaluate_drawn(model, [g for g in read_unipen(pendigits) if g.writer in writers], CONDITIONS)
+        result.update(drawn_writers=VALIDATION_WRITERS, drawn_worst=drawn["worst"],
+                      drawn_worst_accuracy=round(drawn["worst_accuracy"], 4),
+                      drawn_mean_accuracy=round(drawn["mean_accuracy"], 4))
+    return result
+
+
+SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
+            "pad": bench_pad, "model": bench_model}
 
 
 def machine():

@@ -4,17 +4,33 @@ Usage:
     python tools/train.py [--sizes 784,256,128,10] [--epochs 20] [--optimizer adam]
                           [--lr 1e-3] [--weight-decay 1e-4] [--seed 0] [--out weights/]
     python tools/train.py --resume            # continue a killed or interrupted run
+    python tools/train.py --augment --pendigits ../shared/data/pendigits/pendigits-orig.tra
+    python tools/train.py --init weights/ --samples samples/ --out weights-personal/   # fine-tune
 
 The last 10,000 training images are held out for validation: the epoch with
 the best validation accuracy is the one saved. The test set is touched once,
 for the final report. A checkpoint is written atomically after every epoch to
 OUT.ckpt/; Ctrl-C stops at once, keeping the last finished epoch there, and
 --resume continues from it. The same seed gives the same weights.
+
+--augment distorts every training batch at random (rotation, scale, shear,
+shift, elastic distortion, stroke thickness). --pendigits adds pen-drawn digits
+from the given writers (never the validation writers 26-30), each rendered
+--pendigits-variants times through the pad's brush and preprocessing at a random
+pad size, digit size, place and brush width. When the pen-digit file is there,
+accuracy on the validation writers is measured at the end and recorded.
+
+Fine-tuning (--init MODEL --samples DIR) continues training MODEL on the pad's
+saved samples, mixed with replayed MNIST so that nothing is forgotten. A part of
+the samples (--held-out) is kept out of training, and accuracy on it and on the
+MNIST test set is printed before and after. The result goes to --out; writing
+over the --init model needs --overwrite.
 """
 import argparse
 import json
 import shlex
 import shutil
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -23,11 +39,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_mlp import MLP, ModelError, save_model  # noqa: E402
+from drawn.benchmark import evaluate_drawn  # noqa: E402
+from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs, random_condition  # noqa: E402
+from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, fetch_mnist, load_mnist  # noqa: E402
+from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, fetch_mnist, load_mnist, sha256  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS, cosine_lr, step_lr  # noqa: E402
-from mnist_mlp.training import accuracy, train_epoch  # noqa: E402
+from mnist_mlp.training import accuracy, loss_and_accuracy, train_epoch  # noqa: E402
+from pad.samples import SampleError, load_samples  # noqa: E402
+from preprocessing.augment import Augmentation  # noqa: E402
 
 VALIDATION_SIZE = 10_000
 
@@ -36,18 +57,29 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--sizes", default="784,256,128,10", help="layer widths, input first, 10 outputs last")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=None, help="default 20 (8 when fine-tuning)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate: default 1e-3 (1e-4 fine-tuning)")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD only")
     p.add_argument("--weight-decay", type=float, default=1e-4, help="decoupled weight decay")
     p.add_argument("--l2", type=float, default=0.0, help="L2 penalty added to the gradient")
     p.add_argument("--schedule", choices=["cosine", "step", "constant"], default="cosine")
     p.add_argument("--warmup-epochs", type=float, default=0.5, help="linear warm-up (cosine schedule)")
     p.add_argument("--step-every", type=int, default=5, help="epochs between x0.1 drops (step schedule)")
-    p.add_argument("--init", choices=["he", "xavier"], default="he")
+    p.add_argument("--weight-init", choices=["he", "xavier"], default="he", help="random initialisation")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--augment", action="store_true", help="random distortions of every training batch")
+    p.add_argument("--pendigits", type=Path, default=None, help="UNIPEN file of pen-drawn digits to train on")
+    p.add_argument("--pendigits-writers", default="1-25", help="which writers of --pendigits to train on")
+    p.add_argument("--pendigits-variants", type=int, default=4, help="renderings of each pen-drawn digit")
+    p.add_argument("--drawn-eval", type=Path, default=Path(DEFAULT_DATA),
+                   help="UNIPEN file whose validation writers (26-30) are measured at the end, if present")
+    p.add_argument("--init", type=Path, default=None, help="fine-tune this model instead of starting afresh")
+    p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
+    p.add_argument("--held-out", type=float, default=0.25, help="fraction of samples kept for before/after")
+    p.add_argument("--replay", type=int, default=3000, help="MNIST images replayed per fine-tuning epoch")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to be the --init model")
     p.add_argument("--train-limit", type=int, default=None,
                    help="use only the first N training images (quick experiments and tests)")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
@@ -55,6 +87,7 @@ def parse_args(argv):
     p.add_argument("--checkpoint", type=Path, default=None, help="checkpoint directory (default OUT.ckpt)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only a line per epoch")
+    p.add_argument("--report", action="store_true", help="write reports/<out name>/ (tools/report.py) at the end")
     args = p.parse_args(argv)
     try:
         args.sizes = [int(s) for s in args.sizes.split(",")]
@@ -62,20 +95,40 @@ def parse_args(argv):
         p.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if len(args.sizes) < 2 or args.sizes[0] != 784 or args.sizes[-1] != 10 or min(args.sizes) < 1:
         p.error("--sizes must start with 784 inputs and end with 10 outputs, e.g. 784,128,64,10")
+    if (args.init is None) != (args.samples is None):
+        p.error("fine-tuning needs both --init MODEL and --samples DIR")
+    tuning = args.init is not None
+    args.epochs = args.epochs or (8 if tuning else 20)
+    args.lr = args.lr or (1e-4 if tuning else 1e-3)
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.lr <= 0:
         p.error("--lr must be positive")
+    if not 0 <= args.held_out < 1:
+        p.error("--held-out must be in [0, 1)")
+    if tuning and args.out.resolve() == args.init.resolve() and not args.overwrite:
+        p.error(f"--out {args.out} is the model being fine-tuned; choose another --out, or add --overwrite")
     args.checkpoint = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
+    try:
+        writers = parse_writers(args.pendigits_writers)
+    except ValueError as e:
+        p.error(str(e))
+    if writers & parse_writers(VALIDATION_WRITERS):
+        p.error(f"--pendigits-writers must leave out the validation writers {VALIDATION_WRITERS}")
+    if args.pendigits_variants < 1:
+        p.error("--pendigits-variants must be at least 1")
     return args
 
 
 def run_config(args):
     """The settings that define a run: a checkpoint only resumes a run with the same ones."""
     keys = ["sizes", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "l2",
-            "schedule", "warmup_epochs", "step_every", "init", "seed", "train_limit"]
-    return {k: getattr(args, k) for k in keys}
+            "schedule", "warmup_epochs", "step_every", "weight_init", "seed", "train_limit", "augment",
+            "pendigits", "pendigits_writers", "pendigits_variants"]
+    config = {k: getattr(args, k) for k in keys}
+    config["pendigits"] = str(args.pendigits) if args.pendigits else None
+    return config
 
 
 def make_optimizer(args, params):
@@ -134,10 +187,127 @@ def load_data(args):
     return (x_train, y_train), (x[split:], y[split:]), (x_test, d["y_test"].astype(np.int64))
 
 
+def load_pendigits(args):
+    """Pen-drawn training digits, each rendered ``variants`` times at random (same seed, same images)."""
+    try:
+        writers = parse_writers(args.pendigits_writers)
+        digits = [d for d in read_unipen(args.pendigits) if d.writer in writers]
+    except UnipenError as e:
+        sys.exit(f"error: {e}")
+    if not digits:
+        sys.exit(f"error: no digits from writers {args.pendigits_writers} in {args.pendigits}")
+    rng = np.random.default_rng([args.seed, 1_000_003])
+    chosen = digits * args.pendigits_variants
+    images = network_inputs(chosen, [random_condition(rng) for _ in chosen])
+    print(f"rendered {len(chosen)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
+          file=sys.stderr)
+    return images, np.array([d.label for d in chosen], np.int64)
+
+
+def drawn_metrics(model, path):
+    """Accuracy on the validation writers' drawn digits, per condition, or None without the file."""
+    if not path.exists():
+        return None
+    validation = parse_writers(VALIDATION_WRITERS)
+    digits = [d for d in read_unipen(path) if d.writer in validation]
+    result = evaluate_drawn(model, digits, CONDITIONS)
+    return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": sha256(path.read_bytes()),
+            **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
+
+
+def split_held_out(labels, fraction, rng):
+    """Indices (train, held_out): about ``fraction`` of each label held out, none from a lone sample."""
+    train, held = [], []
+    for label in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == label))
+        k = int(round(fraction * len(idx))) if len(idx) > 1 else 0
+        held.extend(idx[:k])
+        train.extend(idx[k:])
+    return np.array(train, np.int64), np.array(held, np.int64)
+
+
+def fine_tune(args, command):
+    try:
+        model = load_model(args.init)
+        images, labels, problems = load_samples(args.samples)
+    except (ModelError, SampleError) as e:
+        sys.exit(f"error: {e}")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if len(images) < 2:
+        sys.exit(f"error: {args.samples} holds {len(images)} usable samples; save some with the pad first")
+    rng = np.random.default_rng(args.seed)
+    train_idx, held_idx = split_held_out(labels, args.held_out, rng)
+    (x_mnist, y_mnist), _, (x_test, y_test) = load_data(args)
+
+    def measure(m):
+        held = accuracy(m, images[held_idx], labels[held_idx]) if len(held_idx) else None
+        return {"samples_held_out": held, "mnist_test": accuracy(m, x_test, y_test)}
+
+    before = measure(model)
+    x_own, y_own = images[train_idx], labels[train_idx]
+    repeat = max(1, args.replay // (2 * len(x_own)))  # own samples make up about a third of each epoch
+    x_own, y_own = np.tile(x_own, (repeat, 1)), np.tile(y_own, repeat)
+    optimizer = make_optimizer(args, model.parameters())
+    lr_at = make_schedule(args, (len(x_own) + args.replay + args.batch_size - 1) // args.batch_size)
+    augment = Augmentation() if args.augment else None
+    for epoch in range(1, args.epochs + 1):
+        epoch_rng = np.random.default_rng([args.seed, epoch])
+        replay = epoch_rng.choice(len(x_mnist), size=min(args.replay, len(x_mnist)), replace=False)
+        x = np.concatenate([x_own, x_mnist[replay]])
+        y = np.concatenate([y_own, y_mnist[replay]])
+        loss, _ = train_epoch(model, optimizer, x, y, args.batch_size, epoch_rng, lr_at, augment)
+        print(f"epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}", file=sys.stderr)
+    after = measure(model)
+    info = {"training": {"command": command, "config": run_config(args), "init": str(args.init),
+                         "samples": {"folder": str(args.samples), "used": len(images),
+                                     "trained_on": len(train_idx), "held_out": len(held_idx),
+                                     "skipped": len(problems)}},
+            "metrics": {"test_accuracy": after["mnist_test"], "mnist_test_samples": len(x_test),
+                        "fine_tuning": {"before": before, "after": after}}}
+    try:
+        save_model(model, args.out, info=info)
+    except OSError as e:
+        sys.exit(f"error: cannot write {args.out}: {e.strerror or e}")
+
+    def pct(v):
+        return "   n/a" if v is None else f"{100 * v:5.2f}%"
+
+    print(f"fine-tuned on {len(train_idx)} samples ({len(held_idx)} held out, {len(problems)} skipped)")
+    print(f"{'':22} {'before':>8} {'after':>8}")
+    print(f"{'held-out samples':22} {pct(before['samples_held_out']):>8} {pct(after['samples_held_out']):>8}")
+    print(f"{'MNIST test':22} {pct(before['mnist_test']):>8} {pct(after['mnist_test']):>8}")
+    print(f"saved {args.out}")
+    return 0
+
+
+def check_writable(*paths):
+    """Fail now, not after an hour of training, if a model directory cannot be written."""
+    for path in paths:
+        blocking = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            sys.exit(f"error: cannot write {path}: {blocking} is a file, not a folder")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=path.parent))
+        except OSError as e:
+            sys.exit(f"error: cannot write {path}: {e.strerror or e} ({e.filename or path.parent})")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    command = shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)])
+    check_writable(args.out, args.checkpoint)
+    if args.init is not None:
+        return fine_tune(args, command)
     config = run_config(args)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = load_data(args)
+    data_sums = {name: digest for name, (_, _, digest) in FILES.items()}
+    if args.pendigits:
+        x_pen, y_pen = load_pendigits(args)
+        x_train, y_train = np.concatenate([x_train, x_pen]), np.concatenate([y_train, y_pen])
+        data_sums["pendigits"] = sha256(args.pendigits.read_bytes())
+    augment = Augmentation() if args.augment else None
 
     if args.resume:
         if not args.checkpoint.exists():
@@ -152,7 +322,7 @@ def main(argv=None):
                      "run with the same options, or without --resume to start over")
         print(f"resuming from {args.checkpoint} after epoch {state['epochs_done']}", file=sys.stderr)
     else:
-        model = MLP(args.sizes, init=args.init, seed=args.seed)
+        model = MLP(args.sizes, init=args.weight_init, seed=args.seed)
         optimizer = make_optimizer(args, model.parameters())
         best = {k: v.copy() for k, v in model.arrays().items()}
         state = {"config": config, "epochs_done": 0, "history": [], "best_epoch": 0, "best_val_accuracy": -1.0}
@@ -164,17 +334,22 @@ def main(argv=None):
             t0 = time.perf_counter()
             bar = ProgressBar(not args.quiet, f"epoch {epoch}/{args.epochs}")
             rng = np.random.default_rng([args.seed, epoch])  # per epoch, so a resumed run matches
-            loss = train_epoch(model, optimizer, x_train, y_train, args.batch_size, rng, lr_at, progress=bar)
+            loss, train_acc = train_epoch(model, optimizer, x_train, y_train, args.batch_size, rng, lr_at,
+                                          augment, bar)
             bar.close()
-            val_acc = accuracy(model, x_val, y_val)
+            val_loss, val_acc = loss_and_accuracy(model, x_val, y_val)
             seconds = time.perf_counter() - t0
-            state["history"].append({"epoch": epoch, "train_loss": loss, "val_accuracy": val_acc,
+            state["history"].append({"epoch": epoch, "train_loss": loss, "train_accuracy": train_acc,
+                                     "val_loss": val_loss, "val_accuracy": val_acc,
                                      "lr": optimizer.lr, "seconds": round(seconds, 3)})
             if val_acc > state["best_val_accuracy"]:
                 state.update(best_epoch=epoch, best_val_accuracy=val_acc)
                 best = {k: v.copy() for k, v in model.arrays().items()}
             state["epochs_done"] = epoch
-            save_checkpoint(args.checkpoint, model, optimizer, best, state)
+            try:
+                save_checkpoint(args.checkpoint, model, optimizer, best, state)
+            except OSError as e:
+                sys.exit(f"error: cannot write the checkpoint {args.checkpoint}: {e.strerror or e}")
             print(f"epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}  val {100 * val_acc:6.2f}%  "
                   f"lr {optimizer.lr:.2e}  {seconds:5.1f}s", file=sys.stderr)
     except KeyboardInterrupt:
@@ -184,21 +359,35 @@ def main(argv=None):
 
     final = MLP.from_arrays(best)
     test_acc = accuracy(final, x_test, y_test)
+    drawn = drawn_metrics(final, args.drawn_eval)
     info = {
         "training": {
-            "command": shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)]),
+            "command": command,
             "config": config,
-            "data": {name: digest for name, (_, _, digest) in FILES.items()},
+            "data": data_sums,
             "train_seconds": round(sum(h["seconds"] for h in state["history"]), 1),
             "best_epoch": state["best_epoch"],
         },
         "metrics": {"val_accuracy": state["best_val_accuracy"], "test_accuracy": test_acc,
-                    "mnist_test_samples": len(x_test)},
+                    "mnist_test_samples": len(x_test), "drawn": drawn},
     }
-    save_model(final, args.out, info=info, extra_files={"history.json": json.dumps(state["history"], indent=1)})
+    try:
+        save_model(final, args.out, info=info,
+                   extra_files={"history.json": json.dumps(state["history"], indent=1)})
+    except OSError as e:
+        sys.exit(f"error: cannot write {args.out}: {e.strerror or e}; the checkpoint {args.checkpoint} "
+                 "still holds the run (--resume after fixing it)")
     shutil.rmtree(args.checkpoint, ignore_errors=True)
+    if args.report:
+        import report  # tools/report.py, beside this script
+
+        page = report.write_report(args.out, Path("reports") / args.out.resolve().name, args.data,
+                                   args.drawn_eval if args.drawn_eval.exists() else None)
+        print(f"report: {page}", file=sys.stderr)
     print(f"saved {args.out}: epoch {state['best_epoch']}, validation {100 * state['best_val_accuracy']:.2f}%, "
-          f"test {100 * test_acc:.2f}%")
+          f"test {100 * test_acc:.2f}%"
+          + (f", drawn (writers {VALIDATION_WRITERS}) worst {100 * drawn['worst_accuracy']:.2f}% "
+             f"({drawn['worst']}), mean {100 * drawn['mean_accuracy']:.2f}%" if drawn else ""))
     return 0
 
 

@@ -1,0 +1,81 @@
+"""Render pen trajectories onto a pad-like canvas, through the pad's own brush.
+
+A condition fixes how a person might have drawn: pad size, digit height as a
+fraction of the pad, where its centre is, and brush diameter.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from pad.brush import render
+from preprocessing import prepare
+
+DEFAULT_DATA = "../shared/data/pendigits/pendigits-orig.tra"
+VALIDATION_WRITERS = "26-30"  # never trained on: numbers on them predict how a new person fares
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    canvas: int  # pad side, pixels
+    height: float  # digit height / pad side
+    centre: tuple  # (x, y) of the digit's box centre, as fractions of the pad
+    brush: int  # brush diameter, pixels
+
+
+CONDITIONS = [
+    Condition("centred", 400, 0.70, (0.50, 0.50), 26),
+    Condition("small-corner", 400, 0.35, (0.25, 0.25), 26),
+    Condition("off-centre", 400, 0.45, (0.70, 0.35), 26),
+    Condition("thin-brush", 400, 0.70, (0.50, 0.50), 8),
+    Condition("thick-brush", 400, 0.70, (0.50, 0.50), 48),
+    Condition("canvas-280", 280, 0.70, (0.50, 0.50), 18),
+    Condition("canvas-1000", 1000, 0.70, (0.50, 0.50), 64),
+]
+
+
+def place(strokes, size, height, centre, margin=0.0):
+    """The strokes flipped (tablet y points up), scaled to ``height * size`` tall (and at most
+    0.9 of the pad wide), and moved so their box centre is at ``centre * size``, or as near
+    as keeps the box ``margin`` pixels inside the pad."""
+    points = np.concatenate([np.asarray(s, np.float64) for s in strokes])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    extent = np.maximum(hi - lo, 1.0)
+    scale = min(height * size / extent[1], 0.9 * size / extent[0])
+    half = (hi - lo) * scale / 2 + margin
+    target = np.clip(np.array(centre) * size, np.minimum(half, size / 2), np.maximum(size - half, size / 2))
+    middle = (lo + hi) / 2
+    placed = []
+    for s in strokes:
+        p = (np.asarray(s, np.float64) - middle) * scale
+        p[:, 1] = -p[:, 1]
+        placed.append(p + target)
+    return placed
+
+
+def render_digit(strokes, condition):
+    """The uint8 canvas a pad of this condition would hold."""
+    margin = condition.brush / 2 + 3  # the brush's radius and its anti-aliased rim
+    placed = place(strokes, condition.canvas, condition.height, condition.centre, margin)
+    return render([(p, condition.brush) for p in placed], condition.canvas)
+
+
+def random_condition(rng):
+    """A plausible way to draw on the pad: any size from small to large, anywhere, any brush."""
+    canvas = int(rng.choice([280, 400, 600]))
+    height = rng.uniform(0.25, 0.75)
+    margin = height / 2 + 0.03
+    centre = tuple(rng.uniform(min(margin, 0.5), max(1 - margin, 0.5), size=2))
+    # Brush from thin to thick relative to the digit: 2% to 20% of its height.
+    brush = max(2, int(round(rng.uniform(0.02, 0.20) * height * canvas)))
+    return Condition("random", canvas, height, centre, brush)
+
+
+def network_inputs(digits, conditions):
+    """(N, 784) float32 network inputs: each digit drawn under its condition, then prepared."""
+    images = np.zeros((len(digits), 784), np.float32)
+    for i, (digit, condition) in enumerate(zip(digits, conditions)):
+        image = prepare(render_digit(digit.strokes, condition))
+        if image is not None:
+            images[i] = image.reshape(-1)
+    return images

@@ -1,0 +1,109 @@
+"""Pen trajectories: the UNIPEN parser, rendering like the pad, and the drawn-digit benchmark."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drawn.benchmark import evaluate_drawn
+from drawn.render import CONDITIONS, Condition, place, random_condition, render_digit
+from drawn.unipen import UnipenError, parse_unipen, parse_writers, read_unipen
+
+FIXTURE = ROOT / "tests" / "fixtures" / "tiny.tra"
+
+
+def test_parses_labels_writers_and_strokes():
+    digits = read_unipen(FIXTURE)
+    assert [d.label for d in digits] == [1, 7, 4]
+    assert [d.writer for d in digits] == [3, 3, 27]
+    assert digits[0].strokes == (((250, 450), (250, 350), (250, 250), (250, 150), (250, 50)),)
+    assert len(digits[2].strokes) == 2
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_DOWN\n 1 2\n 3\n.PEN_UP\n', 4, "two integers"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_DOWN\n 1 2\n a b\n.PEN_UP\n', 4, "two integers"),
+    ('.SEGMENT DIGIT 0 ? "1"\n 1 2\n', 2, "outside a stroke"),
+    ('.PEN_DOWN\n', 1, "before any .SEGMENT"),
+    ('.SEGMENT DIGIT 0 ? "x"\n', 1, "quoted digit label"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_UP\n', 2, "without .PEN_DOWN"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_DOWN\n.PEN_DOWN\n', 3, "inside a stroke"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_DOWN\n.PEN_UP\n', 3, "empty stroke"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_DOWN\n 1 2\n', "end", "inside a stroke"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.SEGMENT DIGIT 1 ? "2"\n', 1, "no strokes"),
+    ('.SEGMENT DIGIT 0 ? "1"\n.PEN_DOWN\n 1 99999999\n.PEN_UP\n', 3, "out of range"),
+])
+def test_malformed_files_name_the_line(text, line, message):
+    with pytest.raises(UnipenError, match=f"test.tra:{line}: .*{message}"):
+        parse_unipen(text.splitlines(), "test.tra")
+
+
+def test_unreadable_files(tmp_path):
+    (tmp_path / "bin.tra").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(UnipenError, match="not a UNIPEN text file"):
+        read_unipen(tmp_path / "bin.tra")
+    with pytest.raises(UnipenError, match="cannot read"):
+        read_unipen(tmp_path / "missing.tra")
+
+
+def test_writer_lists():
+    assert parse_writers("1-3,7") == {1, 2, 3, 7}
+    with pytest.raises(ValueError):
+        parse_writers("a-b")
+    with pytest.raises(ValueError):
+        parse_writers("5-1")
+
+
+def test_place_flips_scales_and_centres():
+    strokes = (((0, 0), (0, 100)),)  # a vertical line, drawn upwards on the tablet
+    (placed,) = place(strokes, size=400, height=0.5, centre=(0.25, 0.5))
+    assert placed[0].tolist() == [100.0, 300.0]  # the bottom of the tablet is the bottom of the pad
+    assert placed[1].tolist() == [100.0, 100.0]
+
+
+def test_renderer_draws_the_trajectory_where_expected():
+    one = read_unipen(FIXTURE)[0]
+    canvas = render_digit(one.strokes, Condition("t", 200, 0.5, (0.5, 0.5), 10))
+    rows, cols = np.nonzero(canvas > 128)
+    assert 45 <= rows.min() <= 52 and 148 <= rows.max() <= 155  # 100 px tall, centred, brush radius 5
+    assert 94 <= cols.min() and cols.max() <= 106
+
+
+def test_random_conditions_stay_on_the_pad():
+    rng = np.random.default_rng(0)
+    seven = read_unipen(FIXTURE)[1]
+    for _ in range(100):
+        c = random_condition(rng)
+        canvas = render_digit(seven.strokes, c)
+        assert canvas.any() and canvas.shape == (c.canvas, c.canvas)
+        assert not canvas[0].any() and not canvas[-1].any()  # the digit is not cut at the edges
+
+
+class StubModel:
+    """Says 1 for tall thin ink, 7 otherwise: right on the fixture's 1 and 7, wrong on its 4."""
+
+    def predict(self, images):
+        return np.array([1 if (img > 0.3).any(axis=0).sum() < 10 else 7 for img in images.reshape(-1, 28, 28)])
+
+
+def test_benchmark_with_a_stub_model():
+    result = evaluate_drawn(StubModel(), read_unipen(FIXTURE), CONDITIONS[:3])
+    for c in result["conditions"].values():
+        assert c["samples"] == 3 and c["accuracy"] == pytest.approx(2 / 3)
+    assert result["most_confused"] == [(4, 7, 3)]
+
+
+def test_eval_drawn_tool(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE),
+                        "--writers", "all", "--conditions", "centred,thin-brush", "--json"],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert set(result["conditions"]) == {"centred", "thin-brush"}
+    bad = tmp_path / "bad.tra"
+    bad.write_text('.SEGMENT DIGIT 0 ? "1"\n 5 5\n')
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(bad)],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 1 and "bad.tra:2" in r.stderr

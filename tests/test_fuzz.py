@@ -1,0 +1,155 @@
+"""Bad input tried on purpose: random and mutated inputs to every parser and to prepare.
+
+Each test counts what it tried; the counts are printed at the end of the run.
+"""
+import io
+import random
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, fuzz_case
+from drawn.unipen import UnipenError, parse_unipen
+from mnist_mlp import MLP, ModelError, load_model, save_model
+from mnist_mlp.idx import IdxError, read_idx, write_idx
+from preprocessing import prepare
+
+DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64,
+          np.bool_, np.complex64]
+
+
+def check_prepare(array):
+    """prepare gives a valid 28x28 image, None for no ink, or a clear ValueError: nothing else."""
+    with fuzz_case("preprocessing.prepare"):
+        try:
+            out = prepare(array)
+        except ValueError:
+            return
+        if out is not None:
+            assert out.shape == (28, 28) and out.dtype == np.float32
+            assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(h=st.integers(1, 600), w=st.integers(1, 600), dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**32 - 1),
+       density=st.floats(0, 1), special=st.sampled_from([None, np.nan, np.inf, -np.inf]),
+       step=st.integers(1, 3), transpose=st.booleans())
+def test_prepare_random_arrays(h, w, dtype, seed, density, special, step, transpose):
+    rng = np.random.default_rng(seed)
+    array = (rng.random((h, w)) < density) * rng.integers(0, 256, (h, w))
+    array = array.astype(dtype)
+    if special is not None and np.issubdtype(dtype, np.floating):
+        array.flat[rng.integers(0, array.size)] = special
+    view = array[::step, ::step]  # non-contiguous
+    check_prepare(view.T if transpose else view)
+
+
+@pytest.mark.parametrize("shape", [(4000, 4000), (1, 4000), (4000, 1), (1, 1), (), (5,), (3, 3, 3), (2, 2, 2, 2)])
+def test_prepare_extreme_shapes(shape):
+    array = np.zeros(shape, np.uint8)
+    if array.ndim == 2:
+        array[array.shape[0] // 2, array.shape[1] // 2] = 255
+    check_prepare(array)
+    check_prepare(np.full(shape, np.nan))
+
+
+def mutations(data, rng, count):
+    """Flipped bytes, truncations, extensions and splices of ``data``."""
+    for _ in range(count):
+        b = bytearray(data)
+        kind = rng.randrange(4)
+        if kind == 0:
+            for _ in range(rng.randint(1, 8)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+        elif kind == 1:
+            del b[rng.randrange(len(b)):]
+        elif kind == 2:
+            b += bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+        else:
+            i = rng.randrange(len(b))
+            b[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
+        yield bytes(b)
+
+
+def test_idx_reader_mutated_bytes(tmp_path):
+    rng = random.Random(0)
+    for suffix in (".idx", ".idx.gz"):
+        write_idx(tmp_path / f"good{suffix}", np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28))
+        good = (tmp_path / f"good{suffix}").read_bytes()
+        for data in mutations(good, rng, 400):
+            with fuzz_case("IDX reader"):
+                (tmp_path / f"m{suffix}").write_bytes(data)
+                try:
+                    array = read_idx(tmp_path / f"m{suffix}")
+                except IdxError:
+                    continue
+                assert array.size * array.itemsize <= 1 << 30
+
+
+def test_model_loader_mutated_files(tmp_path):
+    rng = random.Random(1)
+    save_model(MLP([784, 8, 10], seed=0), tmp_path / "good")
+    names = ["W1.npy", "b1.npy", "W2.npy", "b2.npy", "model.json"]
+    for i in range(300):
+        with fuzz_case("model loader"):
+            bad = tmp_path / f"m{i}"
+            shutil.copytree(tmp_path / "good", bad)
+            name = rng.choice(names)
+            data = next(mutations((bad / name).read_bytes(), rng, 1))
+            (bad / name).write_bytes(data)
+            try:
+                load_model(bad)
+            except ModelError:
+                pass
+            shutil.rmtree(bad)
+
+
+def test_model_loader_forged_huge_shape(tmp_path):
+    """A .npy header claiming a gigantic array is refused from its size, without allocating it."""
+    save_model(MLP([784, 8, 10]), tmp_path / "w")
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (100000000, 100000), }"
+    forged = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    for name in ("W1.npy", "b1.npy"):
+        with fuzz_case("model loader"):
+            (tmp_path / "w" / name).write_bytes(forged)
+            with pytest.raises(ModelError):
+                load_model(tmp_path / "w")
+
+
+def test_unipen_parser_mutations():
+    rng = random.Random(2)
+    good = (ROOT / "tests" / "fixtures" / "tiny.tra").read_text()
+    lines = good.splitlines()
+    for _ in range(1000):
+        mutated = list(lines)
+        for _ in range(rng.randint(1, 4)):
+            op = rng.randrange(4)
+            i = rng.randrange(len(mutated))
+            if op == 0:
+                del mutated[i]
+            elif op == 1:
+                mutated.insert(i, rng.choice(lines))
+            elif op == 2:
+                mutated[i] = "".join(rng.choice(" .-\"0123456789PENUPDOWNSEGMT") for _ in range(rng.randint(0, 20)))
+            else:
+                mutated[i], mutated[-1] = mutated[-1], mutated[i]
+        with fuzz_case("UNIPEN parser"):
+            try:
+                for digit in parse_unipen(mutated, "fuzz"):
+                    assert 0 <= digit.label <= 9 and all(len(s) > 0 for s in digit.strokes)
+            except UnipenError as e:
+                assert str(e).startswith("fuzz:")
+
+
+def test_unipen_parser_random_bytes():
+    rng = random.Random(3)
+    for _ in range(300):
+        text = bytes(rng.randrange(256) for _ in range(rng.randint(0, 400))).decode("latin-1")
+        with fuzz_case("UNIPEN parser"):
+            try:
+                parse_unipen(io.StringIO(text), "fuzz")
+            except UnipenError:
+                pass

@@ -1,0 +1,75 @@
+"""tools/predict.py on real image files: both polarities, bad files, folders."""
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from preprocessing import canvas_from_image
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+@pytest.fixture
+def images(tmp_path, mnist):
+    """MNIST test digits 0..3 saved large: light-on-dark PNG, dark-on-light JPEG with noisy paper."""
+    rng = np.random.default_rng(0)
+    paths = {}
+    for i in range(4):
+        big = cv2.resize(mnist["x_test"][i], (200, 200), interpolation=cv2.INTER_CUBIC)
+        cv2.imwrite(str(tmp_path / f"light{i}.png"), big)
+        paper = np.clip(230 - big.astype(int) * 0.8 + rng.normal(0, 6, big.shape), 0, 255).astype(np.uint8)
+        cv2.imwrite(str(tmp_path / f"dark{i}.jpg"), paper)
+        paths[i] = int(mnist["y_test"][i])
+    return tmp_path, paths
+
+
+def test_both_polarities(images):
+    folder, labels = images
+    r = run(*[folder / f"{kind}{i}.{ext}" for i in labels for kind, ext in (("light", "png"), ("dark", "jpg"))],
+            "--json")
+    assert r.returncode == 0, r.stderr
+    answers = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [a["prediction"] for a in answers] == [labels[i] for i in labels for _ in range(2)]
+    assert all(abs(sum(a["probabilities"].values()) - 1) < 1e-4 for a in answers)
+
+
+def test_top_k_lines(images):
+    folder, labels = images
+    r = run(folder / "light0.png", "--top", "3")
+    assert r.returncode == 0
+    assert r.stdout.startswith(f"{folder / 'light0.png'}: {labels[0]} (") and r.stdout.count("%") == 3
+
+
+def test_bad_files_are_reported_and_the_rest_still_run(images, tmp_path):
+    folder, labels = images
+    (tmp_path / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((40, 40), 255, np.uint8))
+    r = run(tmp_path / "corrupt.png", tmp_path / "missing.png", tmp_path / "blank.png", folder / "light1.png")
+    assert r.returncode == 1
+    assert "corrupt.png: not an image" in r.stderr and "missing.png: no such file" in r.stderr
+    assert "blank.png: no ink" in r.stderr
+    assert r.stdout.startswith(f"{folder / 'light1.png'}: {labels[1]}")
+
+
+def test_a_folder_stands_for_its_images(images, tmp_path):
+    folder, _ = images
+    r = run(folder)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 8
+    (tmp_path / "empty").mkdir()
+    r = run(tmp_path / "empty")
+    assert r.returncode == 1 and "no PNG, JPEG or BMP" in r.stderr
+
+
+def test_canvas_from_image_finds_the_ink():
+    paper = np.full((100, 80), 220, np.uint8)
+    paper[30:70, 38:42] = 20  # a dark stroke on light paper
+    canvas = canvas_from_image(paper)
+    assert canvas[50, 40] == 200 and canvas[10, 10] == 0
+    assert cv2.boundingRect(canvas) == (38, 30, 4, 40)

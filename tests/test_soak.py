@@ -1,0 +1,51 @@
+"""Long use: 10,000 strokes drawn, undone, cleared and saved; memory stays flat, frames stay fast."""
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from conftest import ROOT
+from mnist_mlp import load_model
+from pad.app import PadApp
+
+STROKES = 10_000
+
+
+def test_soak(tmp_path):
+    app = PadApp(load_model(ROOT / "weights"), tmp_path / "samples", size=280, brush=20)
+    rng = np.random.default_rng(0)
+    frame_seconds = []
+    tracemalloc.start()
+    try:
+        for i in range(STROKES):
+            x, y = (int(v) for v in rng.integers(30, 250, 2))
+            app.mouse_down(x, y)
+            for _ in range(4):
+                x, y = x + int(rng.integers(-20, 21)), y + int(rng.integers(-20, 21))
+                app.mouse_move(x, y)
+            app.mouse_up()
+            t0 = time.perf_counter()
+            app.update()
+            app.frame()
+            frame_seconds.append(time.perf_counter() - t0)
+            step = i % 10
+            if step == 6:
+                app.key(ord("u"))
+            elif step == 8 and i % 50 != 48:
+                app.key(ord("c"))
+            elif step == 8:
+                app.key(ord("0") + i % 10)  # save, which also clears
+            if i == 999:
+                baseline = tracemalloc.get_traced_memory()[0]
+        grown = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    saved = list((tmp_path / "samples").rglob("*.png"))
+    start = statistics.median(frame_seconds[1000:2000])
+    end = statistics.median(frame_seconds[-1000:])
+    print(f"\nsoak: {STROKES} strokes, {len(saved)} samples saved, memory grew {grown / 1024:.0f} KiB "
+          f"after the first 1000; median frame {1000 * start:.2f} ms at the start, {1000 * end:.2f} ms at the end")
+    assert len(saved) == STROKES // 50
+    assert grown < 512 * 1024
+    assert end <= 1.2 * start

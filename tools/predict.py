@@ -1,0 +1,89 @@
+"""Classify digit images from files, through the same preprocessing as the pad.
+
+Usage:
+    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--json]
+
+Any size of PNG, JPEG or BMP; dark-on-light and light-on-dark are both
+recognised. Prints one line per file: the digit and its confidence (with --top,
+the K most likely digits); --json prints all ten probabilities. A folder stands
+for the images in it. A file that cannot be read is reported on stderr and the
+others still run; the exit code is 1 if any failed.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mnist_mlp import ModelError, load_model  # noqa: E402
+from preprocessing import canvas_from_image, prepare  # noqa: E402
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+
+
+def expand(paths):
+    """Files to classify, each with None, or an error message for a path that gives none."""
+    for path in paths:
+        if path.is_dir():
+            images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not images:
+                yield path, f"{path}: a folder with no PNG, JPEG or BMP images"
+            for image in images:
+                yield image, None
+        else:
+            yield path, None
+
+
+def classify(model, path):
+    """Probabilities for one image file, or raise ValueError saying why it cannot be classified."""
+    if not path.exists():
+        raise ValueError("no such file")
+    gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise ValueError("not an image OpenCV can read (PNG, JPEG or BMP)")
+    image = prepare(canvas_from_image(gray))
+    if image is None:
+        raise ValueError("no ink found: the image is blank")
+    return model.predict_proba(image)[0]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("images", nargs="+", type=Path)
+    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
+    p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
+    args = p.parse_args(argv)
+    if not 1 <= args.top <= 10:
+        p.error("--top must be between 1 and 10")
+    try:
+        model = load_model(args.weights)
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    failed = False
+    for path, problem in expand(args.images):
+        try:
+            if problem:
+                raise ValueError(problem)
+            probabilities = classify(model, path)
+        except ValueError as e:
+            failed = True
+            print(f"error: {path}: {e}" if not problem else f"error: {e}", file=sys.stderr)
+            continue
+        order = np.argsort(probabilities)[::-1][:args.top]
+        if args.json:
+            print(json.dumps({"file": str(path), "prediction": int(order[0]),
+                              "confidence": round(float(probabilities[order[0]]), 6),
+                              "probabilities": {str(d): round(float(q), 6) for d, q in enumerate(probabilities)}}))
+        else:
+            print(f"{path}: " + ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
