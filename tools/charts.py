@@ -38,6 +38,7 @@ def nice_ticks(lo, hi, count=6):
 
 
 def _fmt(v):
+    v = 0.0 if abs(v) < 1e-12 else float(v)  # no "-0"
     return f"{v:g}" if abs(v) >= 0.01 or v == 0 else f"{v:.0e}"
 
 
