@@ -128,14 +128,14 @@ def test_png_declaring_a_huge_image(server):
 
 
 def test_concurrent_requests_all_answered_correctly(server, mnist):
-    images = mnist["x_test"][:64].reshape(64, -1) / 255
+    images = mnist["x_test"][:128].reshape(128, -1) / 255
     expected = load_model(ROOT / "weights").predict(images.astype(np.float32))
 
     def one(i):
         return post_json(server, {"pixels": images[i].tolist()})[1]["prediction"]
 
-    with ThreadPoolExecutor(16) as pool:
-        got = list(pool.map(one, range(64)))
+    with ThreadPoolExecutor(32) as pool:
+        got = list(pool.map(one, range(128)))
     assert got == expected.tolist()
 
 

@@ -162,10 +162,13 @@ def make_handler(model, max_body):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # socketserver's default backlog of 5 resets bursts of concurrent clients
+
+
 def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY):
-    server = ThreadingHTTPServer((host, port), make_handler(model, max_body))
-    server.daemon_threads = True
-    return server
+    return Server((host, port), make_handler(model, max_body))
 
 
 def main(argv=None):
