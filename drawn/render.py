@@ -79,3 +79,10 @@ def network_inputs(digits, conditions):
         if image is not None:
             images[i] = image.reshape(-1)
     return images
+
+
+def training_inputs(digits, variants, rng):
+    """Each digit drawn ``variants`` times under random conditions: (N, 784) inputs and (N,) labels."""
+    chosen = list(digits) * variants
+    images = network_inputs(chosen, [random_condition(rng) for _ in chosen])
+    return images, np.array([d.label for d in chosen], np.int64)

@@ -51,3 +51,14 @@ def loss_and_accuracy(model, x, y, batch_size=2000):
         total += cross_entropy(logits, y[i:i + batch_size])[0] * len(logits)
         correct += int((logits.argmax(axis=1) == y[i:i + batch_size]).sum())
     return total / len(x), correct / len(x)
+
+
+def split_held_out(labels, fraction, rng):
+    """Indices (train, held_out): about ``fraction`` of each label held out, none from a lone sample."""
+    train, held = [], []
+    for label in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == label))
+        k = int(round(fraction * len(idx))) if len(idx) > 1 else 0
+        held.extend(idx[:k])
+        train.extend(idx[k:])
+    return np.array(train, np.int64), np.array(held, np.int64)

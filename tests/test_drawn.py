@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from drawn.benchmark import evaluate_drawn
-from drawn.render import CONDITIONS, Condition, place, random_condition, render_digit
+from drawn.render import CONDITIONS, Condition, place, random_condition, render_digit, training_inputs
 from drawn.unipen import UnipenError, parse_unipen, parse_writers, read_unipen
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny.tra"
@@ -107,3 +107,12 @@ def test_eval_drawn_tool(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(bad)],
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 1 and "bad.tra:2" in r.stderr
+
+
+def test_training_inputs_are_reproducible_and_labelled():
+    digits = read_unipen(FIXTURE)
+    a, labels = training_inputs(digits, 3, np.random.default_rng(5))
+    b, _ = training_inputs(digits, 3, np.random.default_rng(5))
+    assert a.shape == (9, 784) and np.array_equal(a, b)
+    assert labels.tolist() == [1, 7, 4] * 3
+    assert (a.reshape(9, -1).max(axis=1) > 0.9).all()

@@ -114,3 +114,12 @@ def test_schedules():
     assert cosine_lr(1.0, 100, 100) == pytest.approx(0.0)
     assert cosine_lr(1.0, 0, 100, warmup_steps=10) == pytest.approx(0.1)
     assert step_lr(1.0, 4, every=5) == 1.0 and step_lr(1.0, 5, every=5) == pytest.approx(0.1)
+
+
+def test_split_held_out_keeps_each_label_and_lone_samples():
+    from mnist_mlp.training import split_held_out
+
+    labels = np.array([1] * 8 + [2] * 4 + [3])
+    train, held = split_held_out(labels, 0.25, np.random.default_rng(0))
+    assert sorted(np.concatenate([train, held]).tolist()) == list(range(13))
+    assert sorted(labels[held].tolist()) == [1, 1, 2]  # a quarter of each label; the lone 3 is trained on

@@ -40,13 +40,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drawn.benchmark import evaluate_drawn  # noqa: E402
-from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs, random_condition  # noqa: E402
+from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, fetch_mnist, load_mnist, sha256  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS, cosine_lr, step_lr  # noqa: E402
-from mnist_mlp.training import accuracy, loss_and_accuracy, train_epoch  # noqa: E402
+from mnist_mlp.training import accuracy, loss_and_accuracy, split_held_out, train_epoch  # noqa: E402
 from pad.samples import SampleError, load_samples  # noqa: E402
 from preprocessing.augment import Augmentation  # noqa: E402
 
@@ -196,12 +196,10 @@ def load_pendigits(args):
         sys.exit(f"error: {e}")
     if not digits:
         sys.exit(f"error: no digits from writers {args.pendigits_writers} in {args.pendigits}")
-    rng = np.random.default_rng([args.seed, 1_000_003])
-    chosen = digits * args.pendigits_variants
-    images = network_inputs(chosen, [random_condition(rng) for _ in chosen])
-    print(f"rendered {len(chosen)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
+    images, labels = training_inputs(digits, args.pendigits_variants, np.random.default_rng([args.seed, 1_000_003]))
+    print(f"rendered {len(images)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
           file=sys.stderr)
-    return images, np.array([d.label for d in chosen], np.int64)
+    return images, labels
 
 
 def drawn_metrics(model, path):
@@ -213,17 +211,6 @@ def drawn_metrics(model, path):
     result = evaluate_drawn(model, digits, CONDITIONS)
     return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": sha256(path.read_bytes()),
             **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
-
-
-def split_held_out(labels, fraction, rng):
-    """Indices (train, held_out): about ``fraction`` of each label held out, none from a lone sample."""
-    train, held = [], []
-    for label in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == label))
-        k = int(round(fraction * len(idx))) if len(idx) > 1 else 0
-        held.extend(idx[:k])
-        train.extend(idx[k:])
-    return np.array(train, np.int64), np.array(held, np.int64)
 
 
 def fine_tune(args, command):
