@@ -23,7 +23,7 @@ from pathlib import Path
 from pad.display import display_problem
 
 WINDOW = "Digit pad"
-FRAME_MS = 15
+FRAME_MS = 14
 
 
 def parse_args(argv):
@@ -35,6 +35,7 @@ def parse_args(argv):
                    help="below this confidence the pad shows '?' instead of a digit")
     p.add_argument("--size", type=int, default=400, help="pad side in pixels")
     p.add_argument("--brush", type=int, default=26, help="brush diameter in pixels")
+    p.add_argument("--stats", action="store_true", help="on exit, print frames per second while drawing")
     args = p.parse_args(argv)
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
@@ -44,6 +45,7 @@ def parse_args(argv):
 
 
 def run(app):
+    """The window's event loop; returns (frames shown, seconds) counted while the pen was down."""
     import cv2
 
     def on_mouse(event, x, y, flags, _):
@@ -56,15 +58,20 @@ def run(app):
 
     cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback(WINDOW, on_mouse)
+    drawing_frames, drawing_seconds = 0, 0.0
     try:
         while app.running:
             started = time.perf_counter()
+            drawing = app.state.drawing
             app.update()  # mouse events arrive inside waitKey; predict once per frame at most
             if app.changed:
                 cv2.imshow(WINDOW, app.frame())
-            # Wait out the rest of the frame: about 66 frames a second, whatever rendering took.
+                drawing_frames += drawing
+            # Wait out the rest of the frame: about 70 frames a second, whatever rendering took.
             spent_ms = (time.perf_counter() - started) * 1000
             key = cv2.waitKey(max(1, int(FRAME_MS - spent_ms)))
+            if drawing:
+                drawing_seconds += time.perf_counter() - started
             if key != -1:
                 app.key(key & 0xFF)
             if window_closed(cv2):
@@ -72,6 +79,7 @@ def run(app):
     except KeyboardInterrupt:
         pass
     cv2.destroyAllWindows()
+    return drawing_frames, drawing_seconds
 
 
 def window_closed(cv2):
@@ -100,7 +108,10 @@ def main(argv=None):
         print(f"error: cannot load the model: {e}\n"
               f"retrain it with: python tools/train.py --out {args.weights}", file=sys.stderr)
         return 1
-    run(PadApp(model, args.samples, args.threshold, args.size, args.brush))
+    frames, seconds = run(PadApp(model, args.samples, args.threshold, args.size, args.brush))
+    if args.stats:
+        rate = f"{frames / seconds:.1f} frames per second" if seconds else "no drawing"
+        print(f"while drawing: {frames} frames in {seconds:.2f} s, {rate}")
     return 0
 
 

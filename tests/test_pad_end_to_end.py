@@ -1,4 +1,5 @@
 """The real pad window under Xvfb, driven with xdotool as a person would use it."""
+import re
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.skipif(bool(missing_tools()),
 
 def test_draw_save_and_screenshot(tmp_path):
     samples = tmp_path / "samples"
-    with VirtualPad("--samples", str(samples)) as pad:
+    with VirtualPad("--samples", str(samples), "--stats") as pad:
         pad.draw(DIGIT_STROKES["7"])
         pad.screenshot(tmp_path / "drawn.png")
         pad.key("7")
@@ -25,6 +26,7 @@ def test_draw_save_and_screenshot(tmp_path):
         assert pad.close_window() == 0
         output = pad.output()
     assert "Traceback" not in output and "QFont" not in output, output
+    assert re.fullmatch(r"while drawing: [1-9]\d* frames in \d+\.\d\d s, [\d.]+ frames per second", output.strip())
     pngs = list((samples / "7").glob("*.png"))
     assert len(pngs) == 1 and pngs[0].with_suffix(".json").exists()
     sample = cv2.imread(str(pngs[0]), cv2.IMREAD_GRAYSCALE)

@@ -13,6 +13,8 @@ Sections:
     pad       per-frame cost while drawing: prepare + predict_proba on 280x280 and
               1000x1000 canvases (target p99 < 1 ms), and a whole pad frame
               (mouse move, prediction, rendering; 60 fps needs < 16.7 ms)
+    window    the real pad window under Xvfb, scribbled on by xdotool: frames shown per second while
+              drawing (target at least 60)
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
 """
 import argparse
@@ -205,8 +207,24 @@ def bench_model():
     return result
 
 
+def bench_window():
+    """The real window under Xvfb, scribbled on by xdotool for 4 s: frames shown per second while drawing."""
+    from screenshot import VirtualPad, missing_tools
+
+    if missing_tools():
+        return {"skipped": f"needs {', '.join(missing_tools())}"}
+    with tempfile.TemporaryDirectory() as samples, VirtualPad("--stats", "--samples", samples) as pad:
+        # --stats prints "while drawing: N frames in T s, F frames per second" when the window closes
+        pad.scribble(4.0)
+        pad.close_window()
+        line = pad.output().strip().splitlines()[-1]
+    frames, seconds = line.split(": ")[1].split(" frames in ")
+    return {"frames_while_drawing": int(frames), "seconds": float(seconds.split(" s")[0]),
+            "fps_while_drawing": round(int(frames) / float(seconds.split(" s")[0]), 1)}
+
+
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
-            "pad": bench_pad, "model": bench_model}
+            "pad": bench_pad, "window": bench_window, "model": bench_model}
 
 
 def machine():

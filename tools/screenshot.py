@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("Xvfb", "xdotool", "import")
 
@@ -120,6 +122,17 @@ class VirtualPad:
                     time.sleep(0.01)
             self.xdotool("mouseup", "1")
         time.sleep(0.3)
+
+    def scribble(self, seconds, pause=0.004):
+        """Draw without stopping for about ``seconds``: one xdotool process, a move every ``pause`` s."""
+        rng = np.random.default_rng(0)
+        moves = int(seconds / pause)
+        points = self.size * (0.5 + 0.3 * np.stack([np.sin(np.arange(moves) / 9), np.cos(np.arange(moves) / 13)], 1))
+        points += rng.normal(0, 2, points.shape)
+        args = ["mousemove", "--window", self.window, *map(str, points[0].astype(int)), "mousedown", "1"]
+        for x, y in points[1:].astype(int):
+            args += ["mousemove", "--window", self.window, str(x), str(y), "sleep", str(pause)]
+        self.xdotool(*args, "mouseup", "1", timeout=seconds * 10 + 30)
 
     def move(self, x, y):
         self.xdotool("mousemove", "--window", self.window, str(int(x)), str(int(y)))
