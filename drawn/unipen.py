@@ -25,15 +25,16 @@ class UnipenError(ValueError):
     """A malformed UNIPEN file; the message names the file and line."""
 
 
-def read_unipen(path):
-    """All digits in a UNIPEN file, as a list of Digit."""
+def read_unipen(path, writers=None):
+    """The digits in a UNIPEN file, as a list of Digit: all of them, or those of a set of writer ids."""
     try:
         with open(path, encoding="ascii", errors="strict") as f:
-            return parse_unipen(f, str(path))
+            digits = parse_unipen(f, str(path))
     except UnicodeDecodeError as e:
         raise UnipenError(f"{path}: not a UNIPEN text file ({e.reason} at byte {e.start})") from None
     except OSError as e:
         raise UnipenError(f"{path}: cannot read ({e.strerror})") from None
+    return digits if writers is None else [d for d in digits if d.writer in writers]
 
 
 def parse_unipen(lines, name="<input>"):

@@ -55,6 +55,11 @@ def array_sha256(array):
     return sha256(np.ascontiguousarray(array).tobytes())
 
 
+def as_inputs(images):
+    """uint8 images, (N, 28, 28) or (N, 784), as the network's (N, 784) float32 inputs: pixel / 255."""
+    return images.reshape(-1, 784).astype(np.float32) / 255
+
+
 def load_mnist(data_dir=DEFAULT_DIR, verify=True):
     """``{"x_train": (60000, 28, 28) uint8, "y_train", "x_test", "y_test"}``.
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mnist_mlp.mnist import as_inputs
+
 
 class SampleError(Exception):
     """A sample could not be saved; nothing partial was left behind."""
@@ -94,6 +96,6 @@ def load_samples(root):
             elif image.shape != (28, 28) or image.dtype != np.uint8:
                 problems.append(f"{path}: {image.shape} {image.dtype}, expected a 28x28 8-bit grey image; skipped")
             else:
-                images.append(image.reshape(-1).astype(np.float32) / 255)
+                images.append(image)
                 labels.append(int(folder.name))
-    return (np.array(images, np.float32).reshape(-1, 784), np.array(labels, np.int64), problems)
+    return as_inputs(np.array(images, np.uint8)), np.array(labels, np.int64), problems

@@ -48,6 +48,11 @@ def test_unreadable_files(tmp_path):
         read_unipen(tmp_path / "missing.tra")
 
 
+def test_reading_only_some_writers():
+    assert [d.label for d in read_unipen(FIXTURE, writers={27})] == [4]
+    assert read_unipen(FIXTURE, writers=set()) == []
+
+
 def test_writer_lists():
     assert parse_writers("1-3,7") == {1, 2, 3, 7}
     with pytest.raises(ValueError):

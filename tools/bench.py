@@ -199,8 +199,7 @@ def bench_model():
               "mnist_test_accuracy": evaluate.evaluate(model, d["x_test"], d["y_test"])["accuracy"]}
     pendigits = ROOT / DEFAULT_DATA
     if pendigits.exists():
-        writers = parse_writers(VALIDATION_WRITERS)
-        drawn = evaluate_drawn(model, [g for g in read_unipen(pendigits) if g.writer in writers], CONDITIONS)
+        drawn = evaluate_drawn(model, read_unipen(pendigits, parse_writers(VALIDATION_WRITERS)), CONDITIONS)
         result.update(drawn_writers=VALIDATION_WRITERS, drawn_worst=drawn["worst"],
                       drawn_worst_accuracy=round(drawn["worst_accuracy"], 4),
                       drawn_mean_accuracy=round(drawn["mean_accuracy"], 4))

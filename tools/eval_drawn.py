@@ -41,7 +41,7 @@ def main(argv=None):
         p.error(str(e))
     try:
         model = load_model(args.weights)
-        digits = [d for d in read_unipen(args.data) if writers is None or d.writer in writers]
+        digits = read_unipen(args.data, writers)
     except (ModelError, UnipenError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -17,14 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import class_scores, confusion_matrix, format_confusion, most_confused  # noqa: E402
-from mnist_mlp.mnist import DEFAULT_DIR, DataError, fetch_mnist, load_mnist  # noqa: E402
+from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
 from mnist_mlp.training import predict_in_batches  # noqa: E402
 
 
 def evaluate(model, images, labels):
     """Everything the report shows, as plain Python values."""
-    x = images.reshape(len(images), -1).astype("float32") / 255
-    counts = confusion_matrix(labels, predict_in_batches(model, x))
+    counts = confusion_matrix(labels, predict_in_batches(model, as_inputs(images)))
     scores = class_scores(counts)
     return {
         "samples": int(len(labels)),

@@ -25,7 +25,7 @@ from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_i
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import confusion_matrix  # noqa: E402
-from mnist_mlp.mnist import DEFAULT_DIR, DataError, fetch_mnist, load_mnist  # noqa: E402
+from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
 
 
 def curves(history):
@@ -106,7 +106,7 @@ def confidence_images(probabilities, labels):
 
 
 def drawn_mistakes(model, path):
-    digits = [d for d in read_unipen(path) if d.writer in parse_writers(VALIDATION_WRITERS)]
+    digits = read_unipen(path, parse_writers(VALIDATION_WRITERS))
     images = network_inputs(digits, [CONDITIONS[0]] * len(digits))
     labels = np.array([d.label for d in digits])
     probabilities = model.predict_proba(images)
@@ -166,8 +166,7 @@ def write_report(weights, out, data=DEFAULT_DIR, drawn=None):
     history = json.loads(history_file.read_text()) if history_file.exists() else []
     fetch_mnist(data, log=lambda m: print(m, file=sys.stderr))
     d = load_mnist(data)
-    x_test = d["x_test"].reshape(-1, 784).astype(np.float32) / 255
-    images, numbers = build_report(model, history, x_test, d["y_test"].astype(np.int64), drawn)
+    images, numbers = build_report(model, history, as_inputs(d["x_test"]), d["y_test"].astype(np.int64), drawn)
     out.mkdir(parents=True, exist_ok=True)
     for name, image in images.items():
         cv2.imwrite(str(out / name), image)

@@ -44,7 +44,7 @@ from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, fetch_mnist, load_mnist, sha256  # noqa: E402
+from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, as_inputs, fetch_mnist, load_mnist, sha256  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS, cosine_lr, step_lr  # noqa: E402
 from mnist_mlp.training import accuracy, loss_and_accuracy, split_held_out, train_epoch  # noqa: E402
 from pad.samples import SampleError, load_samples  # noqa: E402
@@ -179,9 +179,7 @@ def load_data(args):
         d = load_mnist(args.data)
     except DataError as e:
         sys.exit(f"error: {e}")
-    x = d["x_train"].reshape(len(d["x_train"]), -1).astype(np.float32) / 255
-    y = d["y_train"].astype(np.int64)
-    x_test = d["x_test"].reshape(len(d["x_test"]), -1).astype(np.float32) / 255
+    x, y, x_test = as_inputs(d["x_train"]), d["y_train"].astype(np.int64), as_inputs(d["x_test"])
     split = len(x) - VALIDATION_SIZE
     x_train, y_train = x[:split][:args.train_limit], y[:split][:args.train_limit]
     return (x_train, y_train), (x[split:], y[split:]), (x_test, d["y_test"].astype(np.int64))
@@ -191,7 +189,7 @@ def load_pendigits(args):
     """Pen-drawn training digits, each rendered ``variants`` times at random (same seed, same images)."""
     try:
         writers = parse_writers(args.pendigits_writers)
-        digits = [d for d in read_unipen(args.pendigits) if d.writer in writers]
+        digits = read_unipen(args.pendigits, writers)
     except UnipenError as e:
         sys.exit(f"error: {e}")
     if not digits:
@@ -206,8 +204,7 @@ def drawn_metrics(model, path):
     """Accuracy on the validation writers' drawn digits, per condition, or None without the file."""
     if not path.exists():
         return None
-    validation = parse_writers(VALIDATION_WRITERS)
-    digits = [d for d in read_unipen(path) if d.writer in validation]
+    digits = read_unipen(path, parse_writers(VALIDATION_WRITERS))
     result = evaluate_drawn(model, digits, CONDITIONS)
     return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": sha256(path.read_bytes()),
             **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
