@@ -8,6 +8,7 @@ same atomic swap as a model, so a kill mid-save leaves the previous checkpoint.
 import json
 
 from .model_io import ModelError, load_array, load_model, save_model
+from .network import MLP
 
 STATE_FILE = "train_state.json"
 
@@ -19,13 +20,16 @@ def save_checkpoint(path, model, optimizer, best_arrays, state):
                extra_files={STATE_FILE: json.dumps({**state, "optimizer_steps": optimizer.steps}, indent=1)})
 
 
-def load_checkpoint(path, optimizer_factory):
+def load_checkpoint(path, optimizer_factory, dropout=0.0):
     """(model, optimizer, best_arrays, state) from a checkpoint directory.
 
     ``optimizer_factory(params)`` builds an optimiser of the run's kind, into
-    which the saved statistics are loaded.
+    which the saved statistics are loaded; ``dropout`` is the run's rate, which
+    the weights do not record.
     """
-    model = load_model(path)
+    loaded = load_model(path)
+    model = MLP.from_arrays(loaded.arrays(), dropout=dropout)
+    model.manifest = loaded.manifest
     try:
         state = json.loads((path / STATE_FILE).read_text())
     except (OSError, ValueError) as e:

@@ -1,4 +1,4 @@
-"""The pieces a network is built from: a parameter, a dense layer and ReLU.
+"""The pieces a network is built from: a parameter, a dense layer, ReLU and dropout.
 
 Each layer has ``forward(x)``, which remembers what ``backward`` needs, and
 ``backward(dy)``, which takes dLoss/dOutput, stores the gradients of its own
@@ -75,6 +75,40 @@ class ReLU:
 
     def backward(self, dy, need_dx=True):
         dy *= self.y > 0
+        return dy
+
+    def parameters(self):
+        return []
+
+
+class Dropout:
+    """Inverted dropout (Srivastava et al. 2014): while training, each unit is zeroed
+    with probability p and the survivors are scaled by 1 / (1 - p), so the expected
+    activation is unchanged and inference needs no dropout and no rescaling.
+
+    ``forward(x, rng)`` draws a fresh mask from ``rng``; with ``rng=None`` it is the
+    identity, which keeps evaluation and gradient checks deterministic.
+    """
+
+    def __init__(self, p):
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+        self.p = p
+        self.mask = None
+
+    def forward(self, x, rng=None):
+        if rng is None or self.p == 0.0:
+            self.mask = None
+            return x
+        keep = rng.random(x.shape, dtype=np.float32) >= self.p
+        self.mask = keep.astype(x.dtype)
+        self.mask *= 1.0 / (1.0 - self.p)
+        x *= self.mask  # x is this pass's own buffer, as in ReLU
+        return x
+
+    def backward(self, dy, need_dx=True):
+        if self.mask is not None:
+            dy *= self.mask
         return dy
 
     def parameters(self):

@@ -1,7 +1,7 @@
-"""The multilayer perceptron: a stack of Dense layers with ReLU between them."""
+"""The multilayer perceptron: a stack of Dense layers with ReLU (and optional dropout) between them."""
 import numpy as np
 
-from .layers import Dense, ReLU, init_weights
+from .layers import Dense, Dropout, ReLU, init_weights
 from .losses import softmax
 
 INPUT_SIZE = 784
@@ -11,12 +11,14 @@ N_CLASSES = 10
 class MLP:
     """A network described by its layer sizes, e.g. ``[784, 128, 64, 10]``.
 
-    Every hidden layer is Dense followed by ReLU; the last Dense layer gives
-    logits, which ``predict_proba`` turns into probabilities with softmax.
-    Nothing here depends on the number of layers.
+    Every hidden layer is Dense followed by ReLU, and by Dropout when
+    ``dropout`` > 0; the last Dense layer gives logits, which ``predict_proba``
+    turns into probabilities with softmax. Dropout only acts in ``forward``
+    when it is given a random generator (training); the saved weights do not
+    depend on it. Nothing here depends on the number of layers.
     """
 
-    def __init__(self, sizes, init="he", seed=0, dtype=np.float32):
+    def __init__(self, sizes, init="he", seed=0, dtype=np.float32, dropout=0.0):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
@@ -28,13 +30,15 @@ class MLP:
             self.layers.append(Dense(W, np.zeros(n_out, dtype)))
             if i < len(sizes) - 2:
                 self.layers.append(ReLU())
+                if dropout:
+                    self.layers.append(Dropout(dropout))
 
     @classmethod
-    def from_arrays(cls, arrays):
+    def from_arrays(cls, arrays, dropout=0.0):
         """Build a network from ``{"W1": ..., "b1": ..., "W2": ...}`` (shapes already checked)."""
         n_layers = len(arrays) // 2
         sizes = [arrays["W1"].shape[0]] + [arrays[f"W{i}"].shape[1] for i in range(1, n_layers + 1)]
-        model = cls(sizes, dtype=arrays["W1"].dtype)
+        model = cls(sizes, dtype=arrays["W1"].dtype, dropout=dropout)
         for i, dense in enumerate(model.dense_layers(), start=1):
             dense.W.value = arrays[f"W{i}"]
             dense.b.value = arrays[f"b{i}"]
@@ -59,10 +63,13 @@ class MLP:
             out[f"b{i}"] = dense.b.value
         return out
 
-    def forward(self, x):
-        """Logits for a batch x of shape (N, n_inputs)."""
+    def forward(self, x, rng=None):
+        """Logits for a batch x of shape (N, n_inputs), remembering what ``backward`` needs.
+
+        ``rng`` draws the dropout masks while training; without it dropout is off.
+        """
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.forward(x, rng) if isinstance(layer, Dropout) else layer.forward(x)
         return x
 
     def backward(self, dlogits):

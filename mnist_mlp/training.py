@@ -22,7 +22,7 @@ def train_epoch(model, optimizer, x, y, batch_size, rng, lr_at=None, augment=Non
             xb = augment(xb, rng)
         if lr_at is not None:
             optimizer.lr = lr_at(optimizer.steps)
-        logits = model.forward(xb)
+        logits = model.forward(xb, rng)
         correct += int((logits.argmax(axis=1) == yb).sum())
         loss, dlogits = cross_entropy(logits, yb)
         model.backward(dlogits)

@@ -4,7 +4,7 @@ import pytest
 
 from mnist_mlp import MLP
 from mnist_mlp.gradcheck import numerical_gradient, relative_error
-from mnist_mlp.layers import Dense, ReLU, init_weights
+from mnist_mlp.layers import Dense, Dropout, ReLU, init_weights
 from mnist_mlp.losses import cross_entropy, log_softmax, softmax
 
 rng = np.random.default_rng(0)
@@ -37,6 +37,53 @@ def test_relu_gradient():
     relu.forward(x.copy())
     dx = relu.backward(upstream.copy())
     assert relative_error(dx, numerical_gradient(f, x)) < 1e-7
+
+
+def test_dropout_gradient_with_a_fixed_mask():
+    x = rng.standard_normal((6, 50))
+    upstream = rng.standard_normal((6, 50))
+    dropout = Dropout(0.3)
+
+    def f():  # the same seed each call: the same mask, so the function is smooth in x
+        return float((dropout.forward(x.copy(), np.random.default_rng(7)) * upstream).sum())
+
+    f()
+    dx = dropout.backward(upstream.copy())
+    assert relative_error(dx, numerical_gradient(f, x)) < 1e-7
+
+
+def test_dropout_drops_p_and_keeps_the_mean():
+    x = np.ones((200, 1000), np.float32)
+    y = Dropout(0.25).forward(x.copy(), np.random.default_rng(0))
+    assert abs((y == 0).mean() - 0.25) < 0.01
+    assert set(np.unique(y)) == {0.0, np.float32(1 / 0.75)}
+    assert abs(y.mean() - 1.0) < 0.01
+    assert np.array_equal(Dropout(0.25).forward(x.copy()), x)  # no generator: evaluation, identity
+    with pytest.raises(ValueError, match="dropout"):
+        Dropout(1.0)
+
+
+def test_network_dropout_acts_only_while_training():
+    model = MLP([6, 40, 30, 3], seed=1, dropout=0.5)
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    assert np.allclose(model.forward(x.copy()), model.logits(x.copy()), atol=1e-6)
+    trained = model.forward(x.copy(), np.random.default_rng(0))
+    assert not np.allclose(trained, model.logits(x.copy()), atol=1e-3)
+    assert sum(isinstance(layer, Dropout) for layer in model.layers) == 2  # after each hidden layer
+    assert set(model.arrays()) == {"W1", "b1", "W2", "b2", "W3", "b3"}  # nothing of dropout is saved
+
+
+def test_network_gradients_with_dropout():
+    model = MLP([6, 8, 5, 3], seed=2, dtype=np.float64, dropout=0.4)
+    x = rng.standard_normal((4, 6))
+    y = rng.integers(0, 3, 4)
+
+    def loss():
+        return cross_entropy(model.forward(x, np.random.default_rng(3)), y)[0]
+
+    model.backward(cross_entropy(model.forward(x, np.random.default_rng(3)), y)[1])
+    for p in model.parameters():
+        assert relative_error(p.grad.copy(), numerical_gradient(loss, p.value)) < 1e-6
 
 
 def test_cross_entropy_gradient():

@@ -39,8 +39,9 @@ def test_same_seed_same_weights_and_manifest(tmp_path, mnist):
     assert not (tmp_path / "a.ckpt").exists()  # a finished run cleans up its checkpoint
 
 
-def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist):
-    epochs = ["--epochs", "25"]
+@pytest.mark.parametrize("dropout", ["0", "0.3"])
+def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist, dropout):
+    epochs = ["--epochs", "25", "--dropout", dropout]
     proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "train.py"), *QUICK, *epochs,
                              "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True)
     state = tmp_path / "cut.ckpt" / "train_state.json"
@@ -83,3 +84,5 @@ def test_bad_arguments_are_clear(tmp_path):
     assert r.returncode == 2 and "comma-separated integers" in r.stderr
     r = train(["--sizes", "100,10"])
     assert r.returncode == 2 and "start with 784" in r.stderr
+    r = train(["--dropout", "1"])
+    assert r.returncode == 2 and "--dropout must be in [0, 1)" in r.stderr

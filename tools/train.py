@@ -67,6 +67,7 @@ def parse_args(argv):
     p.add_argument("--schedule", choices=["cosine", "step", "constant"], default="cosine")
     p.add_argument("--warmup-epochs", type=float, default=0.5, help="linear warm-up (cosine schedule)")
     p.add_argument("--step-every", type=int, default=5, help="epochs between x0.1 drops (step schedule)")
+    p.add_argument("--dropout", type=float, default=0.0, help="probability of dropping each hidden unit")
     p.add_argument("--weight-init", choices=["he", "xavier"], default="he", help="random initialisation")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--augment", action="store_true", help="random distortions of every training batch")
@@ -105,6 +106,8 @@ def parse_args(argv):
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.lr <= 0:
         p.error("--lr must be positive")
+    if not 0 <= args.dropout < 1:
+        p.error("--dropout must be in [0, 1)")
     if not 0 <= args.held_out < 1:
         p.error("--held-out must be in [0, 1)")
     if tuning and args.out.resolve() == args.init.resolve() and not args.overwrite:
@@ -124,7 +127,7 @@ def parse_args(argv):
 def run_config(args):
     """The settings that define a run: a checkpoint only resumes a run with the same ones."""
     keys = ["sizes", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "l2",
-            "schedule", "warmup_epochs", "step_every", "weight_init", "seed", "train_limit", "augment",
+            "schedule", "warmup_epochs", "step_every", "dropout", "weight_init", "seed", "train_limit", "augment",
             "pendigits", "pendigits_writers", "pendigits_variants"]
     config = {k: getattr(args, k) for k in keys}
     config["pendigits"] = str(args.pendigits) if args.pendigits else None
@@ -212,7 +215,7 @@ def drawn_metrics(model, path):
 
 def fine_tune(args, command):
     try:
-        model = load_model(args.init)
+        model = MLP.from_arrays(load_model(args.init).arrays(), dropout=args.dropout)
         images, labels, problems = load_samples(args.samples)
     except (ModelError, SampleError) as e:
         sys.exit(f"error: {e}")
@@ -297,7 +300,8 @@ def main(argv=None):
         if not args.checkpoint.exists():
             sys.exit(f"error: --resume: no checkpoint at {args.checkpoint}")
         try:
-            model, optimizer, best, state = load_checkpoint(args.checkpoint, lambda p: make_optimizer(args, p))
+            model, optimizer, best, state = load_checkpoint(args.checkpoint, lambda p: make_optimizer(args, p),
+                                                             args.dropout)
         except ModelError as e:
             sys.exit(f"error: cannot resume: {e}")
         if state["config"] != config:
@@ -306,7 +310,7 @@ def main(argv=None):
                      "run with the same options, or without --resume to start over")
         print(f"resuming from {args.checkpoint} after epoch {state['epochs_done']}", file=sys.stderr)
     else:
-        model = MLP(args.sizes, init=args.weight_init, seed=args.seed)
+        model = MLP(args.sizes, init=args.weight_init, seed=args.seed, dropout=args.dropout)
         optimizer = make_optimizer(args, model.parameters())
         best = {k: v.copy() for k, v in model.arrays().items()}
         state = {"config": config, "epochs_done": 0, "history": [], "best_epoch": 0, "best_val_accuracy": -1.0}
