@@ -77,3 +77,12 @@ def test_diverging_colours():
     colours = charts.diverging(np.array([-1.0, 0.0, 1.0]))
     assert colours[1].tolist() == [255, 255, 255]
     assert colours[0][0] > colours[0][2] and colours[2][2] > colours[2][0]  # blue (B>R), red (R>B)
+
+
+def test_an_ensemble_history_gives_a_line_per_member():
+    history = [{**h, "member": m} for m in (1, 2) for h in HISTORY]
+    lines = report.curve_series(history, [("training", "train_loss"), ("validation", "val_loss")])
+    assert list(lines) == ["training, member 1", "validation, member 1", "training, member 2", "validation, member 2"]
+    assert lines["validation, member 2"] == ([1, 2, 3, 4, 5], [h["val_loss"] for h in HISTORY])
+    assert list(report.curve_series(HISTORY, [("training", "train_loss")])) == ["training"]
+    assert report.curves(history)["loss.png"].shape == (400, 640, 3)

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ROOT
 from mnist_mlp import load_model
+from mnist_mlp.ensemble import merge
 
 QUICK = ["--sizes", "784,32,10", "--train-limit", "3000", "--batch-size", "100", "--quiet",
          "--data", str(ROOT / "data" / "mnist")]
@@ -39,12 +40,16 @@ def test_same_seed_same_weights_and_manifest(tmp_path, mnist):
     assert not (tmp_path / "a.ckpt").exists()  # a finished run cleans up its checkpoint
 
 
-@pytest.mark.parametrize("dropout", ["0", "0.3"])
-def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist, dropout):
-    epochs = ["--epochs", "25", "--dropout", dropout]
+@pytest.mark.parametrize("options, checkpoint", [
+    (["--epochs", "25"], "cut.ckpt"),
+    (["--epochs", "25", "--dropout", "0.3"], "cut.ckpt"),
+    (["--epochs", "12", "--members", "2"], "cut.ckpt/member-2"),  # cut while the second member trains
+])
+def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist, options, checkpoint):
+    epochs = options
     proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "train.py"), *QUICK, *epochs,
                              "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True)
-    state = tmp_path / "cut.ckpt" / "train_state.json"
+    state = tmp_path / checkpoint / "train_state.json"
     deadline = time.time() + 120
     while not state.exists() and time.time() < deadline:
         time.sleep(0.02)
@@ -56,7 +61,7 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist, drop
     assert "--resume" in err and "Traceback" not in err
     assert not (tmp_path / "cut").exists()
     done = json.loads(state.read_text())["epochs_done"]
-    assert 1 <= done < 25
+    assert 1 <= done < int(options[1])
 
     resumed = train([*epochs, "--out", str(tmp_path / "cut"), "--resume"])
     assert resumed.returncode == 0, resumed.stderr
@@ -64,6 +69,26 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist, drop
     whole = train([*epochs, "--out", str(tmp_path / "whole")])
     assert whole.returncode == 0, whole.stderr
     assert arrays(tmp_path / "cut") == arrays(tmp_path / "whole")
+
+
+def test_an_ensemble_is_its_members_folded_into_one_network(tmp_path, mnist):
+    runs = {"ensemble": ["--members", "2"], "seed0": ["--seed", "0"], "seed1": ["--seed", "1"]}
+    out = {}
+    for name, options in runs.items():
+        r = train(["--epochs", "2", *options, "--out", str(tmp_path / name)])
+        assert r.returncode == 0, r.stderr
+        out[name] = r.stdout
+    assert "2 members folded into one network [784, 64, 10]" in out["ensemble"]
+    ensemble = load_model(tmp_path / "ensemble")
+    single = [load_model(tmp_path / "seed0"), load_model(tmp_path / "seed1")]
+    assert ensemble.sizes == [784, 64, 10]
+    assert arrays(tmp_path / "ensemble") == {k: v.tobytes() for k, v in merge(single).arrays().items()}
+    training = ensemble.manifest["training"]
+    assert [m["seed"] for m in training["members"]] == [0, 1] and training["config"]["members"] == 2
+    assert training["best_epoch"] == [m["best_epoch"] for m in training["members"]]
+    history = json.loads((tmp_path / "ensemble" / "history.json").read_text())
+    assert [(h["member"], h["epoch"]) for h in history] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert not (tmp_path / "ensemble.ckpt").exists()
 
 
 def test_resume_refuses_other_settings_and_missing_checkpoint(tmp_path, mnist):
@@ -84,5 +109,7 @@ def test_bad_arguments_are_clear(tmp_path):
     assert r.returncode == 2 and "comma-separated integers" in r.stderr
     r = train(["--sizes", "100,10"])
     assert r.returncode == 2 and "start with 784" in r.stderr
+    r = train(["--members", "0"])
+    assert r.returncode == 2 and "--members must be at least 1" in r.stderr
     r = train(["--dropout", "1"])
     assert r.returncode == 2 and "--dropout must be in [0, 1)" in r.stderr

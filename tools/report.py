@@ -28,17 +28,22 @@ from mnist_mlp.metrics import confusion_matrix  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
 
 
+def curve_series(history, keys):
+    """{line name: (epochs, values)} for each (name, history key), one line per member of an ensemble."""
+    runs = {}
+    for h in history:
+        runs.setdefault(h.get("member"), []).append(h)
+    return {name + ("" if member is None else f", member {member}"): ([h["epoch"] for h in rows],
+                                                                      [h[key] for h in rows])
+            for member, rows in runs.items() for name, key in keys if key in rows[0]}
+
+
 def curves(history):
     """Loss and accuracy per epoch, training and validation."""
-    epochs = [h["epoch"] for h in history]
-
-    def series(keys):
-        return {name: (epochs, [h[key] for h in history]) for name, key in keys if key in history[0]}
-
-    loss = charts.line_chart(series([("training", "train_loss"), ("validation", "val_loss")]),
+    loss = charts.line_chart(curve_series(history, [("training", "train_loss"), ("validation", "val_loss")]),
                              "Loss per epoch", "epoch", "cross-entropy")
     acc = {name: (x, 100 * np.array(y)) for name, (x, y) in
-           series([("training", "train_accuracy"), ("validation", "val_accuracy")]).items()}
+           curve_series(history, [("training", "train_accuracy"), ("validation", "val_accuracy")]).items()}
     accuracy = charts.line_chart(acc, "Accuracy per epoch", "epoch", "accuracy (%)", legend_corner="bottom-right")
     return {"loss.png": loss, "accuracy.png": accuracy}
 

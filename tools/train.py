@@ -44,6 +44,7 @@ from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from mnist_mlp.ensemble import merge  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, as_inputs, fetch_mnist, load_mnist, sha256  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS, cosine_lr, step_lr  # noqa: E402
 from mnist_mlp.training import accuracy, loss_and_accuracy, split_held_out, train_epoch  # noqa: E402
@@ -70,12 +71,16 @@ def parse_args(argv):
     p.add_argument("--dropout", type=float, default=0.0, help="probability of dropping each hidden unit")
     p.add_argument("--weight-init", choices=["he", "xavier"], default="he", help="random initialisation")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--members", type=int, default=1,
+                   help="train an ensemble of this many networks (seeds SEED, SEED+1, ...), one after another, "
+                        "and save it folded into one equivalent network")
     p.add_argument("--augment", action="store_true", help="random distortions of every training batch")
     p.add_argument("--pendigits", type=Path, default=None, help="UNIPEN file of pen-drawn digits to train on")
     p.add_argument("--pendigits-writers", default="1-25", help="which writers of --pendigits to train on")
     p.add_argument("--pendigits-variants", type=int, default=4, help="renderings of each pen-drawn digit")
     p.add_argument("--drawn-eval", type=Path, default=Path(DEFAULT_DATA),
-                   help="UNIPEN file whose validation writers (26-30) are measured at the end, if present")
+                   help="UNIPEN file whose validation writers (26-30) are measured at the end, if present "
+                        "(a path that does not exist, e.g. none, skips it)")
     p.add_argument("--init", type=Path, default=None, help="fine-tune this model instead of starting afresh")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
     p.add_argument("--held-out", type=float, default=0.25, help="fraction of samples kept for before/after")
@@ -101,7 +106,7 @@ def parse_args(argv):
     tuning = args.init is not None
     args.epochs = args.epochs or (8 if tuning else 20)
     args.lr = args.lr or (1e-4 if tuning else 1e-3)
-    for name in ("epochs", "batch_size"):
+    for name in ("epochs", "batch_size", "members"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.lr <= 0:
@@ -110,6 +115,8 @@ def parse_args(argv):
         p.error("--dropout must be in [0, 1)")
     if not 0 <= args.held_out < 1:
         p.error("--held-out must be in [0, 1)")
+    if tuning and args.members != 1:
+        p.error("--members trains networks from scratch; fine-tuning (--init) continues one model")
     if tuning and args.out.resolve() == args.init.resolve() and not args.overwrite:
         p.error(f"--out {args.out} is the model being fine-tuned; choose another --out, or add --overwrite")
     args.checkpoint = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
@@ -127,8 +134,8 @@ def parse_args(argv):
 def run_config(args):
     """The settings that define a run: a checkpoint only resumes a run with the same ones."""
     keys = ["sizes", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "l2",
-            "schedule", "warmup_epochs", "step_every", "dropout", "weight_init", "seed", "train_limit", "augment",
-            "pendigits", "pendigits_writers", "pendigits_variants"]
+            "schedule", "warmup_epochs", "step_every", "dropout", "weight_init", "seed", "members", "train_limit",
+            "augment", "pendigits", "pendigits_writers", "pendigits_variants"]
     config = {k: getattr(args, k) for k in keys}
     config["pendigits"] = str(args.pendigits) if args.pendigits else None
     return config
@@ -188,7 +195,7 @@ def load_data(args):
     return (x_train, y_train), (x[split:], y[split:]), (x_test, d["y_test"].astype(np.int64))
 
 
-def load_pendigits(args):
+def load_pendigits(args, seed):
     """Pen-drawn training digits, each rendered ``variants`` times at random (same seed, same images)."""
     try:
         writers = parse_writers(args.pendigits_writers)
@@ -197,7 +204,7 @@ def load_pendigits(args):
         sys.exit(f"error: {e}")
     if not digits:
         sys.exit(f"error: no digits from writers {args.pendigits_writers} in {args.pendigits}")
-    images, labels = training_inputs(digits, args.pendigits_variants, np.random.default_rng([args.seed, 1_000_003]))
+    images, labels = training_inputs(digits, args.pendigits_variants, np.random.default_rng([seed, 1_000_003]))
     print(f"rendered {len(images)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
           file=sys.stderr)
     return images, labels
@@ -281,26 +288,13 @@ def check_writable(*paths):
             sys.exit(f"error: cannot write {path}: {e.strerror or e} ({e.filename or path.parent})")
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    command = shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)])
-    check_writable(args.out, args.checkpoint)
-    if args.init is not None:
-        return fine_tune(args, command)
-    config = run_config(args)
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = load_data(args)
-    data_sums = {name: digest for name, (_, _, digest) in FILES.items()}
-    if args.pendigits:
-        x_pen, y_pen = load_pendigits(args)
-        x_train, y_train = np.concatenate([x_train, x_pen]), np.concatenate([y_train, y_pen])
-        data_sums["pendigits"] = sha256(args.pendigits.read_bytes())
-    augment = Augmentation() if args.augment else None
-
-    if args.resume:
-        if not args.checkpoint.exists():
-            sys.exit(f"error: --resume: no checkpoint at {args.checkpoint}")
+def train_network(args, config, seed, train, val, checkpoint, label):
+    """Train one network (or continue it from ``checkpoint`` with --resume); return
+    ``(best_model, state)``, or None when interrupted with Ctrl-C."""
+    (x_train, y_train), (x_val, y_val) = train, val
+    if args.resume and checkpoint.exists():
         try:
-            model, optimizer, best, state = load_checkpoint(args.checkpoint, lambda p: make_optimizer(args, p),
+            model, optimizer, best, state = load_checkpoint(checkpoint, lambda p: make_optimizer(args, p),
                                                              args.dropout)
         except ModelError as e:
             sys.exit(f"error: cannot resume: {e}")
@@ -308,20 +302,21 @@ def main(argv=None):
             changed = sorted(k for k in config if state["config"].get(k) != config[k])
             sys.exit(f"error: the checkpoint was made with different settings ({', '.join(changed)}); "
                      "run with the same options, or without --resume to start over")
-        print(f"resuming from {args.checkpoint} after epoch {state['epochs_done']}", file=sys.stderr)
+        print(f"resuming {label}from {checkpoint} after epoch {state['epochs_done']}", file=sys.stderr)
     else:
-        model = MLP(args.sizes, init=args.weight_init, seed=args.seed, dropout=args.dropout)
+        model = MLP(args.sizes, init=args.weight_init, seed=seed, dropout=args.dropout)
         optimizer = make_optimizer(args, model.parameters())
         best = {k: v.copy() for k, v in model.arrays().items()}
         state = {"config": config, "epochs_done": 0, "history": [], "best_epoch": 0, "best_val_accuracy": -1.0}
 
+    augment = Augmentation() if args.augment else None
     steps_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
     lr_at = make_schedule(args, steps_per_epoch)
     try:
         for epoch in range(state["epochs_done"] + 1, args.epochs + 1):
             t0 = time.perf_counter()
-            bar = ProgressBar(not args.quiet, f"epoch {epoch}/{args.epochs}")
-            rng = np.random.default_rng([args.seed, epoch])  # per epoch, so a resumed run matches
+            bar = ProgressBar(not args.quiet, f"{label}epoch {epoch}/{args.epochs}")
+            rng = np.random.default_rng([seed, epoch])  # per epoch, so a resumed run matches
             loss, train_acc = train_epoch(model, optimizer, x_train, y_train, args.batch_size, rng, lr_at,
                                           augment, bar)
             bar.close()
@@ -335,33 +330,70 @@ def main(argv=None):
                 best = {k: v.copy() for k, v in model.arrays().items()}
             state["epochs_done"] = epoch
             try:
-                save_checkpoint(args.checkpoint, model, optimizer, best, state)
+                save_checkpoint(checkpoint, model, optimizer, best, state)
             except OSError as e:
-                sys.exit(f"error: cannot write the checkpoint {args.checkpoint}: {e.strerror or e}")
-            print(f"epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}  val {100 * val_acc:6.2f}%  "
+                sys.exit(f"error: cannot write the checkpoint {checkpoint}: {e.strerror or e}")
+            print(f"{label}epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}  val {100 * val_acc:6.2f}%  "
                   f"lr {optimizer.lr:.2e}  {seconds:5.1f}s", file=sys.stderr)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {args.checkpoint} holds epoch {state['epochs_done']}; "
+        print(f"\ninterrupted: {checkpoint} holds epoch {state['epochs_done']}; "
               "continue with the same command plus --resume", file=sys.stderr)
-        return 130
+        return None
+    return MLP.from_arrays(best), state
 
-    final = MLP.from_arrays(best)
+
+def main(argv=None):
+    args = parse_args(argv)
+    command = shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)])
+    check_writable(args.out, args.checkpoint)
+    if args.init is not None:
+        return fine_tune(args, command)
+    if args.resume and not args.checkpoint.exists():
+        sys.exit(f"error: --resume: no checkpoint at {args.checkpoint}")
+    config = run_config(args)
+    (x_mnist, y_mnist), val, (x_test, y_test) = load_data(args)
+    data_sums = {name: digest for name, (_, _, digest) in FILES.items()}
+    if args.pendigits:
+        data_sums["pendigits"] = sha256(args.pendigits.read_bytes())
+
+    # An ensemble is trained one member at a time, each an ordinary run with its own seed
+    # (so member 1 is exactly the single network of the same command without --members),
+    # and each with its own checkpoint, so --resume continues whichever was unfinished.
+    members, states = [], []
+    for i in range(args.members):
+        seed = args.seed + i
+        ensemble = args.members > 1
+        label = f"member {i + 1}/{args.members} " if ensemble else ""
+        x_train, y_train = x_mnist, y_mnist
+        if args.pendigits:
+            x_pen, y_pen = load_pendigits(args, seed)
+            x_train, y_train = np.concatenate([x_mnist, x_pen]), np.concatenate([y_mnist, y_pen])
+        checkpoint = args.checkpoint / f"member-{i + 1}" if ensemble else args.checkpoint
+        result = train_network(args, {**config, "seed": seed}, seed, (x_train, y_train), val, checkpoint, label)
+        if result is None:
+            return 130
+        members.append(result[0])
+        states.append(result[1])
+        del x_train, y_train
+
+    final = merge(members) if len(members) > 1 else members[0]
     test_acc = accuracy(final, x_test, y_test)
+    val_acc = accuracy(final, *val)
     drawn = drawn_metrics(final, args.drawn_eval)
-    info = {
-        "training": {
-            "command": command,
-            "config": config,
-            "data": data_sums,
-            "train_seconds": round(sum(h["seconds"] for h in state["history"]), 1),
-            "best_epoch": state["best_epoch"],
-        },
-        "metrics": {"val_accuracy": state["best_val_accuracy"], "test_accuracy": test_acc,
-                    "mnist_test_samples": len(x_test), "drawn": drawn},
-    }
+    history = [{**h, "member": i + 1} if len(states) > 1 else h for i, s in enumerate(states) for h in s["history"]]
+    training = {"command": command, "config": config, "data": data_sums,
+                "train_seconds": round(sum(h["seconds"] for h in history), 1),
+                "best_epoch": states[0]["best_epoch"]}
+    if len(states) > 1:
+        training["best_epoch"] = [s["best_epoch"] for s in states]
+        training["members"] = [{"seed": args.seed + i, "sizes": m.sizes, "best_epoch": s["best_epoch"],
+                                "val_accuracy": s["best_val_accuracy"], "test_accuracy": accuracy(m, x_test, y_test)}
+                               for i, (m, s) in enumerate(zip(members, states))]
+    info = {"training": training,
+            "metrics": {"val_accuracy": val_acc, "test_accuracy": test_acc,
+                        "mnist_test_samples": len(x_test), "drawn": drawn}}
     try:
-        save_model(final, args.out, info=info,
-                   extra_files={"history.json": json.dumps(state["history"], indent=1)})
+        save_model(final, args.out, info=info, extra_files={"history.json": json.dumps(history, indent=1)})
     except OSError as e:
         sys.exit(f"error: cannot write {args.out}: {e.strerror or e}; the checkpoint {args.checkpoint} "
                  "still holds the run (--resume after fixing it)")
@@ -372,8 +404,9 @@ def main(argv=None):
         page = report.write_report(args.out, Path("reports") / args.out.resolve().name, args.data,
                                    args.drawn_eval if args.drawn_eval.exists() else None)
         print(f"report: {page}", file=sys.stderr)
-    print(f"saved {args.out}: epoch {state['best_epoch']}, validation {100 * state['best_val_accuracy']:.2f}%, "
-          f"test {100 * test_acc:.2f}%"
+    what = f"{len(members)} members folded into one network {final.sizes}" if len(members) > 1 else \
+        f"epoch {states[0]['best_epoch']}"
+    print(f"saved {args.out}: {what}, validation {100 * val_acc:.2f}%, test {100 * test_acc:.2f}%"
           + (f", drawn (writers {VALIDATION_WRITERS}) worst {100 * drawn['worst_accuracy']:.2f}% "
              f"({drawn['worst']}), mean {100 * drawn['mean_accuracy']:.2f}%" if drawn else ""))
     return 0
