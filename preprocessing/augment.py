@@ -36,8 +36,7 @@ def augment(batch, rng, settings=Augmentation()):
     # zero border of PAD pixels: clamping every sample point into its own tile's border gives
     # exactly what warping each image alone with a black surround would.
     tile = SIDE + 2 * PAD
-    tall = np.zeros((n, tile, tile), np.float32)
-    tall[:, PAD:PAD + SIDE, PAD:PAD + SIDE] = images
+    tall = _in_tiles(images)
     # Elastic fields for the whole batch in one blur: 2N noise fields stacked into one tall
     # image. Smoothing across the seams only correlates neighbouring fields' edges, harmlessly.
     noise = rng.random((2 * n * SIDE, SIDE), dtype=np.float32) * 2 - 1
@@ -68,9 +67,14 @@ def augment(batch, rng, settings=Augmentation()):
     kernel = np.ones((2, 2), np.uint8)
     for selected, operation in ((dilate, cv2.dilate), (erode, cv2.erode)):
         if selected.any():
-            padded = np.zeros((selected.sum(), tile, tile), np.float32)
-            padded[:, PAD:PAD + SIDE, PAD:PAD + SIDE] = warped[selected]
-            done = operation(padded.reshape(-1, tile), kernel).reshape(-1, tile, tile)
+            done = operation(_in_tiles(warped[selected]).reshape(-1, tile), kernel).reshape(-1, tile, tile)
             warped[selected] = done[:, PAD:PAD + SIDE, PAD:PAD + SIDE]
     np.clip(warped, 0.0, 1.0, out=warped)
     return warped.reshape(batch.shape)
+
+
+def _in_tiles(images):
+    """(n, 28, 28) images each in the middle of a zero tile PAD pixels wider on every side."""
+    tiles = np.zeros((len(images), SIDE + 2 * PAD, SIDE + 2 * PAD), np.float32)
+    tiles[:, PAD:PAD + SIDE, PAD:PAD + SIDE] = images
+    return tiles

@@ -188,19 +188,17 @@ def bench_augment():
 
 def bench_model():
     import evaluate
-    from drawn.benchmark import evaluate_drawn
-    from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS
-    from drawn.unipen import parse_writers, read_unipen
+    import train  # tools/train.py: the drawn-digit numbers it records in model.json
+    from drawn.render import DEFAULT_DATA
     from mnist_mlp.mnist import load_mnist
 
     model = load_model(ROOT / "weights")
     d = load_mnist(ROOT / "data" / "mnist")
     result = {"sizes": model.sizes,
               "mnist_test_accuracy": evaluate.evaluate(model, d["x_test"], d["y_test"])["accuracy"]}
-    pendigits = ROOT / DEFAULT_DATA
-    if pendigits.exists():
-        drawn = evaluate_drawn(model, read_unipen(pendigits, parse_writers(VALIDATION_WRITERS)), CONDITIONS)
-        result.update(drawn_writers=VALIDATION_WRITERS, drawn_worst=drawn["worst"],
+    drawn = train.drawn_metrics(model, ROOT / DEFAULT_DATA)
+    if drawn:
+        result.update(drawn_writers=drawn["writers"], drawn_worst=drawn["worst"],
                       drawn_worst_accuracy=round(drawn["worst_accuracy"], 4),
                       drawn_mean_accuracy=round(drawn["mean_accuracy"], 4))
     return result

@@ -65,10 +65,15 @@ def axes(img, x_range, y_range, xlabel, ylabel):
             text(img, _fmt(v), (px, bottom + 18), 0.4, MUTED, 1, "center")
     cv2.rectangle(img, (left, top), (right, bottom), INK, 1)
     text(img, xlabel, ((left + right) // 2, h - 14), 0.45, INK, 1, "center")
-    label = np.full((20, bottom - top, 3), 255, np.uint8)
-    text(label, ylabel, ((bottom - top) // 2, 15), 0.45, INK, 1, "center")
-    img[top:bottom, 8:28] = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    vertical_label(img, ylabel, top, bottom, 8)
     return to_px
+
+
+def vertical_label(img, s, top, bottom, left):
+    """An axis title written bottom to top, centred between rows top and bottom, 20 px wide from left."""
+    label = np.full((20, bottom - top, 3), 255, np.uint8)
+    text(label, s, ((bottom - top) // 2, 15), 0.45, INK, 1, "center")
+    img[top:bottom, left:left + 20] = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
 
 
 def legend(img, names, corner="top-right"):
@@ -152,9 +157,7 @@ def heatmap(matrix, title, xlabel, ylabel, cell=44):
         text(img, str(r), (left + r * cell + cell / 2, top - 8), 0.45, INK, 1, "center")
     cv2.rectangle(img, (left, top), (left + n * cell - 1, top + n * cell - 1), INK, 1)
     text(img, xlabel, (left + n * cell / 2, top + n * cell + 30), 0.45, INK, 1, "center")
-    label = np.full((20, n * cell, 3), 255, np.uint8)
-    text(label, ylabel, (n * cell // 2, 15), 0.45, INK, 1, "center")
-    img[top:top + n * cell, 14:34] = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    vertical_label(img, ylabel, top, top + n * cell, 14)
     return img
 
 

@@ -359,16 +359,16 @@ def main(argv=None):
     # An ensemble is trained one member at a time, each an ordinary run with its own seed
     # (so member 1 is exactly the single network of the same command without --members),
     # and each with its own checkpoint, so --resume continues whichever was unfinished.
+    ensemble = args.members > 1
     members, states = [], []
     for i in range(args.members):
         seed = args.seed + i
-        ensemble = args.members > 1
-        label = f"member {i + 1}/{args.members} " if ensemble else ""
         x_train, y_train = x_mnist, y_mnist
         if args.pendigits:
             x_pen, y_pen = load_pendigits(args, seed)
             x_train, y_train = np.concatenate([x_mnist, x_pen]), np.concatenate([y_mnist, y_pen])
-        checkpoint = args.checkpoint / f"member-{i + 1}" if ensemble else args.checkpoint
+        checkpoint, label = (args.checkpoint / f"member-{i + 1}", f"member {i + 1}/{args.members} ") if ensemble \
+            else (args.checkpoint, "")
         result = train_network(args, {**config, "seed": seed}, seed, (x_train, y_train), val, checkpoint, label)
         if result is None:
             return 130
@@ -376,19 +376,20 @@ def main(argv=None):
         states.append(result[1])
         del x_train, y_train
 
-    final = merge(members) if len(members) > 1 else members[0]
+    final = merge(members) if ensemble else members[0]
     test_acc = accuracy(final, x_test, y_test)
     val_acc = accuracy(final, *val)
     drawn = drawn_metrics(final, args.drawn_eval)
-    history = [{**h, "member": i + 1} if len(states) > 1 else h for i, s in enumerate(states) for h in s["history"]]
+    history = [{**h, "member": i + 1} if ensemble else h for i, s in enumerate(states) for h in s["history"]]
     training = {"command": command, "config": config, "data": data_sums,
-                "train_seconds": round(sum(h["seconds"] for h in history), 1),
-                "best_epoch": states[0]["best_epoch"]}
-    if len(states) > 1:
+                "train_seconds": round(sum(h["seconds"] for h in history), 1)}
+    if ensemble:
         training["best_epoch"] = [s["best_epoch"] for s in states]
         training["members"] = [{"seed": args.seed + i, "sizes": m.sizes, "best_epoch": s["best_epoch"],
                                 "val_accuracy": s["best_val_accuracy"], "test_accuracy": accuracy(m, x_test, y_test)}
                                for i, (m, s) in enumerate(zip(members, states))]
+    else:
+        training["best_epoch"] = states[0]["best_epoch"]
     info = {"training": training,
             "metrics": {"val_accuracy": val_acc, "test_accuracy": test_acc,
                         "mnist_test_samples": len(x_test), "drawn": drawn}}
@@ -404,7 +405,7 @@ def main(argv=None):
         page = report.write_report(args.out, Path("reports") / args.out.resolve().name, args.data,
                                    args.drawn_eval if args.drawn_eval.exists() else None)
         print(f"report: {page}", file=sys.stderr)
-    what = f"{len(members)} members folded into one network {final.sizes}" if len(members) > 1 else \
+    what = f"{len(members)} members folded into one network {final.sizes}" if ensemble else \
         f"epoch {states[0]['best_epoch']}"
     print(f"saved {args.out}: {what}, validation {100 * val_acc:.2f}%, test {100 * test_acc:.2f}%"
           + (f", drawn (writers {VALIDATION_WRITERS}) worst {100 * drawn['worst_accuracy']:.2f}% "
