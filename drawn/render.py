@@ -1,7 +1,8 @@
 """Render pen trajectories onto a pad-like canvas, through the pad's own brush.
 
 A condition fixes how a person might have drawn: pad size, digit height as a
-fraction of the pad, where its centre is, and brush diameter.
+fraction of the pad, where its centre is, brush diameter, and for training also
+the writing's slant and width, so one trajectory stands in for several hands.
 """
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ class Condition:
     height: float  # digit height / pad side
     centre: tuple  # (x, y) of the digit's box centre, as fractions of the pad
     brush: int  # brush diameter, pixels
+    slant: float = 0.0  # horizontal shift per unit of height: > 0 leans right, like italics
+    width: float = 1.0  # horizontal stretch: < 1 narrower, > 1 wider
 
 
 CONDITIONS = [
@@ -34,11 +37,13 @@ CONDITIONS = [
 ]
 
 
-def place(strokes, size, height, centre, margin=0.0):
-    """The strokes flipped (tablet y points up), scaled to ``height * size`` tall (and at most
-    0.9 of the pad wide), and moved so their box centre is at ``centre * size``, or as near
-    as keeps the box ``margin`` pixels inside the pad."""
-    points = np.concatenate([np.asarray(s, np.float64) for s in strokes])
+def place(strokes, size, height, centre, margin=0.0, slant=0.0, width=1.0):
+    """The strokes slanted and stretched, flipped (tablet y points up), scaled to ``height * size``
+    tall (and at most 0.9 of the pad wide), and moved so their box centre is at ``centre * size``,
+    or as near as keeps the box ``margin`` pixels inside the pad."""
+    shape = np.array([[width, 0.0], [width * slant, 1.0]])  # row vectors: x' = width * (x + slant * y)
+    strokes = [np.asarray(s, np.float64) @ shape for s in strokes]
+    points = np.concatenate(strokes)
     lo, hi = points.min(axis=0), points.max(axis=0)
     extent = np.maximum(hi - lo, 1.0)
     scale = min(height * size / extent[1], 0.9 * size / extent[0])
@@ -47,7 +52,7 @@ def place(strokes, size, height, centre, margin=0.0):
     middle = (lo + hi) / 2
     placed = []
     for s in strokes:
-        p = (np.asarray(s, np.float64) - middle) * scale
+        p = (s - middle) * scale
         p[:, 1] = -p[:, 1]
         placed.append(p + target)
     return placed
@@ -56,19 +61,24 @@ def place(strokes, size, height, centre, margin=0.0):
 def render_digit(strokes, condition):
     """The uint8 canvas a pad of this condition would hold."""
     margin = condition.brush / 2 + 3  # the brush's radius and its anti-aliased rim
-    placed = place(strokes, condition.canvas, condition.height, condition.centre, margin)
+    placed = place(strokes, condition.canvas, condition.height, condition.centre, margin,
+                   condition.slant, condition.width)
     return render([(p, condition.brush) for p in placed], condition.canvas)
 
 
-def random_condition(rng):
-    """A plausible way to draw on the pad: any size from small to large, anywhere, any brush."""
+def random_condition(rng, hands=False):
+    """A plausible way to draw on the pad: any size from small to large, anywhere, any brush;
+    with ``hands``, also a random slant and width, as different people write."""
     canvas = int(rng.choice([280, 400, 600]))
     height = rng.uniform(0.25, 0.75)
     margin = height / 2 + 0.03
     centre = tuple(rng.uniform(min(margin, 0.5), max(1 - margin, 0.5), size=2))
     # Brush from thin to thick relative to the digit: 2% to 20% of its height.
     brush = max(2, int(round(rng.uniform(0.02, 0.20) * height * canvas)))
-    return Condition("random", canvas, height, centre, brush)
+    if not hands:
+        return Condition("random", canvas, height, centre, brush)
+    return Condition("random", canvas, height, centre, brush,
+                     slant=rng.uniform(-0.3, 0.3), width=float(np.exp(rng.uniform(-0.25, 0.25))))
 
 
 def network_inputs(digits, conditions):
@@ -81,8 +91,9 @@ def network_inputs(digits, conditions):
     return images
 
 
-def training_inputs(digits, variants, rng):
-    """Each digit drawn ``variants`` times under random conditions: (N, 784) inputs and (N,) labels."""
+def training_inputs(digits, variants, rng, hands=False):
+    """Each digit drawn ``variants`` times under random conditions (see ``random_condition``):
+    (N, 784) inputs and (N,) labels."""
     chosen = list(digits) * variants
-    images = network_inputs(chosen, [random_condition(rng) for _ in chosen])
+    images = network_inputs(chosen, [random_condition(rng, hands) for _ in chosen])
     return images, np.array([d.label for d in chosen], np.int64)

@@ -68,6 +68,16 @@ def test_place_flips_scales_and_centres():
     assert placed[1].tolist() == [100.0, 100.0]
 
 
+def test_place_slants_and_stretches():
+    strokes = (((0, 0), (0, 100)), ((0, 0), (100, 0)))  # an upward line and a rightward one
+    (up, right) = place(strokes, size=400, height=0.5, centre=(0.5, 0.5), slant=0.5)
+    assert up[1][0] - up[0][0] == pytest.approx(100)  # leans right: half its 200 px height
+    assert up[0][1] - up[1][1] == pytest.approx(200)  # still 0.5 of the pad tall
+    assert right[1][1] == right[0][1]  # horizontal lines stay horizontal
+    (_, wide), (_, narrow) = (place(strokes, 400, 0.5, (0.5, 0.5), width=w) for w in (1.2, 0.8))
+    assert np.ptp(wide[:, 0]) / np.ptp(narrow[:, 0]) == pytest.approx(1.5)
+
+
 def test_renderer_draws_the_trajectory_where_expected():
     one = read_unipen(FIXTURE)[0]
     canvas = render_digit(one.strokes, Condition("t", 200, 0.5, (0.5, 0.5), 10))
@@ -84,6 +94,20 @@ def test_random_conditions_stay_on_the_pad():
         canvas = render_digit(seven.strokes, c)
         assert canvas.any() and canvas.shape == (c.canvas, c.canvas)
         assert not canvas[0].any() and not canvas[-1].any()  # the digit is not cut at the edges
+        assert (c.slant, c.width) == (0.0, 1.0)
+
+
+def test_random_hands_vary_slant_and_width_within_bounds():
+    rng = np.random.default_rng(0)
+    seven = read_unipen(FIXTURE)[1]
+    conditions = [random_condition(rng, hands=True) for _ in range(200)]
+    slants, widths = np.array([c.slant for c in conditions]), np.array([c.width for c in conditions])
+    assert -0.3 <= slants.min() < -0.2 and 0.2 < slants.max() <= 0.3
+    assert 0.77 <= widths.min() < 0.85 and 1.2 < widths.max() <= 1.29
+    for c in conditions[:50]:
+        canvas = render_digit(seven.strokes, c)
+        assert canvas.any() and not canvas[0].any() and not canvas[-1].any()
+        assert not canvas[:, 0].any() and not canvas[:, -1].any()
 
 
 class StubModel:
@@ -121,3 +145,6 @@ def test_training_inputs_are_reproducible_and_labelled():
     assert a.shape == (9, 784) and np.array_equal(a, b)
     assert labels.tolist() == [1, 7, 4] * 3
     assert (a.reshape(9, -1).max(axis=1) > 0.9).all()
+    c, _ = training_inputs(digits, 3, np.random.default_rng(5), hands=True)
+    d, _ = training_inputs(digits, 3, np.random.default_rng(5), hands=True)
+    assert np.array_equal(c, d) and not np.array_equal(a, c)

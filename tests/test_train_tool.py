@@ -40,6 +40,19 @@ def test_same_seed_same_weights_and_manifest(tmp_path, mnist):
     assert not (tmp_path / "a.ckpt").exists()  # a finished run cleans up its checkpoint
 
 
+def test_pen_digits_join_the_training_data(tmp_path, mnist):
+    pen = ["--pendigits", str(ROOT / "tests" / "fixtures" / "tiny.tra"), "--pendigits-writers", "3",
+           "--pendigits-variants", "3", "--epochs", "1", "--drawn-eval", "none"]
+    plain = train([*pen, "--out", str(tmp_path / "plain")])
+    hands = train([*pen, "--pendigits-hands", "--out", str(tmp_path / "hands")])
+    for run in (plain, hands):
+        assert run.returncode == 0, run.stderr
+        assert "rendered 6 pen-drawn digits from 2 of writers 3" in run.stderr
+    config = json.loads((tmp_path / "hands" / "model.json").read_text())["training"]["config"]
+    assert config["pendigits_hands"] and config["pendigits_variants"] == 3
+    assert arrays(tmp_path / "plain") != arrays(tmp_path / "hands")  # other renderings, other weights
+
+
 @pytest.mark.parametrize("options, checkpoint", [
     (["--epochs", "25"], "cut.ckpt"),
     (["--epochs", "25", "--dropout", "0.3"], "cut.ckpt"),

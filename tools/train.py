@@ -17,7 +17,8 @@ OUT.ckpt/; Ctrl-C stops at once, keeping the last finished epoch there, and
 shift, elastic distortion, stroke thickness). --pendigits adds pen-drawn digits
 from the given writers (never the validation writers 26-30), each rendered
 --pendigits-variants times through the pad's brush and preprocessing at a random
-pad size, digit size, place and brush width. When the pen-digit file is there,
+pad size, digit size, place and brush width (and, with --pendigits-hands, a random
+slant and width of the writing). When the pen-digit file is there,
 accuracy on the validation writers is measured at the end and recorded.
 
 Fine-tuning (--init MODEL --samples DIR) continues training MODEL on the pad's
@@ -78,6 +79,8 @@ def parse_args(argv):
     p.add_argument("--pendigits", type=Path, default=None, help="UNIPEN file of pen-drawn digits to train on")
     p.add_argument("--pendigits-writers", default="1-25", help="which writers of --pendigits to train on")
     p.add_argument("--pendigits-variants", type=int, default=4, help="renderings of each pen-drawn digit")
+    p.add_argument("--pendigits-hands", action="store_true",
+                   help="give each rendering a random slant and width too, as different people write")
     p.add_argument("--drawn-eval", type=Path, default=Path(DEFAULT_DATA),
                    help="UNIPEN file whose validation writers (26-30) are measured at the end, if present "
                         "(a path that does not exist, e.g. none, skips it)")
@@ -135,7 +138,7 @@ def run_config(args):
     """The settings that define a run: a checkpoint only resumes a run with the same ones."""
     keys = ["sizes", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "l2",
             "schedule", "warmup_epochs", "step_every", "dropout", "weight_init", "seed", "members", "train_limit",
-            "augment", "pendigits", "pendigits_writers", "pendigits_variants"]
+            "augment", "pendigits", "pendigits_writers", "pendigits_variants", "pendigits_hands"]
     config = {k: getattr(args, k) for k in keys}
     config["pendigits"] = str(args.pendigits) if args.pendigits else None
     return config
@@ -204,7 +207,8 @@ def load_pendigits(args, seed):
         sys.exit(f"error: {e}")
     if not digits:
         sys.exit(f"error: no digits from writers {args.pendigits_writers} in {args.pendigits}")
-    images, labels = training_inputs(digits, args.pendigits_variants, np.random.default_rng([seed, 1_000_003]))
+    images, labels = training_inputs(digits, args.pendigits_variants, np.random.default_rng([seed, 1_000_003]),
+                                     args.pendigits_hands)
     print(f"rendered {len(images)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
           file=sys.stderr)
     return images, labels
