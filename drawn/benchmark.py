@@ -7,16 +7,25 @@ from .render import network_inputs
 
 
 def evaluate_drawn(model, digits, conditions):
-    """Per condition: accuracy and count; overall: the worst condition and the most confused pairs."""
+    """Per condition: accuracy and count; per writer: accuracy over all conditions, and how many of
+    the errors are theirs; overall: the worst condition and the most confused pairs."""
     per_condition, total = {}, np.zeros((10, 10), np.int64)
     labels = np.array([d.label for d in digits])
+    writers = np.array([d.writer for d in digits])
+    right = np.zeros(len(digits), np.int64)  # conditions in which each digit was read right
     for condition in conditions:
         images = network_inputs(digits, [condition] * len(digits))
-        counts = confusion_matrix(labels, model.predict(images))
+        predicted = model.predict(images)
+        right += predicted == labels
+        counts = confusion_matrix(labels, predicted)
         total += counts
         per_condition[condition.name] = {"accuracy": float(counts.trace() / counts.sum()), "samples": len(labels)}
+    errors = len(conditions) - right
+    per_writer = {int(w): {"accuracy": float(right[writers == w].sum() / (len(conditions) * (writers == w).sum())),
+                           "samples": int((writers == w).sum()), "errors": int(errors[writers == w].sum())}
+                  for w in np.unique(writers)}
     worst = min(per_condition, key=lambda name: per_condition[name]["accuracy"])
-    return {"conditions": per_condition, "worst": worst,
+    return {"conditions": per_condition, "writers": per_writer, "worst": worst,
             "worst_accuracy": per_condition[worst]["accuracy"],
             "mean_accuracy": float(np.mean([c["accuracy"] for c in per_condition.values()])),
             "most_confused": most_confused(total)}

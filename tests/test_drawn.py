@@ -122,6 +122,8 @@ def test_benchmark_with_a_stub_model():
     for c in result["conditions"].values():
         assert c["samples"] == 3 and c["accuracy"] == pytest.approx(2 / 3)
     assert result["most_confused"] == [(4, 7, 3)]
+    assert result["writers"] == {3: {"accuracy": 1.0, "samples": 2, "errors": 0},
+                                 27: {"accuracy": 0.0, "samples": 1, "errors": 3}}  # the 4 is writer 27's
 
 
 def test_eval_drawn_tool(tmp_path):
@@ -131,6 +133,13 @@ def test_eval_drawn_tool(tmp_path):
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert set(result["conditions"]) == {"centred", "thin-brush"}
+    assert set(result["writers"]) == {"3", "27"} and result["selected_writers"] == "all"
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE),
+                        "--writers", "3", "--conditions", "centred"], capture_output=True, text=True, timeout=120,
+                       cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "2 drawn digits from writers 3" in r.stdout
+    assert "per writer (all conditions; share of the errors): 3 " in r.stdout
     bad = tmp_path / "bad.tra"
     bad.write_text('.SEGMENT DIGIT 0 ? "1"\n 5 5\n')
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(bad)],

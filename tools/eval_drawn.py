@@ -8,7 +8,8 @@ Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
 goes through preprocessing.prepare and the model. Writers 26-30 are the
 validation writers that no training run sees. Prints accuracy per condition,
-the worst condition and the most confused pairs; --json for machines.
+the worst condition, accuracy per writer (over all conditions, with their share
+of the errors) and the most confused pairs; --json for machines.
 """
 import argparse
 import json
@@ -49,7 +50,7 @@ def main(argv=None):
         print(f"error: no digits from writers {args.writers} in {args.data}", file=sys.stderr)
         return 1
     result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions.split(",")])
-    result.update(writers=args.writers, data=str(args.data))
+    result.update(selected_writers=args.writers, data=str(args.data))
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
@@ -59,6 +60,9 @@ def main(argv=None):
         print(f"{name:<14} {100 * c['accuracy']:8.2f}%")
     print(f"\nworst: {result['worst']} {100 * result['worst_accuracy']:.2f}%   "
           f"mean: {100 * result['mean_accuracy']:.2f}%")
+    total_errors = sum(w["errors"] for w in result["writers"].values())
+    print("per writer (all conditions; share of the errors): " + ", ".join(
+        f"{w} {100 * r['accuracy']:.2f}% ({r['errors']}/{total_errors})" for w, r in result["writers"].items()))
     print("most confused (true -> predicted: count): "
           + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]))
     return 0
