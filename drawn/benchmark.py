@@ -20,10 +20,11 @@ def evaluate_drawn(model, digits, conditions):
         counts = confusion_matrix(labels, predicted)
         total += counts
         per_condition[condition.name] = {"accuracy": float(counts.trace() / counts.sum()), "samples": len(labels)}
-    errors = len(conditions) - right
-    per_writer = {int(w): {"accuracy": float(right[writers == w].sum() / (len(conditions) * (writers == w).sum())),
-                           "samples": int((writers == w).sum()), "errors": int(errors[writers == w].sum())}
-                  for w in np.unique(writers)}
+    per_writer = {}
+    for writer in np.unique(writers):
+        theirs = right[writers == writer]
+        per_writer[int(writer)] = {"accuracy": float(theirs.mean() / len(conditions)), "samples": len(theirs),
+                                   "errors": int(len(conditions) * len(theirs) - theirs.sum())}
     worst = min(per_condition, key=lambda name: per_condition[name]["accuracy"])
     return {"conditions": per_condition, "writers": per_writer, "worst": worst,
             "worst_accuracy": per_condition[worst]["accuracy"],
