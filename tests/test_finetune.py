@@ -52,6 +52,8 @@ def test_own_style_improves_and_mnist_is_kept(style_samples, tmp_path, mnist):
     assert "held-out samples" in r.stdout and "MNIST test" in r.stdout
     tuning = json.loads((tmp_path / "personal" / "model.json").read_text())["metrics"]["fine_tuning"]
     before, after = tuning["before"], tuning["after"]
+    print(f"\nheld-out samples {before['samples_held_out']:.2%} -> {after['samples_held_out']:.2%}, "
+          f"MNIST test {before['mnist_test']:.2%} -> {after['mnist_test']:.2%}")
     assert before["samples_held_out"] <= 0.8, "the style must be one the shipped model gets wrong"
     assert after["samples_held_out"] >= 0.9 and after["samples_held_out"] >= before["samples_held_out"] + 0.2
     assert after["mnist_test"] >= before["mnist_test"] - 0.003
