@@ -1,7 +1,8 @@
 """Digit pad: draw a digit with the mouse and watch the network's belief change.
 
 Usage:
-    python main.py [--weights weights/] [--samples samples/] [--threshold 0.5] [--size 400] [--brush 26]
+    python main.py [--weights weights/] [--samples samples/] [--personal weights-personal/]
+                   [--threshold 0.5] [--size 400] [--brush 26] [--stats]
 
 Keys:
     draw     hold the left mouse button
@@ -9,6 +10,8 @@ Keys:
     u, z     undo the last stroke
     0 - 9    save the drawing as a sample with that label (samples/<label>/...), then clear
     s        save it with the predicted label
+    t        teach the pad your hand: adapt to the saved samples in the background
+    p        switch between your personal model and the base model
     + / -    thicker / thinner brush
     d        show what the network sees (its 28x28 input, ink box, centre of mass, density)
     h        help
@@ -29,8 +32,11 @@ FRAME_MS = 14
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--weights", type=Path, default=Path("weights"), help="model directory")
+    p.add_argument("--weights", type=Path, default=None,
+                   help="model directory (default weights/, started with the personal model when there is one)")
     p.add_argument("--samples", type=Path, default=Path("samples"), help="where labelled samples are saved")
+    p.add_argument("--personal", type=Path, default=Path("weights-personal"),
+                   help="where t saves the model adapted to your hand, and p finds it")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="below this confidence the pad shows '?' instead of a digit")
     p.add_argument("--size", type=int, default=400, help="pad side in pixels")
@@ -102,13 +108,22 @@ def main(argv=None):
     from mnist_mlp import ModelError, load_model
     from pad.app import PadApp
 
+    weights = args.weights or Path("weights")
     try:
-        model = load_model(args.weights)
+        model = load_model(weights)
     except ModelError as e:
         print(f"error: cannot load the model: {e}\n"
-              f"retrain it with: python tools/train.py --out {args.weights}", file=sys.stderr)
+              f"retrain it with: python tools/train.py --out {weights}", file=sys.stderr)
         return 1
-    frames, seconds = run(PadApp(model, args.samples, args.threshold, args.size, args.brush))
+    personal = None
+    if (args.personal / "model.json").exists():
+        try:
+            personal = load_model(args.personal)
+        except ModelError as e:
+            print(f"warning: your personal model is not usable ({e}); using {weights}", file=sys.stderr)
+    app = PadApp(model, args.samples, args.threshold, args.size, args.brush, personal_dir=args.personal,
+                 personal=personal, start_personal=args.weights is None)
+    frames, seconds = run(app)
     if args.stats:
         rate = f"{frames / seconds:.1f} frames per second" if seconds else "no drawing"
         print(f"while drawing: {frames} frames in {seconds:.2f} s, {rate}")

@@ -37,11 +37,12 @@ CONDITIONS = [
 ]
 
 
-def place(strokes, size, height, centre, margin=0.0, slant=0.0, width=1.0):
-    """The strokes slanted and stretched, flipped (tablet y points up), scaled to ``height * size``
-    tall (and at most 0.9 of the pad wide), and moved so their box centre is at ``centre * size``,
-    or as near as keeps the box ``margin`` pixels inside the pad."""
-    shape = np.array([[width, 0.0], [width * slant, 1.0]])  # row vectors: x' = width * (x + slant * y)
+def place(strokes, size, height, centre, margin=0.0, slant=0.0, width=1.0, y_up=True):
+    """The strokes slanted and stretched, flipped if ``y_up`` (a tablet's y points up, a pad's
+    down), scaled to ``height * size`` tall (and at most 0.9 of the pad wide), and moved so their
+    box centre is at ``centre * size``, or as near as keeps the box ``margin`` pixels inside the pad."""
+    up = 1.0 if y_up else -1.0  # slant leans right in the picture either way
+    shape = np.array([[width, 0.0], [up * width * slant, 1.0]])  # row vectors: x' = width * (x + slant * y)
     strokes = [np.asarray(s, np.float64) @ shape for s in strokes]
     points = np.concatenate(strokes)
     lo, hi = points.min(axis=0), points.max(axis=0)
@@ -53,16 +54,18 @@ def place(strokes, size, height, centre, margin=0.0, slant=0.0, width=1.0):
     placed = []
     for s in strokes:
         p = (s - middle) * scale
-        p[:, 1] = -p[:, 1]
+        if y_up:
+            p[:, 1] = -p[:, 1]
         placed.append(p + target)
     return placed
 
 
-def render_digit(strokes, condition):
-    """The uint8 canvas a pad of this condition would hold."""
+def render_digit(strokes, condition, y_up=True):
+    """The uint8 canvas a pad of this condition would hold; ``y_up=False`` for strokes in
+    the pad's own coordinates (y pointing down)."""
     margin = condition.brush / 2 + 3  # the brush's radius and its anti-aliased rim
     placed = place(strokes, condition.canvas, condition.height, condition.centre, margin,
-                   condition.slant, condition.width)
+                   condition.slant, condition.width, y_up)
     return render([(p, condition.brush) for p in placed], condition.canvas)
 
 
@@ -81,11 +84,12 @@ def random_condition(rng, hands=False):
                      slant=rng.uniform(-0.3, 0.3), width=float(np.exp(rng.uniform(-0.25, 0.25))))
 
 
-def network_inputs(digits, conditions):
-    """(N, 784) float32 network inputs: each digit drawn under its condition, then prepared."""
+def network_inputs(digits, conditions, y_up=True):
+    """(N, 784) float32 network inputs: each digit (anything with ``.strokes``) drawn under its
+    condition, then prepared."""
     images = np.zeros((len(digits), 784), np.float32)
     for i, (digit, condition) in enumerate(zip(digits, conditions)):
-        image = prepare(render_digit(digit.strokes, condition))
+        image = prepare(render_digit(digit.strokes, condition, y_up))
         if image is not None:
             images[i] = image.reshape(-1)
     return images

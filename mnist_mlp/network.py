@@ -63,6 +63,32 @@ class MLP:
             out[f"b{i}"] = dense.b.value
         return out
 
+    def features(self, x, n_layers, batch_size=4096):
+        """The output of the first ``n_layers`` Dense+ReLU layers for a batch (what the layers after
+        them see), computed a slice at a time; ``n_layers`` = 0 gives x itself."""
+        arrays = self.arrays()
+        out = []
+        for start in range(0, len(x), batch_size):
+            h = x[start:start + batch_size]
+            for i in range(1, n_layers + 1):
+                h = np.maximum(h @ arrays[f"W{i}"] + arrays[f"b{i}"], 0)
+            out.append(h)
+        return np.concatenate(out) if out else x[:0]
+
+    def head(self, n_layers):
+        """A new network made of copies of the last ``n_layers`` Dense layers."""
+        arrays, total = self.arrays(), len(self.dense_layers())
+        return MLP.from_arrays({f"{kind}{i + 1}": arrays[f"{kind}{total - n_layers + i + 1}"].copy()
+                                for i in range(n_layers) for kind in "Wb"})
+
+    def with_head(self, head):
+        """A new network: this one's first layers followed by ``head`` in place of its last ones."""
+        arrays, head_arrays = self.arrays(), head.arrays()
+        n_head, total = len(head_arrays) // 2, len(self.dense_layers())
+        merged = {name: a.copy() for name, a in arrays.items() if int(name[1:]) <= total - n_head}
+        merged.update({f"{name[0]}{int(name[1:]) + total - n_head}": a.copy() for name, a in head_arrays.items()})
+        return MLP.from_arrays(merged)
+
     def forward(self, x, rng=None):
         """Logits for a batch x of shape (N, n_inputs), remembering what ``backward`` needs.
 

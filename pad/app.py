@@ -3,22 +3,35 @@
 ``main.py`` feeds it mouse events and keys from OpenCV and shows ``frame()``;
 tests feed it the same events directly.
 """
+from mnist_mlp import ModelError, load_model
+from mnist_mlp.mnist import DEFAULT_DIR
 from preprocessing import prepare_with_info
 
 from .frame import Prediction, render_frame
 from .samples import SampleError, save_sample
 from .state import PadState
+from .teach import Teacher
 
 QUIT_KEYS = {ord("q"), 27}  # 27: Esc
 UNDO_KEYS = {ord("u"), ord("z")}
 BIGGER_KEYS = {ord("+"), ord("=")}  # '=' is '+' without shift on most keyboards
 SMALLER_KEYS = {ord("-"), ord("_")}
+SUGGEST_AFTER = 3  # corrections before the pad suggests learning the user's hand
 
 
 class PadApp:
-    def __init__(self, model, samples_dir="samples", threshold=0.5, size=400, brush=26):
-        self.model = model
+    """``model`` is the base model; ``personal`` (a model or None) the user's own, adapted from
+    the samples with ``t`` and saved in ``personal_dir``; the pad starts with the personal model
+    when there is one and ``start_personal`` is true."""
+
+    def __init__(self, model, samples_dir="samples", threshold=0.5, size=400, brush=26,
+                 personal_dir="weights-personal", personal=None, start_personal=True, replay_dir=DEFAULT_DIR):
+        self.base = model
+        self.personal = personal
+        self.model = personal if personal is not None and start_personal else model
         self.samples_dir = samples_dir
+        self.teacher = Teacher(samples_dir, personal_dir, replay_dir)
+        self.corrections = 0
         self.threshold = threshold
         self.state = PadState(size, brush)
         self.prediction = None
@@ -26,6 +39,8 @@ class PadApp:
         self.show_diagnostics = False
         self.show_help = False
         self.status = "draw a digit with the mouse; h for help"
+        if self.using_personal:
+            self.status = f"using your personal model ({personal_dir}); p switches to the base model"
         self.running = True
         self.changed = True  # the frame needs redrawing
 
@@ -64,12 +79,40 @@ class PadApp:
             self.show_diagnostics = not self.show_diagnostics
         elif code == ord("h"):
             self.show_help = not self.show_help
+        elif code == ord("t"):
+            self.status = self.teacher.start(self.base)
+        elif code == ord("p"):
+            self.switch_model()
         else:
             self.changed = False
 
+    @property
+    def using_personal(self):
+        return self.model is not self.base
+
+    def switch_model(self):
+        """Between the base and the personal model, predicting the same drawing again."""
+        if self.personal is None:
+            self.status = "no personal model yet: save samples with the digit keys, then press t"
+            return
+        self.model = self.base if self.using_personal else self.personal
+        self.predicted_version = None
+        self.status = "using your personal model" if self.using_personal else "using the base model"
+
     # --- work -------------------------------------------------------------
     def update(self):
-        """Predict again if the ink changed since the last prediction (at most once a frame)."""
+        """Take news from a running adaptation, and predict again if the ink changed since the
+        last prediction (at most once a frame)."""
+        news = self.teacher.poll()
+        if news is not None:
+            self.status, finished = news
+            self.changed = True
+            if finished is not None:
+                try:
+                    self.personal = self.model = load_model(finished)
+                    self.predicted_version = None
+                except ModelError as e:
+                    self.status = f"the personal model did not load: {e}"
         if self.state.version == self.predicted_version:
             return
         self.predicted_version = self.state.version
@@ -86,6 +129,7 @@ class PadApp:
         if self.prediction is None:
             self.status = "nothing to save: the pad is empty"
             return None
+        corrected = label is not None and label != self.prediction.digit
         label = self.prediction.digit if label is None else label
         try:
             path = save_sample(self.samples_dir, label, self.prediction.image, self.state.strokes_json())
@@ -94,6 +138,11 @@ class PadApp:
             return None
         self.state.clear()
         self.status = f"saved {label} as {path}"
+        if corrected:
+            self.corrections += 1
+            self.status = (f"saved {label} (read as {self.prediction.digit}): {self.corrections} "
+                           f"correction{'s' if self.corrections > 1 else ''}"
+                           + ("; press t to teach the pad your hand" if self.corrections >= SUGGEST_AFTER else ""))
         return path
 
     def save_predicted(self):
@@ -106,5 +155,6 @@ class PadApp:
     def frame(self):
         self.changed = False
         return render_frame(self.state.canvas, self.prediction, threshold=self.threshold, status=self.status,
-                            brush=self.state.brush, show_diagnostics=self.show_diagnostics,
+                            brush=self.state.brush, model_name="personal" if self.using_personal else "base",
+                            show_diagnostics=self.show_diagnostics,
                             show_help=self.show_help)

@@ -33,9 +33,10 @@ def draw_stroke(canvas, points, thickness):
         draw_segment(canvas, p0, p1, thickness)
 
 
-def render(strokes, size):
-    """A fresh (size, size) uint8 canvas with every (points, thickness) stroke drawn on it."""
-    canvas = np.zeros((size, size), np.uint8)
+def render(strokes, size, height=None):
+    """A fresh uint8 canvas, ``size`` wide and ``height`` (default ``size``) tall, with every
+    (points, thickness) stroke drawn on it."""
+    canvas = np.zeros((size if height is None else height, size), np.uint8)
     for points, thickness in strokes:
         draw_stroke(canvas, points, thickness)
     return canvas

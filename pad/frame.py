@@ -34,6 +34,8 @@ HELP = [
     ("s", "save it with the predicted label"),
     ("+ / -", "thicker / thinner brush"),
     ("d", "show what the network sees"),
+    ("t", "teach it your hand (from your samples)"),
+    ("p", "personal / base model"),
     ("h", "show / hide this help"),
     ("q / Esc", "quit"),
 ]
@@ -65,7 +67,7 @@ def bar_row_y(digit):
     return BAR_TOP + digit * BAR_ROW
 
 
-def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0,
+def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0, model_name="base",
                  show_diagnostics=False, show_help=False):
     """The BGR frame for a (size, size) uint8 canvas and the prediction for it (None when empty)."""
     size = canvas.shape[0]
@@ -83,7 +85,7 @@ def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0,
     _draw_bars(panel, prediction)
     if show_diagnostics:
         _draw_diagnostics(panel, prediction)
-    _draw_status(frame[height - STATUS_HEIGHT:], status, brush)
+    _draw_status(frame[height - STATUS_HEIGHT:], status, brush, model_name)
     if show_help:
         _draw_help(frame)
     return frame
@@ -143,12 +145,21 @@ def _draw_diagnostics(panel, prediction):
         _text(panel, line, (x0 + side + 10, y0 + 14 + 21 * i), 0.42, TEXT if i else DIM)
 
 
-def _draw_status(bar, status, brush):
+def _draw_status(bar, status, brush, model_name):
     bar[...] = (24, 22, 20)
-    _text(bar, status, (8, 18), 0.45)
-    right = f"brush {brush}px   h: help"
+    right = f"{model_name} model   brush {brush}px   h: help"
     (w, _), _ = cv2.getTextSize(right, FONT, 0.45, 1)
     _text(bar, right, (bar.shape[1] - w - 8, 18), 0.45, DIM)
+    _text(bar, _fit(status, bar.shape[1] - w - 24, 0.45), (8, 18), 0.45)
+
+
+def _fit(text, width, scale):
+    """``text``, cut short with '...' where it would be wider than ``width`` pixels."""
+    if cv2.getTextSize(text, FONT, scale, 1)[0][0] <= width:
+        return text
+    while text and cv2.getTextSize(text + "...", FONT, scale, 1)[0][0] > width:
+        text = text[:-1]
+    return text + "..."
 
 
 def _draw_help(frame):
@@ -160,7 +171,7 @@ def _draw_help(frame):
     x0, y0 = 40, 50
     _text(frame, "Keys", (x0, y0), 0.8, TEXT, 2)
     for i, (key, what) in enumerate(HELP):
-        y = y0 + 40 + 30 * i
+        y = y0 + 36 + 26 * i
         _text(frame, key, (x0, y), 0.6, TOP_BAR, 1)
         _text(frame, what, (x0 + 130, y), 0.6, TEXT, 1)
-    _text(frame, "press h to close", (x0, y0 + 40 + 30 * len(HELP) + 10), 0.5, DIM)
+    _text(frame, "press h to close", (x0, y0 + 36 + 26 * len(HELP) + 6), 0.5, DIM)

@@ -6,8 +6,10 @@ never replaced, and a crash leaves either no file or a complete one.
 """
 import json
 import os
+import stat
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -16,8 +18,26 @@ import numpy as np
 from mnist_mlp.mnist import as_inputs
 
 
+MAX_RECORD_BYTES = 1 << 20  # a sample's JSON: a few KB of strokes; far more is not the pad's
+MAX_STROKE_POINTS = 100_000  # over all strokes of one sample
+MAX_CANVAS = 10_000  # pixels a side
+MAX_BRUSH = 1_000  # pixels
+DIGITS = [str(d) for d in range(10)]
+
+
 class SampleError(Exception):
     """A sample could not be saved; nothing partial was left behind."""
+
+
+@dataclass(frozen=True)
+class StrokeSample:
+    """A saved sample as drawn: its label, strokes (float (n, 2) arrays in canvas pixels, y down),
+    each stroke's brush diameter and the canvas (width, height)."""
+    label: int
+    strokes: tuple
+    brushes: tuple
+    canvas_size: tuple
+    path: Path
 
 
 def encode_png(image):
@@ -79,23 +99,99 @@ def load_samples(root):
     A file that is not a 28x28 grey PNG, or a folder that is not a digit, is
     listed in ``problems`` (one sentence each) and skipped.
     """
+    images, labels, problems = [], [], []
+    for folder, path in _sample_files(root, "*.png", problems):
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if image is None:
+            problems.append(f"{path}: not a readable PNG; skipped")
+        elif image.shape != (28, 28) or image.dtype != np.uint8:
+            problems.append(f"{path}: {image.shape} {image.dtype}, expected a 28x28 8-bit grey image; skipped")
+        else:
+            images.append(image)
+            labels.append(int(folder.name))
+    return as_inputs(np.array(images, np.uint8)), np.array(labels, np.int64), problems
+
+
+def load_stroke_samples(root):
+    """The samples under root that kept their strokes: (list of StrokeSample, problems).
+
+    Each ``<label>/*.json`` the pad wrote is read (regular files of at most 1 MiB only)
+    and checked; anything else is listed in ``problems`` and skipped, oldest first within
+    each digit so "the last sample" means the most recent one.
+    """
+    samples, problems = [], []
+    for folder, path in _sample_files(root, "*.json", problems):
+        try:
+            strokes, brushes, canvas_size = _read_strokes(path)
+        except ValueError as e:
+            problems.append(f"{path}: {e}; skipped")
+            continue
+        samples.append(StrokeSample(int(folder.name), strokes, brushes, canvas_size, path))
+    return samples, problems
+
+
+def _sample_files(root, pattern, problems):
+    """(digit folder, file) pairs under root, in name order; other folders go to ``problems``."""
     root = Path(root)
     if not root.is_dir():
         raise SampleError(f"{root}: no such samples folder")
-    images, labels, problems = [], [], []
     for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
         if not folder.is_dir():
             continue
-        if folder.name not in {str(d) for d in range(10)}:
+        if folder.name not in DIGITS:
             problems.append(f"{folder}: not a digit folder (0-9); skipped")
             continue
-        for path in sorted(folder.glob("*.png")):
-            image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-            if image is None:
-                problems.append(f"{path}: not a readable PNG; skipped")
-            elif image.shape != (28, 28) or image.dtype != np.uint8:
-                problems.append(f"{path}: {image.shape} {image.dtype}, expected a 28x28 8-bit grey image; skipped")
-            else:
-                images.append(image)
-                labels.append(int(folder.name))
-    return as_inputs(np.array(images, np.uint8)), np.array(labels, np.int64), problems
+        try:
+            files = sorted(folder.glob(pattern))
+        except OSError as e:
+            problems.append(f"{folder}: cannot list ({e.strerror or e}); skipped")
+            continue
+        yield from ((folder, f) for f in files)
+
+
+def _read_strokes(path):
+    """A sample JSON's (strokes as float arrays, brushes, canvas size), or ValueError saying what is wrong."""
+    try:
+        with open(path, "rb", opener=_nonblocking) as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError("not a regular file")
+            if info.st_size > MAX_RECORD_BYTES:
+                raise ValueError(f"{info.st_size} bytes, more than a sample's {MAX_RECORD_BYTES}")
+            record = json.loads(f.read(MAX_RECORD_BYTES + 1))
+    except OSError as e:
+        raise ValueError(f"cannot read ({e.strerror or e})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ValueError("not a JSON sample record") from None
+    raw = record.get("strokes") if isinstance(record, dict) else None
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("no strokes")
+    canvas_size = record.get("canvas_size")
+    if not (isinstance(canvas_size, list) and len(canvas_size) == 2
+            and all(type(v) is int and 1 <= v <= MAX_CANVAS for v in canvas_size)):
+        raise ValueError(f"canvas_size must be [width, height], whole numbers from 1 to {MAX_CANVAS}")
+    strokes, brushes, total = [], [], 0
+    for stroke in raw:
+        points = stroke.get("points") if isinstance(stroke, dict) else None
+        if not isinstance(points, list) or not points:
+            raise ValueError("a stroke without points")
+        brush = stroke.get("brush")
+        if type(brush) is not int or not 1 <= brush <= MAX_BRUSH:
+            raise ValueError(f"a stroke's brush must be a whole number from 1 to {MAX_BRUSH}")
+        brushes.append(brush)
+        total += len(points)
+        if total > MAX_STROKE_POINTS:
+            raise ValueError(f"more than {MAX_STROKE_POINTS} points")
+        if not all(isinstance(p, list) and len(p) == 2 and all(type(v) in (int, float) for v in p)
+                   for p in points):
+            raise ValueError("points must be [x, y] number pairs")
+        array = np.array(points, np.float64)
+        if not np.isfinite(array).all() or np.abs(array).max() > 1e6:
+            raise ValueError("point coordinates out of range")
+        strokes.append(array)
+    return tuple(strokes), tuple(brushes), tuple(canvas_size)
+
+
+def _nonblocking(path, flags):
+    """Open without blocking, so a FIFO in place of a sample cannot hang the reader."""
+    return os.open(path, flags | os.O_NONBLOCK)

@@ -1,0 +1,111 @@
+"""Adapting to one person's hand: each piece of the recipe, and the whole on a synthetic hand."""
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from mnist_mlp import MLP, load_model
+from mnist_mlp.mnist import as_inputs
+from mnist_mlp.training import accuracy, balanced_choice, fine_tune
+from pad.app import PadApp
+from pad.samples import StrokeSample, load_stroke_samples
+from personal.adapt import Recipe, adapt, as_drawn, hold_out, missing, needs_text, renderings
+
+SQUARE = (400, 400)
+
+
+def sample(label, strokes, i=0):
+    return StrokeSample(label, tuple(np.array(s, float) for s in strokes), (26,) * len(strokes), SQUARE,
+                        ROOT / f"{label}-{i}.json")
+
+
+def test_missing_and_needs_text():
+    samples = [sample(d, [[(10, 10), (20, 30)]]) for d in range(10) for _ in range(2)]
+    assert missing(samples) == {} and missing(samples, 3) == {d: 1 for d in range(10)}
+    assert missing(samples[:-2]) == {9: 1}
+    assert needs_text({3: 2, 7: 1}) == "2 more 3s, 1 more 7"
+
+
+def test_hold_out_takes_the_latest_of_each_digit_with_enough():
+    labels = [1, 1, 1, 2, 2, 3, 3, 3, 3]
+    held = hold_out([sample(label, [[(1, 1)]]) for label in labels])
+    assert held == [2, 8]  # the last 1 and the last 3; the 2s are too few to spare one
+
+
+def test_renderings_redraw_each_sample_many_ways():
+    one = sample(1, [[(200, 60), (200, 340)]])
+    seven = sample(7, [[(120, 80), (280, 80), (180, 330)]])
+    x, y, owner = renderings([one, seven], 6, np.random.default_rng(0))
+    assert x.shape == (12, 784) and list(y) == [1] * 6 + [7] * 6 and list(owner) == [0] * 6 + [1] * 6
+    assert np.allclose(x.max(axis=1), 1)  # every rendering has ink at full intensity, as prepare makes it
+    assert len({r.tobytes() for r in x[:6]}) == 6  # all different
+    again, _, _ = renderings([one, seven], 6, np.random.default_rng(0))
+    assert np.array_equal(x, again)  # same seed, same images
+
+
+def test_as_drawn_gives_what_the_pad_saw(tmp_path):
+    app = PadApp(load_model(ROOT / "weights"), tmp_path, size=400, brush=26)
+    app.mouse_down(200, 60)
+    for y in range(70, 340, 15):
+        app.mouse_move(201, y)
+    app.mouse_up()
+    saved = app.save(1)
+    samples, problems = load_stroke_samples(tmp_path)
+    assert problems == [] and len(samples) == 1
+    x, y = as_drawn(samples)
+    png = as_inputs(__import__("cv2").imread(str(saved), 0)[None])
+    assert list(y) == [1] and np.abs(x - png).max() <= 1 / 255 + 1e-6  # the PNG rounds to 8 bits
+
+
+def test_balanced_choice_takes_every_label_equally():
+    labels = np.array([0] * 100 + [1] * 10 + [2] * 50)
+    picked = balanced_choice(labels, 30, np.random.default_rng(0))
+    assert np.bincount(labels[picked]).tolist() == [10, 10, 10] and len(set(picked)) == 30
+    assert np.bincount(labels[balanced_choice(labels, 60, np.random.default_rng(0))]).tolist() == [20, 10, 20]
+
+
+def test_head_features_and_with_head_recompose_the_network():
+    model = MLP([784, 16, 8, 10], seed=1)
+    x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    head = model.head(2)
+    assert head.sizes == [16, 8, 10]
+    np.testing.assert_allclose(head.logits(model.features(x, 1)), model.logits(x), rtol=1e-5, atol=1e-6)
+    assert model.features(x, 0).shape == x.shape
+    head.dense_layers()[-1].b.value += 1.0  # a changed head...
+    joined = model.with_head(head)
+    np.testing.assert_allclose(joined.logits(x), model.logits(x) + 1.0, rtol=1e-5, atol=1e-5)
+    assert joined.arrays()["W1"] is not model.arrays()["W1"]  # ...makes a new network, the old one untouched
+
+
+def test_fine_tune_learns_new_data_and_replay_keeps_the_old(mnist):
+    x, y = as_inputs(mnist["x_train"][:3000]), mnist["y_train"][:3000].astype(np.int64)
+    model = MLP([784, 64, 10], seed=0)
+    fine_tune(model, x, y, x[:0], y[:0], epochs=3, lr=3e-3, replay=0)
+    assert accuracy(model, x, y) > 0.9
+    # Teach it that every 0 is a 1, with and without rehearsing the rest: replay keeps the 2s-9s.
+    zeros = x[y == 0]
+    forgetful, rehearsed = MLP.from_arrays(model.arrays()), MLP.from_arrays(model.arrays())
+    rest = y >= 2
+    fine_tune(forgetful, zeros, np.ones(len(zeros), np.int64), x[rest], y[rest], epochs=3, lr=3e-3, replay=0)
+    fine_tune(rehearsed, zeros, np.ones(len(zeros), np.int64), x[rest], y[rest], epochs=3, lr=3e-3, replay=2000)
+    assert (rehearsed.predict(zeros) == 1).mean() > 0.8
+    assert accuracy(rehearsed, x[rest], y[rest]) > accuracy(forgetful, x[rest], y[rest]) + 0.02
+
+
+def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
+    base = load_model(ROOT / "weights")
+    with pytest.raises(ValueError, match="1 more 9"):
+        adapt(base, [sample(d, [[(200, 60), (200, 340)]]) for d in range(9)], None, None)
+    before = {k: v.copy() for k, v in base.arrays().items()}
+    x, y = as_inputs(mnist["x_train"][:2000]), mnist["y_train"][:2000].astype(np.int64)
+    # A hand whose 1s are crosses, which the base model reads as 4s.
+    cross = [sample(1, [[(80 + 9 * i, 80), (320, 320 - 9 * i)], [(320, 80 + 9 * i), (80, 320)]], i) for i in range(3)]
+    others = [sample(d, [[(200 + 9 * d, 60), (150 + 5 * d, 200), (250, 340 - 9 * d)]]) for d in (0, 2, 3, 4, 5, 6, 7, 8, 9)]
+    reports = []
+    adapted = adapt(base, cross + others, x, y, Recipe(renderings=1000, replay=1000),
+                    progress=lambda f, text: reports.append(f))
+    assert all(np.array_equal(v, base.arrays()[k]) for k, v in before.items())
+    assert adapted.held_out == 1 and adapted.trained_on == 12 and adapted.before < 1.0 == adapted.after
+    assert reports[0] == 0.0 and reports[-1] == pytest.approx(1.0) and reports == sorted(reports)
+    x_cross, _ = as_drawn([sample(1, [[(100, 90), (300, 330)], [(310, 100), (90, 300)]])])
+    assert base.predict(x_cross)[0] != 1 and adapted.model.predict(x_cross)[0] == 1
+    assert accuracy(adapted.model, as_inputs(mnist["x_test"][:2000]), mnist["y_test"][:2000]) > 0.98
