@@ -2,10 +2,20 @@
 
 Everything here works on arrays; the tools and the pad decide where data and models come from.
 """
+import sys
+import time
+
 import numpy as np
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .losses import cross_entropy
+from .model_io import ModelError
+from .network import MLP
 from .optim import OPTIMIZERS, cosine_lr, step_lr
+
+
+class TrainingError(RuntimeError):
+    """Training cannot start or go on; the message says what to do."""
 
 
 def make_optimizer(name, params, lr, weight_decay=0.0, l2=0.0, momentum=0.9):
@@ -27,6 +37,102 @@ def lr_schedule(kind, lr, epochs, steps_per_epoch, warmup_epochs=0.5, step_every
     if kind == "constant":
         return lambda step: lr
     raise ValueError(f"unknown schedule {kind!r}")
+
+
+def optimizer_for(config, params):
+    """The optimiser a run's settings (``optimizer``, ``lr``, ``weight_decay``, ``l2``, ``momentum``) ask for."""
+    return make_optimizer(config["optimizer"], params, config["lr"], config["weight_decay"], config["l2"],
+                          config["momentum"])
+
+
+def schedule_for(config, steps_per_epoch):
+    return lr_schedule(config["schedule"], config["lr"], config["epochs"], steps_per_epoch,
+                       config["warmup_epochs"], config["step_every"])
+
+
+class ProgressBar:
+    """One self-rewriting line per epoch on a terminal: bar, loss, ETA (nothing when not a terminal)."""
+
+    def __init__(self, enabled, label, stream=sys.stderr):
+        self.enabled = enabled and stream.isatty()
+        self.label = label
+        self.stream = stream
+        self.start = self.last = time.perf_counter()
+
+    def __call__(self, i, n, loss):
+        now = time.perf_counter()
+        if not self.enabled or (now - self.last < 0.1 and i + 1 < n):
+            return
+        self.last = now
+        done = (i + 1) / n
+        eta = (now - self.start) / done * (1 - done)
+        bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
+        print(f"\r{self.label} [{bar}] {i + 1}/{n} loss {loss:.4f} ETA {eta:4.1f}s", end="", file=self.stream)
+
+    def close(self):
+        if self.enabled:
+            print("\r\033[K", end="", file=self.stream)
+
+
+def train_network(config, train, val, checkpoint, resume=False, augment=None, quiet=False, label="",
+                  log=lambda line: print(line, file=sys.stderr)):
+    """Train one network from scratch, or continue it from ``checkpoint`` when ``resume``.
+
+    ``config`` holds the run's settings (sizes, epochs, batch_size, optimizer, lr, momentum,
+    weight_decay, l2, schedule, warmup_epochs, step_every, dropout, weight_init, seed); a
+    checkpoint only resumes a run with the same ones. After every epoch the validation accuracy
+    is measured, the best weights kept and the checkpoint written atomically, so a kill loses at
+    most one epoch. Returns ``(best model, state)``, or None when interrupted with Ctrl-C (the
+    checkpoint then holds the last finished epoch).
+    """
+    (x_train, y_train), (x_val, y_val) = train, val
+    seed, epochs = config["seed"], config["epochs"]
+    if resume and checkpoint.exists():
+        try:
+            model, optimizer, best, state = load_checkpoint(checkpoint, lambda p: optimizer_for(config, p),
+                                                             config["dropout"])
+        except ModelError as e:
+            raise TrainingError(f"cannot resume: {e}") from None
+        if state["config"] != config:
+            changed = sorted(k for k in config if state["config"].get(k) != config[k])
+            raise TrainingError(f"the checkpoint was made with different settings ({', '.join(changed)}); "
+                                "run with the same options, or without --resume to start over")
+        log(f"resuming {label}from {checkpoint} after epoch {state['epochs_done']}")
+    else:
+        model = MLP(config["sizes"], init=config["weight_init"], seed=seed, dropout=config["dropout"])
+        optimizer = optimizer_for(config, model.parameters())
+        best = {k: v.copy() for k, v in model.arrays().items()}
+        state = {"config": config, "epochs_done": 0, "history": [], "best_epoch": 0, "best_val_accuracy": -1.0}
+
+    lr_at = schedule_for(config, (len(x_train) + config["batch_size"] - 1) // config["batch_size"])
+    try:
+        for epoch in range(state["epochs_done"] + 1, epochs + 1):
+            t0 = time.perf_counter()
+            bar = ProgressBar(not quiet, f"{label}epoch {epoch}/{epochs}")
+            rng = np.random.default_rng([seed, epoch])  # per epoch, so a resumed run matches
+            loss, train_acc = train_epoch(model, optimizer, x_train, y_train, config["batch_size"], rng, lr_at,
+                                          augment, bar)
+            bar.close()
+            val_loss, val_acc = loss_and_accuracy(model, x_val, y_val)
+            seconds = time.perf_counter() - t0
+            state["history"].append({"epoch": epoch, "train_loss": loss, "train_accuracy": train_acc,
+                                     "val_loss": val_loss, "val_accuracy": val_acc,
+                                     "lr": optimizer.lr, "seconds": round(seconds, 3)})
+            if val_acc > state["best_val_accuracy"]:
+                state.update(best_epoch=epoch, best_val_accuracy=val_acc)
+                best = {k: v.copy() for k, v in model.arrays().items()}
+            state["epochs_done"] = epoch
+            try:
+                save_checkpoint(checkpoint, model, optimizer, best, state)
+            except OSError as e:
+                raise TrainingError(f"cannot write the checkpoint {checkpoint}: {e.strerror or e}") from None
+            log(f"{label}epoch {epoch:3d}/{epochs}  loss {loss:.4f}  val {100 * val_acc:6.2f}%  "
+                f"lr {optimizer.lr:.2e}  {seconds:5.1f}s")
+    except KeyboardInterrupt:
+        log(f"\ninterrupted: {checkpoint} holds epoch {state['epochs_done']}; "
+            "continue with the same command plus --resume")
+        return None
+    return MLP.from_arrays(best), state
 
 
 def train_epoch(model, optimizer, x, y, batch_size, rng, lr_at=None, augment=None, progress=None):

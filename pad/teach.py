@@ -7,7 +7,7 @@ model atomically to its own folder. The pad polls ``Teacher.poll`` once a frame.
 import threading
 from pathlib import Path
 
-from mnist_mlp import load_model, save_model
+from mnist_mlp import save_model
 from mnist_mlp.model_io import MANIFEST
 from personal.adapt import HOLD_OUT_FROM, SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data
 

@@ -1,12 +1,12 @@
 """Adapting the network to one person's hand from a few of their saved samples.
 
-The recipe: every saved sample is drawn again from its strokes, through the pad's
-brush and ``prepare``, at many random pad sizes, places, brush widths, slants and
-widths, so five samples of a digit stand for a few hundred ways the person might draw
-it on the pad (the fewer samples, the more renderings of each). The base network is then fine-tuned on those renderings mixed with
-class-balanced replayed MNIST digits, which keep the other digits and other people's
-styles from drifting. Where there are enough samples, one of each digit is first held
-out to measure the person's accuracy before and after; the model that is kept is then
+The recipe: every saved sample is drawn again from its strokes, through the pad's brush and
+``prepare``, at many random pad sizes, places, brush widths, slants and widths, so five samples
+of a digit stand for a few hundred ways the person might draw it on the pad (the fewer samples,
+the more renderings of each). The base network's last layers are then fine-tuned on those
+renderings mixed with class-balanced replayed MNIST digits, which keep the other digits and
+other people's styles from drifting. Where there are enough samples, one of each digit is first
+held out to measure the person's accuracy before and after; the model that is kept is then
 trained on all of them.
 """
 import time
@@ -95,7 +95,7 @@ def hold_out(samples):
     return sorted(last.values())
 
 
-def adapt(base, samples, x_replay, y_replay, recipe=Recipe(), progress=None):
+def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
     """Adapt ``base`` (an MLP, left unchanged) to ``samples`` (pad.samples.StrokeSample);
     replay comes from (x_replay, y_replay). ``progress(fraction, text)`` reports as it goes.
     Returns an ``Adapted``.
@@ -106,6 +106,7 @@ def adapt(base, samples, x_replay, y_replay, recipe=Recipe(), progress=None):
     short = missing(samples)
     if short:
         raise ValueError("too few samples: " + needs_text(short))
+    recipe = recipe or Recipe()
     started = time.perf_counter()
     report = progress or (lambda fraction, text: None)
     report(0.0, "drawing your samples again")

@@ -38,7 +38,7 @@ def pick(digits, k, rng):
     return [digits[i] for i in chosen], [d for i, d in enumerate(digits) if i not in taken]
 
 
-def simulate_writer(base, digits, k, x_replay, y_replay, recipe=Recipe(), seed=0, samples_dir=None):
+def simulate_writer(base, digits, k, x_replay, y_replay, recipe=None, seed=0, samples_dir=None):
     """One person: save k samples of each digit through the pad, adapt, measure on the rest under
     every eval_drawn condition. Returns (result dict, adapted model)."""
     rng = np.random.default_rng([seed, digits[0].writer])
@@ -53,7 +53,7 @@ def simulate_writer(base, digits, k, x_replay, y_replay, recipe=Recipe(), seed=0
     if problems or len(samples) != len(chosen):
         raise RuntimeError(f"saved {len(chosen)} samples but read back {len(samples)}: {problems}")
     started = time.perf_counter()
-    adapted = adapt(base, samples, x_replay, y_replay, recipe)
+    adapted = adapt(base, samples, x_replay, y_replay, recipe or Recipe())
     seconds = time.perf_counter() - started
     before = evaluate_drawn(base, rest, CONDITIONS)
     after = evaluate_drawn(adapted.model, rest, CONDITIONS)

@@ -99,7 +99,8 @@ def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
     x, y = as_inputs(mnist["x_train"][:2000]), mnist["y_train"][:2000].astype(np.int64)
     # A hand whose 1s are crosses, which the base model reads as 4s.
     cross = [sample(1, [[(80 + 9 * i, 80), (320, 320 - 9 * i)], [(320, 80 + 9 * i), (80, 320)]], i) for i in range(3)]
-    others = [sample(d, [[(200 + 9 * d, 60), (150 + 5 * d, 200), (250, 340 - 9 * d)]]) for d in (0, 2, 3, 4, 5, 6, 7, 8, 9)]
+    others = [sample(d, [[(200 + 9 * d, 60), (150 + 5 * d, 200), (250, 340 - 9 * d)]])
+              for d in (0, 2, 3, 4, 5, 6, 7, 8, 9)]
     reports = []
     adapted = adapt(base, cross + others, x, y, Recipe(renderings=1000, replay=1000),
                     progress=lambda f, text: reports.append(f))

@@ -157,13 +157,14 @@ def bench_pad():
 
 def bench_to98():
     import train  # tools/train.py: the same defaults, optimiser and schedule
-    from mnist_mlp.training import accuracy
+    from mnist_mlp.training import accuracy, optimizer_for, schedule_for
 
     args = train.parse_args(["--quiet"])
     (x, y), _, (x_test, y_test) = train.load_data(args)
     model = MLP(args.sizes, seed=args.seed)
-    optimizer = train.make_optimizer(args, model.parameters())
-    lr_at = train.make_schedule(args, (len(x) + args.batch_size - 1) // args.batch_size)
+    config = train.run_config(args)
+    optimizer = optimizer_for(config, model.parameters())
+    lr_at = schedule_for(config, (len(x) + args.batch_size - 1) // args.batch_size)
     elapsed = 0.0
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()

@@ -71,7 +71,11 @@ def main(argv=None):
         if not theirs:
             print(f"warning: no digits of writer {writer} in {args.data}; skipped", file=sys.stderr)
             continue
-        result, model = simulate_writer(base, theirs, args.k, x_replay, y_replay, args.recipe, args.seed)
+        try:
+            result, model = simulate_writer(base, theirs, args.k, x_replay, y_replay, args.recipe, args.seed)
+        except ValueError as e:  # a writer without every digit cannot be taught
+            print(f"warning: writer {writer} skipped: {e}", file=sys.stderr)
+            continue
         mnist_after = accuracy(model, x_test, y_test)
         result["mnist_test_after"] = mnist_after
         worst_mnist = mnist_after if worst_mnist is None else min(worst_mnist, mnist_after)
@@ -82,7 +86,7 @@ def main(argv=None):
                   f"{100 * result['worst_condition_after']:.2f}%; adapted on {result['samples']} samples in "
                   f"{result['seconds']:.1f} s; MNIST test {100 * mnist_after:.2f}%)", flush=True)
     if not per_writer:
-        print(f"error: none of writers {args.writers} is in {args.data}", file=sys.stderr)
+        print(f"error: no writer of {args.writers} in {args.data} could be simulated", file=sys.stderr)
         return 1
     summary = {"k": args.k, "weights": str(args.weights), "data": str(args.data), "writers": args.writers,
                "recipe": dataclasses.asdict(args.recipe), "per_writer": per_writer,

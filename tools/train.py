@@ -24,8 +24,9 @@ accuracy on the validation writers is measured at the end and recorded.
 Fine-tuning (--init MODEL --samples DIR) continues training MODEL on the pad's
 saved samples, mixed with replayed MNIST so that nothing is forgotten. A part of
 the samples (--held-out) is kept out of training, and accuracy on it and on the
-MNIST test set is printed before and after. The result goes to --out; writing
-over the --init model needs --overwrite.
+MNIST test set is printed before and after (mnist_mlp.training.fine_tune: Adam, cosine
+schedule, class-balanced replay). The result goes to --out; writing over the --init
+model needs --overwrite. The pad's own "teach it your hand" (key t) is personal.adapt.
 """
 import argparse
 import json
@@ -33,7 +34,6 @@ import shlex
 import shutil
 import tempfile
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +44,10 @@ from drawn.benchmark import evaluate_drawn  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
-from mnist_mlp.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_mlp.ensemble import merge  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, as_inputs, fetch_mnist, load_mnist, sha256  # noqa: E402
-from mnist_mlp.optim import OPTIMIZERS, cosine_lr, step_lr  # noqa: E402
-from mnist_mlp.training import accuracy, loss_and_accuracy, split_held_out, train_epoch  # noqa: E402
+from mnist_mlp.optim import OPTIMIZERS  # noqa: E402
+from mnist_mlp.training import TrainingError, accuracy, fine_tune, split_held_out, train_network  # noqa: E402
 from pad.samples import SampleError, load_samples  # noqa: E402
 from preprocessing.augment import Augmentation  # noqa: E402
 
@@ -144,47 +143,6 @@ def run_config(args):
     return config
 
 
-def make_optimizer(args, params):
-    if args.optimizer == "sgd":
-        return OPTIMIZERS["sgd"](params, lr=args.lr, momentum=args.momentum,
-                                 weight_decay=args.weight_decay, l2=args.l2)
-    return OPTIMIZERS["adam"](params, lr=args.lr, weight_decay=args.weight_decay, l2=args.l2)
-
-
-def make_schedule(args, steps_per_epoch):
-    """lr as a function of the optimiser's step count."""
-    total = args.epochs * steps_per_epoch
-    if args.schedule == "cosine":
-        warmup = int(args.warmup_epochs * steps_per_epoch)
-        return lambda step: cosine_lr(args.lr, step, total, warmup)
-    if args.schedule == "step":
-        return lambda step: step_lr(args.lr, step // steps_per_epoch, args.step_every)
-    return lambda step: args.lr
-
-
-class ProgressBar:
-    """One self-rewriting line per epoch on a terminal: bar, loss, ETA."""
-
-    def __init__(self, enabled, label):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.label = label
-        self.start = self.last = time.perf_counter()
-
-    def __call__(self, i, n, loss):
-        now = time.perf_counter()
-        if not self.enabled or (now - self.last < 0.1 and i + 1 < n):
-            return
-        self.last = now
-        done = (i + 1) / n
-        eta = (now - self.start) / done * (1 - done)
-        bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
-        print(f"\r{self.label} [{bar}] {i + 1}/{n} loss {loss:.4f} ETA {eta:4.1f}s", end="", file=sys.stderr)
-
-    def close(self):
-        if self.enabled:
-            print("\r\033[K", end="", file=sys.stderr)
-
-
 def load_data(args):
     """Flat float32 inputs in [0, 1]: training, validation (last 10,000) and test."""
     try:
@@ -224,7 +182,7 @@ def drawn_metrics(model, path):
             **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
 
 
-def fine_tune(args, command):
+def fine_tune_samples(args, command):
     try:
         model = MLP.from_arrays(load_model(args.init).arrays(), dropout=args.dropout)
         images, labels, problems = load_samples(args.samples)
@@ -246,16 +204,10 @@ def fine_tune(args, command):
     x_own, y_own = images[train_idx], labels[train_idx]
     repeat = max(1, args.replay // (2 * len(x_own)))  # own samples make up about a third of each epoch
     x_own, y_own = np.tile(x_own, (repeat, 1)), np.tile(y_own, repeat)
-    optimizer = make_optimizer(args, model.parameters())
-    lr_at = make_schedule(args, (len(x_own) + args.replay + args.batch_size - 1) // args.batch_size)
-    augment = Augmentation() if args.augment else None
-    for epoch in range(1, args.epochs + 1):
-        epoch_rng = np.random.default_rng([args.seed, epoch])
-        replay = epoch_rng.choice(len(x_mnist), size=min(args.replay, len(x_mnist)), replace=False)
-        x = np.concatenate([x_own, x_mnist[replay]])
-        y = np.concatenate([y_own, y_mnist[replay]])
-        loss, _ = train_epoch(model, optimizer, x, y, args.batch_size, epoch_rng, lr_at, augment)
-        print(f"epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}", file=sys.stderr)
+    loss = fine_tune(model, x_own, y_own, x_mnist, y_mnist, epochs=args.epochs, lr=args.lr, replay=args.replay,
+                     batch_size=args.batch_size, weight_decay=args.weight_decay, rng=rng,
+                     augment=Augmentation() if args.augment else None)
+    print(f"{args.epochs} epochs, last loss {loss:.4f}", file=sys.stderr)
     after = measure(model)
     info = {"training": {"command": command, "config": run_config(args), "init": str(args.init),
                          "samples": {"folder": str(args.samples), "used": len(images),
@@ -292,66 +244,12 @@ def check_writable(*paths):
             sys.exit(f"error: cannot write {path}: {e.strerror or e} ({e.filename or path.parent})")
 
 
-def train_network(args, config, seed, train, val, checkpoint, label):
-    """Train one network (or continue it from ``checkpoint`` with --resume); return
-    ``(best_model, state)``, or None when interrupted with Ctrl-C."""
-    (x_train, y_train), (x_val, y_val) = train, val
-    if args.resume and checkpoint.exists():
-        try:
-            model, optimizer, best, state = load_checkpoint(checkpoint, lambda p: make_optimizer(args, p),
-                                                             args.dropout)
-        except ModelError as e:
-            sys.exit(f"error: cannot resume: {e}")
-        if state["config"] != config:
-            changed = sorted(k for k in config if state["config"].get(k) != config[k])
-            sys.exit(f"error: the checkpoint was made with different settings ({', '.join(changed)}); "
-                     "run with the same options, or without --resume to start over")
-        print(f"resuming {label}from {checkpoint} after epoch {state['epochs_done']}", file=sys.stderr)
-    else:
-        model = MLP(args.sizes, init=args.weight_init, seed=seed, dropout=args.dropout)
-        optimizer = make_optimizer(args, model.parameters())
-        best = {k: v.copy() for k, v in model.arrays().items()}
-        state = {"config": config, "epochs_done": 0, "history": [], "best_epoch": 0, "best_val_accuracy": -1.0}
-
-    augment = Augmentation() if args.augment else None
-    steps_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
-    lr_at = make_schedule(args, steps_per_epoch)
-    try:
-        for epoch in range(state["epochs_done"] + 1, args.epochs + 1):
-            t0 = time.perf_counter()
-            bar = ProgressBar(not args.quiet, f"{label}epoch {epoch}/{args.epochs}")
-            rng = np.random.default_rng([seed, epoch])  # per epoch, so a resumed run matches
-            loss, train_acc = train_epoch(model, optimizer, x_train, y_train, args.batch_size, rng, lr_at,
-                                          augment, bar)
-            bar.close()
-            val_loss, val_acc = loss_and_accuracy(model, x_val, y_val)
-            seconds = time.perf_counter() - t0
-            state["history"].append({"epoch": epoch, "train_loss": loss, "train_accuracy": train_acc,
-                                     "val_loss": val_loss, "val_accuracy": val_acc,
-                                     "lr": optimizer.lr, "seconds": round(seconds, 3)})
-            if val_acc > state["best_val_accuracy"]:
-                state.update(best_epoch=epoch, best_val_accuracy=val_acc)
-                best = {k: v.copy() for k, v in model.arrays().items()}
-            state["epochs_done"] = epoch
-            try:
-                save_checkpoint(checkpoint, model, optimizer, best, state)
-            except OSError as e:
-                sys.exit(f"error: cannot write the checkpoint {checkpoint}: {e.strerror or e}")
-            print(f"{label}epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}  val {100 * val_acc:6.2f}%  "
-                  f"lr {optimizer.lr:.2e}  {seconds:5.1f}s", file=sys.stderr)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: {checkpoint} holds epoch {state['epochs_done']}; "
-              "continue with the same command plus --resume", file=sys.stderr)
-        return None
-    return MLP.from_arrays(best), state
-
-
 def main(argv=None):
     args = parse_args(argv)
     command = shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)])
     check_writable(args.out, args.checkpoint)
     if args.init is not None:
-        return fine_tune(args, command)
+        return fine_tune_samples(args, command)
     if args.resume and not args.checkpoint.exists():
         sys.exit(f"error: --resume: no checkpoint at {args.checkpoint}")
     config = run_config(args)
@@ -373,7 +271,11 @@ def main(argv=None):
             x_train, y_train = np.concatenate([x_mnist, x_pen]), np.concatenate([y_mnist, y_pen])
         checkpoint, label = (args.checkpoint / f"member-{i + 1}", f"member {i + 1}/{args.members} ") if ensemble \
             else (args.checkpoint, "")
-        result = train_network(args, {**config, "seed": seed}, seed, (x_train, y_train), val, checkpoint, label)
+        try:
+            result = train_network({**config, "seed": seed}, (x_train, y_train), val, checkpoint, args.resume,
+                                   Augmentation() if args.augment else None, args.quiet, label)
+        except TrainingError as e:
+            sys.exit(f"error: {e}")
         if result is None:
             return 130
         members.append(result[0])

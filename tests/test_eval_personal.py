@@ -1,0 +1,40 @@
+"""tools/eval_personal.py: simulated people, the pad's own adaptation, the documented JSON shape."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from drawn.render import DEFAULT_DATA
+
+PEN = ROOT / DEFAULT_DATA
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "eval_personal.py"), "--mnist",
+                           str(ROOT / "data" / "mnist"), *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+
+@pytest.mark.skipif(not PEN.exists(), reason=f"needs the pen-digit data at {PEN}")
+def test_two_validation_writers_k3(mnist):
+    r = run("--writers", "27,28", "--k", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["k"] == 3 and [w["writer"] for w in result["per_writer"]] == [27, 28]
+    for w in result["per_writer"]:
+        assert w["n_test"] > 150 and 0 < w["seconds"] < 120 and 0 <= w["before"] <= 1 and 0 <= w["after"] <= 1
+        print(f"\nwriter {w['writer']}: {w['before']:.2%} -> {w['after']:.2%} in {w['seconds']} s")
+    hard = result["per_writer"][1]
+    assert hard["after"] >= hard["before"] + 0.02  # writer 28's hand is the one the base model misreads
+    mnist_test = result["mnist_test"]
+    assert mnist_test["after"] >= mnist_test["before"] - 0.002
+
+
+def test_any_unipen_file_and_writers_lacking_digits(tmp_path, mnist):
+    r = run("--data", str(ROOT / "tests" / "fixtures" / "tiny.tra"), "--writers", "3,99", "--k", "1")
+    assert r.returncode == 1
+    assert "writer 3 skipped: too few samples: 1 more 0" in r.stderr
+    assert "no digits of writer 99" in r.stderr and "could be simulated" in r.stderr
+    bad = run("--k", "0")
+    assert bad.returncode == 2 and "--k must be at least 1" in bad.stderr

@@ -1,0 +1,153 @@
+"""Teaching the pad your hand: t in the pad, p to compare, corrections, and a kill mid-way."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drawn.render import DEFAULT_DATA
+from drawn.unipen import read_unipen
+from mnist_mlp import ModelError, load_model
+from pad.app import PadApp
+from pad.teach import writable_model_dir
+from personal.simulate import draw_on_pad, pick
+
+PEN = ROOT / DEFAULT_DATA
+needs_pen = pytest.mark.skipif(not PEN.exists(), reason=f"needs the pen-digit data at {PEN}")
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_model(ROOT / "weights")
+
+
+def wait(app, seconds=120):
+    deadline = time.time() + seconds
+    while app.teacher.busy and time.time() < deadline:
+        app.update()
+        time.sleep(0.05)
+    app.update()
+    assert not app.teacher.busy, "adaptation did not finish"
+
+
+def save_hand(app, writer, k):
+    digits = read_unipen(PEN, {writer})
+    for digit in pick(digits, k, np.random.default_rng(0))[0]:
+        draw_on_pad(app, digit.strokes, np.random.default_rng(len(digit.strokes)))
+        assert app.save(digit.label) is not None, app.status
+
+
+def test_too_few_samples_says_which_digits_and_does_nothing(base, tmp_path):
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
+    app.key(ord("t"))
+    assert "no samples yet" in app.status and not app.teacher.busy
+    app.mouse_down(200, 60)
+    for y in range(70, 340, 15):
+        app.mouse_move(201, y)
+    app.mouse_up()
+    app.key(ord("1"))
+    app.key(ord("t"))
+    assert app.status.startswith("to learn your hand it needs 1 more 0, 1 more 2,") and "1 more 1," not in app.status
+    assert not app.teacher.busy and not (tmp_path / "personal").exists()
+    app.key(ord("p"))
+    assert "no personal model yet" in app.status and not app.using_personal
+
+
+def test_refuses_a_personal_folder_that_is_not_a_model(tmp_path):
+    assert writable_model_dir(tmp_path / "new") is None
+    (tmp_path / "empty").mkdir()
+    assert writable_model_dir(tmp_path / "empty") is None
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    assert "not a model" in writable_model_dir(tmp_path / "notes")
+    (tmp_path / "file").write_text("x")
+    assert "is a file" in writable_model_dir(tmp_path / "file")
+
+
+def test_corrections_are_counted_and_t_suggested(base, tmp_path):
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
+    for n in range(1, 4):
+        app.mouse_down(200, 60)
+        for y in range(70, 340, 15):
+            app.mouse_move(201, y)  # a clear 1...
+        app.mouse_up()
+        app.key(ord("7"))  # ...that the user says is a 7
+        assert f"{n} correction" in app.status and ("press t" in app.status) == (n >= 3)
+    app.mouse_down(200, 60)
+    for y in range(70, 340, 15):
+        app.mouse_move(201, y)
+    app.mouse_up()
+    app.key(ord("1"))
+    assert app.corrections == 3 and app.status.startswith("saved 1 as ")  # agreeing is not a correction
+
+
+@needs_pen
+def test_t_learns_the_hand_in_the_background_and_p_switches(base, tmp_path, mnist):
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
+    save_hand(app, 28, 3)
+    app.key(ord("t"))
+    assert app.status.startswith("learning your hand from 30 samples") and app.teacher.busy
+    app.key(ord("t"))
+    assert "already learning" in app.status
+    app.mouse_down(200, 60)  # the pad keeps drawing and predicting meanwhile
+    app.mouse_move(200, 300)
+    app.update()
+    assert app.prediction is not None
+    wait(app)
+    assert app.status.startswith("learnt your hand in "), app.status
+    assert "held-out samples" in app.status and app.using_personal
+    personal = load_model(tmp_path / "personal")
+    assert personal.manifest["personal"]["samples"] == 30 and personal.manifest["personal"]["held_out"] == 10
+    assert app.frame() is not None
+    app.key(ord("p"))
+    assert app.model is base and app.status == "using the base model"
+    app.key(ord("p"))
+    assert app.model is app.personal and app.status == "using your personal model"
+    # A new pad starts with the personal model and says so.
+    again = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal", personal=personal)
+    assert again.using_personal and "using your personal model" in again.status
+
+
+KILLED_ADAPTATION = """
+import sys, numpy as np
+sys.path.insert(0, {root!r})
+from mnist_mlp import load_model, save_model
+from mnist_mlp.mnist import as_inputs, load_mnist
+from pad.samples import load_stroke_samples
+from personal.adapt import Recipe, adapt
+base = load_model({weights!r})
+samples, _ = load_stroke_samples({samples!r})
+d = load_mnist({mnist!r})
+x, y = as_inputs(d["x_train"][:3000]), d["y_train"][:3000].astype(np.int64)
+print("start", flush=True)
+while True:
+    save_model(adapt(base, samples, x, y, Recipe(renderings=300, replay=300, epochs=1)).model, {personal!r})
+"""
+
+
+@needs_pen
+def test_a_kill_during_adaptation_leaves_both_models_loadable(base, tmp_path, mnist):
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
+    save_hand(app, 27, 1)
+    personal = tmp_path / "personal"
+    weights_sums = {p.name: p.read_bytes() for p in (ROOT / "weights").iterdir()}
+    script = KILLED_ADAPTATION.format(root=str(ROOT), weights=str(ROOT / "weights"), samples=str(tmp_path / "samples"),
+                                      mnist=str(ROOT / "data" / "mnist"), personal=str(personal))
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "start"
+        time.sleep(rng.uniform(0.2, 2.5))
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        if personal.exists():
+            try:
+                load_model(personal)
+            except ModelError as e:
+                pytest.fail(f"the personal model is broken after a kill: {e}")
+    assert {p.name: p.read_bytes() for p in (ROOT / "weights").iterdir()} == weights_sums
+    assert personal.exists(), "no adaptation finished in the time given; lengthen the waits"
