@@ -36,6 +36,8 @@ class Recipe:
     batch_size: int = 128
     train_layers: int = 2  # only the last n layers move (0: all of them)
     slant: float = 0.15  # largest random slant of a rendering (horizontal shift per unit height)
+    warp: float = 0.0  # largest smooth random displacement of the strokes, as a fraction of the digit's height
+    rotate: float = 0.0  # largest random rotation, degrees
     seed: int = 0
 
 
@@ -75,12 +77,38 @@ def random_pad_condition(rng, slant):
                      slant=rng.uniform(-slant, slant), width=float(np.exp(rng.uniform(-0.15, 0.15))))
 
 
-def renderings(samples, variants, rng, slant=Recipe.slant):
+def warped(strokes, rng, warp, rotate):
+    """The strokes turned by up to ``rotate`` degrees and bent by a smooth random displacement of up
+    to ``warp`` times the digit's height: the same hand drawing the same digit a little differently."""
+    points = np.concatenate(strokes)
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    centre, height = (lo + hi) / 2, max(float(hi[1] - lo[1]), 1.0)
+    angle = np.radians(rng.uniform(-rotate, rotate))
+    turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    waves = rng.uniform(0.5, 1.5, size=(2, 2)) * np.pi / height  # about one bend across the digit
+    phases = rng.uniform(0, 2 * np.pi, size=2)
+    amplitude = rng.uniform(-warp, warp, size=2) * height
+    out = []
+    for s in strokes:
+        p = (s - centre) @ turn
+        bend = np.sin(p @ waves + phases) * amplitude  # x moves with one wave, y with another
+        out.append(p + bend + centre)
+    return out
+
+
+class _Redrawn:
+    """A sample's strokes, changed, for network_inputs."""
+    def __init__(self, strokes):
+        self.strokes = strokes
+
+
+def renderings(samples, variants, rng, slant=Recipe.slant, warp=0.0, rotate=0.0):
     """Each sample drawn ``variants`` times under random pad conditions: (N, 784) inputs, (N,) labels
     and (N,) the index of the sample each rendering came from."""
     owner = np.repeat(np.arange(len(samples)), variants)
-    images = network_inputs([samples[i] for i in owner], [random_pad_condition(rng, slant) for _ in owner],
-                            y_up=False)
+    drawn = [samples[i] if not (warp or rotate) else _Redrawn(warped(samples[i].strokes, rng, warp, rotate))
+             for i in owner]
+    images = network_inputs(drawn, [random_pad_condition(rng, slant) for _ in owner], y_up=False)
     return images, np.array([samples[i].label for i in owner], np.int64), owner
 
 
@@ -111,7 +139,8 @@ def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
     report = progress or (lambda fraction, text: None)
     report(0.0, "drawing your samples again")
     rng = np.random.default_rng(recipe.seed)
-    x_own, y_own, owner = renderings(samples, -(-recipe.renderings // len(samples)), rng, recipe.slant)
+    x_own, y_own, owner = renderings(samples, -(-recipe.renderings // len(samples)), rng, recipe.slant,
+                                     recipe.warp, recipe.rotate)
     pool = balanced_choice(y_replay, recipe.epochs * recipe.replay, rng)
     n_frozen = len(base.dense_layers()) - (recipe.train_layers or len(base.dense_layers()))
     f_own, f_pool = base.features(x_own, n_frozen), base.features(x_replay[pool], n_frozen)

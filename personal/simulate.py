@@ -38,17 +38,22 @@ def pick(digits, k, rng):
     return [digits[i] for i in chosen], [d for i, d in enumerate(digits) if i not in taken]
 
 
+def save_samples(base, digits, folder, rng):
+    """Draw each pen digit on a default pad and save it with its label, as a person would."""
+    app = PadApp(base, folder, size=PAD_SIZE, brush=BRUSH)
+    for digit in digits:
+        draw_on_pad(app, digit.strokes, rng)
+        if app.save(digit.label) is None:
+            raise RuntimeError(f"the pad did not save a sample: {app.status}")
+
+
 def simulate_writer(base, digits, k, x_replay, y_replay, recipe=None, seed=0, samples_dir=None):
     """One person: save k samples of each digit through the pad, adapt, measure on the rest under
     every eval_drawn condition. Returns (result dict, adapted model)."""
     rng = np.random.default_rng([seed, digits[0].writer])
     chosen, rest = pick(digits, k, rng)
     with tempfile.TemporaryDirectory(prefix="personal-", dir=samples_dir) as folder:
-        app = PadApp(base, folder, size=PAD_SIZE, brush=BRUSH)
-        for digit in chosen:
-            draw_on_pad(app, digit.strokes, rng)
-            if app.save(digit.label) is None:
-                raise RuntimeError(f"the pad did not save a sample: {app.status}")
+        save_samples(base, chosen, folder, rng)
         samples, problems = load_stroke_samples(folder)
     if problems or len(samples) != len(chosen):
         raise RuntimeError(f"saved {len(chosen)} samples but read back {len(samples)}: {problems}")

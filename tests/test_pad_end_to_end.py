@@ -1,13 +1,16 @@
 """The real pad window under Xvfb, driven with xdotool as a person would use it."""
 import re
+import shutil
 import subprocess
 import sys
+import time
 
 import cv2
 import numpy as np
 import pytest
 
 from conftest import ROOT
+from mnist_mlp import load_model
 
 sys.path.insert(0, str(ROOT / "tools"))
 from screenshot import DIGIT_STROKES, VirtualPad, missing_tools  # noqa: E402
@@ -56,3 +59,50 @@ def test_broken_weights_say_how_to_retrain(tmp_path):
         output = pad.output()
     assert pad.app.returncode == 1
     assert "no such model directory" in output and "python tools/train.py" in output
+
+
+def test_teach_your_hand_with_t_and_compare_with_p(tmp_path):
+    """Draw and save one of each digit with the digit keys, press t, keep drawing while it learns,
+    then p switches between the personal and the base model."""
+    samples, personal = tmp_path / "samples", tmp_path / "personal"
+    with VirtualPad("--samples", str(samples), "--personal", str(personal)) as pad:
+        pad.key("t")
+        pad.screenshot(tmp_path / "too-few.png")
+        for digit in "0123456789":
+            pad.draw(DIGIT_STROKES[digit])
+            pad.key(digit)
+        assert sorted(p.parent.name for p in samples.glob("*/*.json")) == list("0123456789")
+        pad.key("t")
+        pad.draw(DIGIT_STROKES["4"])  # the pad keeps drawing while it learns
+        deadline = time.time() + 180
+        while not (personal / "model.json").exists() and time.time() < deadline:
+            time.sleep(0.5)
+        assert (personal / "model.json").exists(), pad.output()
+        time.sleep(1.0)
+        pad.screenshot(tmp_path / "personal.png")
+        pad.key("p")
+        pad.screenshot(tmp_path / "base.png")
+        assert pad.close_window() == 0
+        output = pad.output()
+    assert "Traceback" not in output, output
+    assert load_model(personal).manifest["personal"]["samples"] == 10
+    status = {name: cv2.imread(str(tmp_path / f"{name}.png"))[-26:] for name in ("too-few", "personal", "base")}
+    # The status bar changes as it goes (too few samples / learnt / base model), and the right-hand
+    # side names the model in use, so each bar differs from the others.
+    assert not np.array_equal(status["personal"], status["base"])
+    assert not np.array_equal(status["too-few"], status["personal"])
+    shot = cv2.imread(str(tmp_path / "personal.png"))
+    assert (shot[:400, :400] > 200).all(axis=2).mean() > 0.01  # the 4 drawn while learning is still there
+
+
+def test_personal_model_is_used_at_start_and_weights_still_picks(tmp_path):
+    personal = tmp_path / "personal"
+    shutil.copytree(ROOT / "weights", personal)
+    with VirtualPad("--personal", str(personal)) as pad:
+        pad.screenshot(tmp_path / "start.png")
+        assert pad.close_window() == 0
+    with VirtualPad("--personal", str(personal), "--weights", str(ROOT / "weights")) as pad:
+        pad.screenshot(tmp_path / "picked.png")
+        assert pad.close_window() == 0
+    started, picked = (cv2.imread(str(tmp_path / f"{n}.png"))[-26:] for n in ("start", "picked"))
+    assert not np.array_equal(started, picked)  # "using your personal model" / "personal model" vs base

@@ -14,7 +14,7 @@ from drawn.unipen import read_unipen
 from mnist_mlp import ModelError, load_model
 from pad.app import PadApp
 from pad.teach import writable_model_dir
-from personal.simulate import draw_on_pad, pick
+from personal.simulate import pick, save_samples
 
 PEN = ROOT / DEFAULT_DATA
 needs_pen = pytest.mark.skipif(not PEN.exists(), reason=f"needs the pen-digit data at {PEN}")
@@ -36,9 +36,7 @@ def wait(app, seconds=120):
 
 def save_hand(app, writer, k):
     digits = read_unipen(PEN, {writer})
-    for digit in pick(digits, k, np.random.default_rng(0))[0]:
-        draw_on_pad(app, digit.strokes, np.random.default_rng(len(digit.strokes)))
-        assert app.save(digit.label) is not None, app.status
+    save_samples(app.base, pick(digits, k, np.random.default_rng(0))[0], app.samples_dir, np.random.default_rng(1))
 
 
 def test_too_few_samples_says_which_digits_and_does_nothing(base, tmp_path):
@@ -99,7 +97,7 @@ def test_t_learns_the_hand_in_the_background_and_p_switches(base, tmp_path, mnis
     assert app.prediction is not None
     wait(app)
     assert app.status.startswith("learnt your hand in "), app.status
-    assert "held-out samples" in app.status and app.using_personal
+    assert "held-out samples" in app.status and "now in use" in app.status and app.using_personal
     personal = load_model(tmp_path / "personal")
     assert personal.manifest["personal"]["samples"] == 30 and personal.manifest["personal"]["held_out"] == 10
     assert app.frame() is not None

@@ -16,11 +16,15 @@ Sections:
     window    the real pad window under Xvfb, scribbled on by xdotool: frames shown per second while
               drawing (target at least 60)
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
+    teach     learning a hand: adaptation seconds on 50 samples (5 of each digit) of each validation
+              writer (target median at most 10 s), and the real window's frames per second while
+              xdotool draws during an adaptation (target at least 30)
 """
 import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -190,7 +194,7 @@ def bench_augment():
 def bench_model():
     import evaluate
     import train  # tools/train.py: the drawn-digit numbers it records in model.json
-    from drawn.render import DEFAULT_DATA
+    from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS
     from mnist_mlp.mnist import load_mnist
 
     model = load_model(ROOT / "weights")
@@ -221,8 +225,53 @@ def bench_window():
             "fps_while_drawing": round(int(frames) / float(seconds.split(" s")[0]), 1)}
 
 
+def bench_teach():
+    """Learning a hand: adaptation time on 50 samples (k = 5) of each validation writer, and the
+    real window's frames per second while xdotool draws during an adaptation (key t)."""
+    from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS
+    from drawn.unipen import parse_writers, read_unipen
+    from pad.samples import load_stroke_samples
+    from personal.adapt import adapt, replay_data
+    from personal.simulate import pick, save_samples
+    from screenshot import VirtualPad, missing_tools
+
+    if not Path(DEFAULT_DATA).exists():
+        return {"skipped": f"needs the pen-digit data at {DEFAULT_DATA}"}
+    base = load_model("weights")
+    x_replay, y_replay = replay_data(log=lambda m: None)
+    digits = read_unipen(DEFAULT_DATA, parse_writers(VALIDATION_WRITERS))
+    seconds, folders = [], []
+    for writer in sorted({d.writer for d in digits}):
+        folder = tempfile.mkdtemp(prefix="bench-teach-")
+        folders.append(folder)
+        rng = np.random.default_rng(writer)
+        save_samples(base, pick([d for d in digits if d.writer == writer], 5, rng)[0], folder, rng)
+        samples, _ = load_stroke_samples(folder)
+        t0 = time.perf_counter()
+        adapt(base, samples, x_replay, y_replay)
+        seconds.append(time.perf_counter() - t0)
+    result = {"samples": 50, "writers": VALIDATION_WRITERS, "adapt_seconds": [round(s, 2) for s in seconds],
+              "adapt_median_s": round(float(np.median(seconds)), 2), "adapt_max_s": round(max(seconds), 2)}
+    if missing_tools():
+        result["window"] = {"skipped": f"needs {', '.join(missing_tools())}"}
+    else:
+        with tempfile.TemporaryDirectory() as personal, \
+                VirtualPad("--stats", "--samples", folders[0], "--personal", personal + "/model") as pad:
+            pad.key("t")
+            pad.scribble(6.0)
+            pad.close_window()
+            line = pad.output().strip().splitlines()[-1]
+            finished = (Path(personal) / "model" / "model.json").exists()
+        frames, rest = line.split(": ")[1].split(" frames in ")
+        result["window"] = {"fps_while_drawing_and_adapting": round(int(frames) / float(rest.split(" s")[0]), 1),
+                            "adaptation_finished_before_quit": finished}
+    for folder in folders:
+        shutil.rmtree(folder)
+    return result
+
+
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
-            "pad": bench_pad, "window": bench_window, "model": bench_model}
+            "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach}
 
 
 def machine():
