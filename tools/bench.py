@@ -194,7 +194,7 @@ def bench_augment():
 def bench_model():
     import evaluate
     import train  # tools/train.py: the drawn-digit numbers it records in model.json
-    from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS
+    from drawn.render import DEFAULT_DATA
     from mnist_mlp.mnist import load_mnist
 
     model = load_model(ROOT / "weights")
