@@ -36,13 +36,34 @@ class ModelError(ValueError):
     """A model directory is missing, incomplete, corrupt or not ours."""
 
 
+def replace_problem(path):
+    """None if a model may be saved at ``path`` (nothing there, an empty folder, or a model
+    directory, which is replaced), else why not: a folder holding anything else, or a file,
+    is never replaced."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return f"{path} is a file, not a model folder"
+    try:
+        if (path / MANIFEST).is_file() or not any(path.iterdir()):
+            return None
+    except OSError as e:
+        return f"{path} cannot be read ({e.strerror or e})"
+    return f"{path} holds files that are not a model; move them or choose another folder"
+
+
 def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     """Write the model (and optional extra arrays and text files) to ``path`` atomically.
 
     ``info`` is merged into the manifest (training command and config, data
-    checksums, metrics). Returns the manifest written.
+    checksums, metrics). Returns the manifest written. A ``path`` that holds
+    anything but a model is refused with FileExistsError and left as it was.
     """
     path = Path(path)
+    problem = replace_problem(path)
+    if problem:
+        raise FileExistsError(errno.EEXIST, problem, str(path))
     arrays = {name: np.asarray(a, np.float32) for name, a in model.arrays().items()}
     extra_arrays = extra_arrays or {}
     manifest = {

@@ -129,8 +129,7 @@ def train_network(config, train, val, checkpoint, resume=False, augment=None, qu
             log(f"{label}epoch {epoch:3d}/{epochs}  loss {loss:.4f}  val {100 * val_acc:6.2f}%  "
                 f"lr {optimizer.lr:.2e}  {seconds:5.1f}s")
     except KeyboardInterrupt:
-        log(f"\ninterrupted: {checkpoint} holds epoch {state['epochs_done']}; "
-            "continue with the same command plus --resume")
+        log(f"\ninterrupted: {checkpoint} holds epoch {state['epochs_done']}")
         return None
     return MLP.from_arrays(best), state
 

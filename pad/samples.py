@@ -51,13 +51,19 @@ def encode_png(image):
 def save_sample(root, label, image, strokes, now=None):
     """Save one sample under root/<label>/ and return the PNG's path.
 
-    ``image`` is the network input (28, 28) in [0, 1]; ``strokes`` a JSON-able dict.
+    ``image`` is the network input (28, 28) in [0, 1]; ``strokes`` a JSON-able dict (its own
+    ``label`` or ``saved_at``, if any, never override the real ones).
     """
-    if label not in range(10):
-        raise ValueError(f"label must be a digit 0-9, got {label!r}")
+    if type(label) is not int or not 0 <= label <= 9:  # not True, 3.0 or a NumPy integer either
+        raise ValueError(f"label must be an int from 0 to 9, got {label!r}")
+    image = np.asarray(image)
+    if image.shape != (28, 28) or image.dtype.kind != "f" or not np.isfinite(image).all():
+        raise ValueError(f"image must be a (28, 28) float array of finite values, got {image.shape} {image.dtype}")
+    if not isinstance(strokes, dict):
+        raise ValueError(f"strokes must be a dict, got {type(strokes).__name__}")
     folder = Path(root) / str(label)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    record = {"label": label, "saved_at": stamp, **strokes}
+    record = {**strokes, "label": label, "saved_at": stamp}
     temps = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -85,12 +91,28 @@ def save_sample(root, label, image, strokes, now=None):
 
 
 def _synced_temp(folder, data):
+    """A temporary file in ``folder`` holding ``data`` on disk, with the permissions the user's umask
+    gives new files (mkstemp's are private); on any failure (a full disk) it is removed again."""
     fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~_UMASK)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        os.unlink(name)
+        raise
     return name
+
+
+def _current_umask():
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()  # read once, at import, before the pad starts any thread
 
 
 def load_samples(root):

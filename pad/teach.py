@@ -14,23 +14,10 @@ import signal
 from pathlib import Path
 
 from mnist_mlp import MLP, save_model
-from mnist_mlp.model_io import MANIFEST
+from mnist_mlp.model_io import replace_problem
 from personal.adapt import SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data
 
 from .samples import SampleError, load_stroke_samples
-
-
-def writable_model_dir(path):
-    """None if ``path`` may receive a model (missing, empty, or already a model), else why not:
-    a folder that holds anything else is never replaced."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    if not path.is_dir():
-        return f"{path} is a file, not a model folder"
-    if (path / MANIFEST).is_file() or not any(path.iterdir()):
-        return None
-    return f"{path} holds files that are not a model; move them or choose another folder"
 
 
 class Teacher:
@@ -52,7 +39,7 @@ class Teacher:
         """Begin adapting ``base`` to the saved samples; returns the text to show now."""
         if self.busy:
             return "already learning your hand; it goes on while you draw"
-        problem = writable_model_dir(self.personal_dir)
+        problem = replace_problem(self.personal_dir)
         if problem:
             return f"cannot save a personal model: {problem}"
         try:

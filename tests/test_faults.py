@@ -35,7 +35,8 @@ def test_sigkill_during_training_never_leaves_a_broken_model(tmp_path, mnist):
     outcomes = {"old model": 0, "new model": 0, "checkpoint ok": 0}
     started = time.time()
     for i in range(KILLS):
-        proc = train(out, "--seed", str(i + 1), *(["--resume"] if (tmp_path / "weights.ckpt").exists() else []))
+        proc = train(out, "--seed", str(i + 1), "--overwrite",
+                     *(["--resume"] if (tmp_path / "weights.ckpt").exists() else []))
         time.sleep(rng.uniform(0.3, 2.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)

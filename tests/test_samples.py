@@ -46,9 +46,49 @@ def test_no_temporary_files_left(tmp_path):
     assert not [n for n in os.listdir(tmp_path / "0") if n.startswith(".tmp")]
 
 
-def test_bad_label(tmp_path):
-    with pytest.raises(ValueError, match="digit 0-9"):
-        save_sample(tmp_path, 10, IMAGE, STROKES)
+@pytest.mark.parametrize("label", [10, -1, True, 3.0, np.int64(3), "3", None])
+def test_bad_label(tmp_path, label):
+    with pytest.raises(ValueError, match="int from 0 to 9"):
+        save_sample(tmp_path, label, IMAGE, STROKES)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("image", [np.zeros((28, 27), np.float32), np.zeros((28, 28), np.uint8),
+                                   np.full((28, 28), np.nan, np.float32), np.zeros(784, np.float32)])
+def test_bad_image(tmp_path, image):
+    with pytest.raises(ValueError, match="image must be"):
+        save_sample(tmp_path, 3, image, STROKES)
+
+
+def test_the_record_label_is_the_one_saved_under(tmp_path):
+    path = save_sample(tmp_path, 2, IMAGE, {**STROKES, "label": 9, "saved_at": "never"})
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert record["label"] == 2 and record["saved_at"] != "never"
+    with pytest.raises(ValueError, match="strokes must be a dict"):
+        save_sample(tmp_path, 2, IMAGE, [STROKES])
+
+
+def test_files_get_the_umask_permissions(tmp_path, monkeypatch):
+    import pad.samples
+
+    assert pad.samples._UMASK == os.umask(pad.samples._UMASK)  # read right at import
+    monkeypatch.setattr(pad.samples, "_UMASK", 0o027)
+    path = save_sample(tmp_path, 4, IMAGE, STROKES)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+    assert oct(path.with_suffix(".json").stat().st_mode & 0o777) == oct(0o640)
+
+
+def test_a_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
+    real_fsync = os.fsync
+
+    def full(fd):
+        real_fsync(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(SampleError, match="No space left"):
+        save_sample(tmp_path, 6, IMAGE, STROKES)
+    assert os.listdir(tmp_path / "6") == []
 
 
 def test_unwritable_folder_is_a_clear_error(tmp_path):

@@ -13,7 +13,7 @@ from drawn.render import DEFAULT_DATA
 from drawn.unipen import read_unipen
 from mnist_mlp import ModelError, load_model
 from pad.app import PadApp
-from pad.teach import writable_model_dir
+from mnist_mlp.model_io import replace_problem
 from personal.simulate import pick, save_samples
 
 PEN = ROOT / DEFAULT_DATA
@@ -55,15 +55,20 @@ def test_too_few_samples_says_which_digits_and_does_nothing(base, tmp_path):
     assert "no personal model yet" in app.status and not app.using_personal
 
 
-def test_refuses_a_personal_folder_that_is_not_a_model(tmp_path):
-    assert writable_model_dir(tmp_path / "new") is None
+def test_refuses_a_personal_folder_that_is_not_a_model(base, tmp_path):
+    assert replace_problem(tmp_path / "new") is None
     (tmp_path / "empty").mkdir()
-    assert writable_model_dir(tmp_path / "empty") is None
+    assert replace_problem(tmp_path / "empty") is None
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("keep me")
-    assert "not a model" in writable_model_dir(tmp_path / "notes")
+    assert "not a model" in replace_problem(tmp_path / "notes")
     (tmp_path / "file").write_text("x")
-    assert "is a file" in writable_model_dir(tmp_path / "file")
+    assert "is a file" in replace_problem(tmp_path / "file")
+    (tmp_path / "samples").mkdir()
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "notes")
+    app.key(ord("t"))
+    assert app.status.startswith("cannot save a personal model:") and "not a model" in app.status
+    assert [p.name for p in (tmp_path / "notes").iterdir()] == ["todo.txt"]
 
 
 def test_corrections_are_counted_and_t_suggested(base, tmp_path):

@@ -126,3 +126,30 @@ def test_bad_arguments_are_clear(tmp_path):
     assert r.returncode == 2 and "--members must be at least 1" in r.stderr
     r = train(["--dropout", "1"])
     assert r.returncode == 2 and "--dropout must be in [0, 1)" in r.stderr
+
+
+def test_never_replaces_what_it_was_not_told_to(tmp_path, mnist):
+    """No --out: a new folder, named at the end. An existing model: only with --overwrite.
+    A folder of samples or of anything else: never, and it is left untouched."""
+    r = train(["--epochs", "1"], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    made = [p for p in tmp_path.iterdir() if p.name.startswith("weights-")]
+    assert len(made) == 1 and f"saved {made[0].name}" in r.stdout
+    before = arrays(made[0])
+    r = train(["--epochs", "1", "--seed", "1", "--out", str(made[0])])
+    assert r.returncode == 2 and "already holds a model; add --overwrite" in r.stderr
+    assert arrays(made[0]) == before
+    r = train(["--epochs", "1", "--seed", "1", "--out", str(made[0]), "--overwrite"])
+    assert r.returncode == 0 and arrays(made[0]) != before
+    samples = tmp_path / "samples"
+    (samples / "3").mkdir(parents=True)
+    (samples / "3" / "a.png").write_bytes(b"png")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    for folder in (samples, tmp_path / "notes"):
+        listing = sorted(str(p) for p in folder.rglob("*"))
+        r = train(["--epochs", "1", "--out", str(folder), "--overwrite"])
+        assert r.returncode == 2 and "holds files that are not a model" in r.stderr
+        assert sorted(str(p) for p in folder.rglob("*")) == listing
+    r = train(["--resume"])
+    assert r.returncode == 2 and "--resume needs the --out" in r.stderr

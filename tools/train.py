@@ -2,8 +2,8 @@
 
 Usage:
     python tools/train.py [--sizes 784,256,128,10] [--epochs 20] [--optimizer adam]
-                          [--lr 1e-3] [--weight-decay 1e-4] [--seed 0] [--out weights/]
-    python tools/train.py --resume            # continue a killed or interrupted run
+                          [--lr 1e-3] [--weight-decay 1e-4] [--seed 0] [--out DIR [--overwrite]]
+    python tools/train.py --out DIR --resume  # continue a killed or interrupted run
     python tools/train.py --augment --pendigits ../shared/data/pendigits/pendigits-orig.tra
     python tools/train.py --init weights/ --samples samples/ --out weights-personal/   # fine-tune
 
@@ -11,7 +11,9 @@ The last 10,000 training images are held out for validation: the epoch with
 the best validation accuracy is the one saved. The test set is touched once,
 for the final report. A checkpoint is written atomically after every epoch to
 OUT.ckpt/; Ctrl-C stops at once, keeping the last finished epoch there, and
---resume continues from it. The same seed gives the same weights.
+--resume continues from it. The same seed gives the same weights. Without --out the
+model goes to a new folder weights-<date>-<time>/, named at the end; an existing model
+is replaced only with --overwrite, and a folder holding anything else never is.
 
 --augment distorts every training batch at random (rotation, scale, shear,
 shift, elastic distortion, stroke thickness). --pendigits adds pen-drawn digits
@@ -34,6 +36,7 @@ import shlex
 import shutil
 import tempfile
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +48,7 @@ from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.ensemble import merge  # noqa: E402
+from mnist_mlp.model_io import replace_problem  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, as_inputs, fetch_mnist, load_mnist, sha256  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS  # noqa: E402
 from mnist_mlp.training import TrainingError, accuracy, fine_tune, split_held_out, train_network  # noqa: E402
@@ -87,11 +91,12 @@ def parse_args(argv):
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
     p.add_argument("--held-out", type=float, default=0.25, help="fraction of samples kept for before/after")
     p.add_argument("--replay", type=int, default=3000, help="MNIST images replayed per fine-tuning epoch")
-    p.add_argument("--overwrite", action="store_true", help="allow --out to be the --init model")
+    p.add_argument("--overwrite", action="store_true", help="allow --out to replace an existing model")
     p.add_argument("--train-limit", type=int, default=None,
                    help="use only the first N training images (quick experiments and tests)")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
-    p.add_argument("--out", type=Path, default=Path("weights"), help="model directory to write")
+    p.add_argument("--out", type=Path, default=None, help="model directory to write (default: a new "
+                   "weights-<date>-<time>/)")
     p.add_argument("--checkpoint", type=Path, default=None, help="checkpoint directory (default OUT.ckpt)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only a line per epoch")
@@ -119,8 +124,15 @@ def parse_args(argv):
         p.error("--held-out must be in [0, 1)")
     if tuning and args.members != 1:
         p.error("--members trains networks from scratch; fine-tuning (--init) continues one model")
-    if tuning and args.out.resolve() == args.init.resolve() and not args.overwrite:
-        p.error(f"--out {args.out} is the model being fine-tuned; choose another --out, or add --overwrite")
+    if args.out is None:
+        if args.resume:
+            p.error("--resume needs the --out of the run it continues")
+        args.out = Path(time.strftime("weights-%Y%m%d-%H%M%S"))
+    problem = replace_problem(args.out)
+    if problem:
+        p.error(f"--out: {problem}")
+    if args.out.exists() and any(args.out.iterdir()) and not (args.overwrite or args.resume):
+        p.error(f"--out {args.out} already holds a model; add --overwrite to replace it, or choose another --out")
     args.checkpoint = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
     try:
         writers = parse_writers(args.pendigits_writers)
@@ -277,6 +289,7 @@ def main(argv=None):
         except TrainingError as e:
             sys.exit(f"error: {e}")
         if result is None:
+            print(f"continue with the same options plus --out {args.out} --resume", file=sys.stderr)
             return 130
         members.append(result[0])
         states.append(result[1])
