@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from pad.display import display_problem
+from pad.state import MAX_BRUSH, MIN_BRUSH
 
 WINDOW = "Digit pad"
 FRAME_MS = 14
@@ -47,6 +48,8 @@ def parse_args(argv):
         p.error("--threshold must be between 0 and 1")
     if not 100 <= args.size <= 2000:
         p.error("--size must be between 100 and 2000")
+    if not MIN_BRUSH <= args.brush <= MAX_BRUSH:
+        p.error(f"--brush must be between {MIN_BRUSH} and {MAX_BRUSH} pixels")
     return args
 
 

@@ -13,17 +13,19 @@ import io
 import json
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .network import MLP
+from .network import INPUT_SIZE, N_CLASSES, MLP
 
 FORMAT = "mnist-mlp"
 FORMAT_VERSION = 1
 MANIFEST = "model.json"
 NPY_HEADER_MAX = 64 * 1024  # a .npy header is far smaller; anything beyond is not our file
+MANIFEST_MAX = 1 << 20  # model.json is a few KB
 INPUT = {
     "shape": [784], "dtype": "float32", "range": [0.0, 1.0], "scaling": "pixel / 255",
     "polarity": "white digit on black background",
@@ -153,12 +155,13 @@ def read_manifest(path):
     if not path.is_dir():
         raise ModelError(f"{path}: no such model directory")
     file = path / MANIFEST
+    data = _read_regular(file, MANIFEST_MAX)
     try:
-        manifest = json.loads(file.read_text())
-    except FileNotFoundError:
-        raise ModelError(f"{file}: missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:  # ValueError: bad JSON, or an integer of 5,000 digits
         raise ModelError(f"{file}: not readable JSON ({e})") from None
+    except RecursionError:
+        raise ModelError(f"{file}: not readable JSON (nested too deeply)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelError(f"{file}: not a {FORMAT} manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -186,22 +189,24 @@ def load_array(path, name, manifest, shape):
     entry = manifest["arrays"].get(name)
     if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
         raise ModelError(f"{file}: not listed with a checksum in {MANIFEST}")
-    limit = int(np.prod(shape, dtype=np.int64)) * 4 + NPY_HEADER_MAX
-    try:
-        size = file.stat().st_size
-        if size > limit:
-            raise ModelError(f"{file}: {size} bytes, far more than a {shape} float32 array needs")
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{file}: missing") from None
-    except OSError as e:
-        raise ModelError(f"{file}: cannot read ({e.strerror})") from None
+    data = _read_regular(file, int(np.prod(shape, dtype=np.int64)) * 4 + NPY_HEADER_MAX)
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise ModelError(f"{file}: checksum mismatch (the file is corrupt or was changed after saving)")
     if not data.startswith(b"\x93NUMPY"):
         raise ModelError(f"{file}: not a .npy file (no NumPy magic number)")
     try:
+        # The header is read first, so a forged one (a huge shape with a matching checksum)
+        # is refused before np.load would try to allocate it.
+        stream = io.BytesIO(data)
+        header = np.lib.format.read_array_header_1_0(stream) if np.lib.format.read_magic(stream) == (1, 0) \
+            else np.lib.format.read_array_header_2_0(stream)
+        if header[2].hasobject:
+            raise ModelError(f"{file}: holds pickled Python objects; refusing to load it")
+        if tuple(header[0]) != tuple(shape):
+            raise ModelError(f"{file}: shape {tuple(header[0])}, expected {tuple(shape)} from the layer sizes")
         array = np.load(io.BytesIO(data), allow_pickle=False)
+    except ModelError:
+        raise
     except ValueError as e:
         if "allow_pickle" in str(e):
             raise ModelError(f"{file}: holds pickled Python objects; refusing to load it") from None
@@ -217,10 +222,39 @@ def load_array(path, name, manifest, shape):
     return array
 
 
+def _read_regular(file, max_bytes):
+    """The bytes of a regular file of at most ``max_bytes`` (never a FIFO or a device), or ModelError."""
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ModelError(f"{file}: missing") from None
+    except OSError as e:
+        raise ModelError(f"{file}: cannot read ({e.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelError(f"{file}: not a regular file")
+        if info.st_size > max_bytes:
+            raise ModelError(f"{file}: {info.st_size} bytes, far more than it should hold ({max_bytes})")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise ModelError(f"{file}: cannot read ({e.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise ModelError(f"{file}: more than {max_bytes} bytes")
+    return data
+
+
 def load_model(path="weights"):
-    """The MLP stored in a model directory; raises ModelError naming the file and the problem."""
+    """The MLP stored in a model directory; raises ModelError naming the file and the problem.
+    It must read 784 pixels and give 10 digit scores, whatever its depth."""
     manifest = read_manifest(path)
     sizes = manifest["sizes"]
+    if sizes[0] != INPUT_SIZE or sizes[-1] != N_CLASSES:
+        raise ModelError(f"{Path(path) / MANIFEST}: sizes {sizes} do not read {INPUT_SIZE} pixels into "
+                         f"{N_CLASSES} digit scores")
     arrays = {}
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         arrays[f"W{i}"] = load_array(path, f"W{i}", manifest, (n_in, n_out))

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from mnist_mlp.mnist import as_inputs
+from preprocessing.images import ImageError, decode_gray, image_size, read_file
 
 
 MAX_RECORD_BYTES = 1 << 20  # a sample's JSON: a few KB of strokes; far more is not the pad's
@@ -122,15 +123,23 @@ def load_samples(root):
     listed in ``problems`` (one sentence each) and skipped.
     """
     images, labels, problems = [], [], []
-    for folder, path in _sample_files(root, "*.png", problems):
-        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        if image is None:
-            problems.append(f"{path}: not a readable PNG; skipped")
-        elif image.shape != (28, 28) or image.dtype != np.uint8:
-            problems.append(f"{path}: {image.shape} {image.dtype}, expected a 28x28 8-bit grey image; skipped")
-        else:
-            images.append(image)
-            labels.append(int(folder.name))
+    for folder, path in _sample_files(root, "*", problems):
+        if path.suffix.lower() == ".json":
+            continue
+        if path.suffix.lower() != ".png":
+            problems.append(f"{path}: not a PNG sample; skipped")
+            continue
+        try:
+            data = read_file(path, MAX_RECORD_BYTES)
+            kind, width, height = image_size(data)
+            if (width, height) != (28, 28):
+                raise ImageError(f"{width}x{height} pixels, expected a 28x28 sample")
+            image = decode_gray(data, 28 * 28)
+        except ImageError as e:
+            problems.append(f"{path}: {e}; skipped")
+            continue
+        images.append(image)
+        labels.append(int(folder.name))
     return as_inputs(np.array(images, np.uint8)), np.array(labels, np.int64), problems
 
 
@@ -164,7 +173,7 @@ def _sample_files(root, pattern, problems):
             problems.append(f"{folder}: not a digit folder (0-9); skipped")
             continue
         try:
-            files = sorted(folder.glob(pattern))
+            files = sorted(f for f in folder.glob(pattern) if not f.name.startswith("."))
         except OSError as e:
             problems.append(f"{folder}: cannot list ({e.strerror or e}); skipped")
             continue

@@ -36,8 +36,8 @@ class Recipe:
     batch_size: int = 128
     train_layers: int = 2  # only the last n layers move (0: all of them)
     slant: float = 0.15  # largest random slant of a rendering (horizontal shift per unit height)
-    warp: float = 0.0  # largest smooth random displacement of the strokes, as a fraction of the digit's height
-    rotate: float = 0.0  # largest random rotation, degrees
+    warp: float = 0.15  # largest smooth random displacement of the strokes, as a fraction of the digit's height
+    rotate: float = 12.0  # largest random rotation, degrees
     seed: int = 0
 
 

@@ -14,6 +14,8 @@ import numpy as np
 FIELD = 28  # output side, pixels
 BOX = 20  # the longer side of the digit after scaling
 CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set: 14.0, 14.0)
+MIN_CONTRAST = 40  # of 255: the faintest ink canvas_from_image takes for a digit
+MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,16 @@ def prepare_with_info(canvas):
     if w == 0 or h == 0:
         return None, None
     crop, longest = canvas[y:y + h, x:x + w], max(w, h)
-    k = longest // (2 * BOX)
-    if k >= 2:
+    k, factor = longest // (2 * BOX), 1
+    if k >= 2 and (h + k) * (w + k) <= 4 * h * w:
         # A big drawing is first shrunk by a whole factor k, which OpenCV's area averaging
         # does several times faster than an arbitrary ratio; the crop is padded with
-        # background to a multiple of k so no ink is lost.
+        # background to a multiple of k so no ink is lost. A very thin crop (a 1x300000 line)
+        # would grow with the square of its length that way, so it is resized directly.
         crop = cv2.copyMakeBorder(crop, 0, -h % k, 0, -w % k, cv2.BORDER_CONSTANT, value=0)
         crop = cv2.resize(crop, (crop.shape[1] // k, crop.shape[0] // k), interpolation=cv2.INTER_AREA)
-    scale = BOX * max(k, 1) / longest  # maps the ink's longer side to exactly BOX pixels
+        factor = k
+    scale = BOX * factor / longest  # maps the ink's longer side to exactly BOX pixels
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     # Area averaging when shrinking keeps thin strokes as faint lines instead of dropping them.
     # Resizing the uint8 crop and converting only the small result is much faster than
@@ -78,7 +82,8 @@ def canvas_from_image(gray):
     Photos and scans are usually dark ink on light paper: when the border is
     light (median over 127) the image is inverted. The background level (the
     border's median) is then subtracted and faint remains are dropped, so the
-    ink's bounding box is the digit's, not the paper's.
+    ink's bounding box is the digit's, not the paper's. Ink that stands out from the paper
+    by less than MIN_CONTRAST (of 255) is no ink at all: the canvas comes back blank.
     """
     gray = _check_canvas(gray)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
@@ -87,19 +92,23 @@ def canvas_from_image(gray):
         border = 255 - border
     ink = cv2.subtract(gray, np.full_like(gray, int(np.median(border))))
     peak = int(ink.max())
-    if peak == 0:
+    if peak < MIN_CONTRAST:  # sensor noise or a smudge on blank paper, not a digit
+        ink[...] = 0
         return ink
     ink[ink < max(1, peak // 5)] = 0  # paper texture and JPEG noise, not ink
     return ink
 
 
 def _check_canvas(canvas):
-    if not isinstance(canvas, np.ndarray):
-        raise ValueError(f"canvas must be a NumPy array, got {type(canvas).__name__}")
+    if not isinstance(canvas, np.ndarray) or isinstance(canvas, np.ma.MaskedArray):
+        raise ValueError(f"canvas must be a plain NumPy array, got {type(canvas).__name__}")
     if canvas.ndim != 2:
         raise ValueError(f"canvas must be 2-D (one grey channel), got shape {canvas.shape}")
     if canvas.dtype != np.uint8:
         raise ValueError(f"canvas must be uint8 (0 = background, 255 = ink), got dtype {canvas.dtype}")
     if canvas.size == 0:
         raise ValueError(f"canvas is empty, shape {canvas.shape}")
+    if canvas.size > MAX_CANVAS_PIXELS:
+        raise ValueError(f"canvas of {canvas.shape[1]}x{canvas.shape[0]} pixels is over the "
+                         f"{MAX_CANVAS_PIXELS:,}-pixel limit")
     return np.ascontiguousarray(canvas)

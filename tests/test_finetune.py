@@ -47,7 +47,7 @@ def test_own_style_improves_and_mnist_is_kept(style_samples, tmp_path, mnist):
     (tmp_path / "samples" / "misc").mkdir()
     r = fine_tune("--samples", str(tmp_path / "samples"), "--out", str(tmp_path / "personal"))
     assert r.returncode == 0, r.stderr
-    assert "broken.png: not a readable PNG; skipped" in r.stderr
+    assert "broken.png: not a PNG, JPEG or BMP image; skipped" in r.stderr
     assert "misc: not a digit folder" in r.stderr
     assert "held-out samples" in r.stdout and "MNIST test" in r.stdout
     tuning = json.loads((tmp_path / "personal" / "model.json").read_text())["metrics"]["fine_tuning"]

@@ -114,3 +114,15 @@ def test_display_problem():
     assert "cannot connect" in display_problem(env={"DISPLAY": ":987"}, platform="linux")
     assert "not of the form" in display_problem(env={"DISPLAY": "nonsense"}, platform="linux")
     assert display_problem(env={}, platform="win32") is None
+
+
+@pytest.mark.parametrize("option, message", [(["--brush", "0"], "--brush must be between 4 and 64"),
+                                             (["--brush", "65"], "--brush must be between 4 and 64"),
+                                             (["--size", "50"], "--size must be between"),
+                                             (["--threshold", "2"], "--threshold must be between")])
+def test_bad_options_are_refused_alike(option, message, capsys):
+    import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main.parse_args(option)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err

@@ -53,7 +53,7 @@ def test_bad_files_are_reported_and_the_rest_still_run(images, tmp_path):
     cv2.imwrite(str(tmp_path / "blank.png"), np.full((40, 40), 255, np.uint8))
     r = run(tmp_path / "corrupt.png", tmp_path / "missing.png", tmp_path / "blank.png", folder / "light1.png")
     assert r.returncode == 1
-    assert "corrupt.png: not an image" in r.stderr and "missing.png: no such file" in r.stderr
+    assert "corrupt.png: not a PNG, JPEG or BMP image" in r.stderr and "missing.png: no such file" in r.stderr
     assert "blank.png: no ink" in r.stderr
     assert r.stdout.startswith(f"{folder / 'light1.png'}: {labels[1]}")
 
@@ -73,3 +73,15 @@ def test_canvas_from_image_finds_the_ink():
     canvas = canvas_from_image(paper)
     assert canvas[50, 40] == 200 and canvas[10, 10] == 0
     assert cv2.boundingRect(canvas) == (38, 30, 4, 40)
+
+
+def test_the_pads_samples_folder_is_searched_below(tmp_path, mnist):
+    """tools/predict.py samples/ reads samples/3/... (the pad's own layout), and says how many it found."""
+    for label in (3, 7):
+        (tmp_path / "samples" / str(label)).mkdir(parents=True)
+        first = list(mnist["y_test"]).index(label)
+        cv2.imwrite(str(tmp_path / "samples" / str(label) / "a.png"), mnist["x_test"][first])
+    r = run(tmp_path / "samples")
+    assert r.returncode == 0, r.stderr
+    assert "samples: 2 images" in r.stderr and len(r.stdout.splitlines()) == 2
+    assert "/3/a.png: 3" in r.stdout and "/7/a.png: 7" in r.stdout

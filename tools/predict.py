@@ -3,48 +3,68 @@
 Usage:
     python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--json]
 
-Any size of PNG, JPEG or BMP; dark-on-light and light-on-dark are both
-recognised. Prints one line per file: the digit and its confidence (with --top,
-the K most likely digits); --json prints all ten probabilities. A folder stands
-for the images in it. A file that cannot be read is reported on stderr and the
-others still run; the exit code is 1 if any failed.
+PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
+light-on-dark are both recognised, transparency is paper. Prints one line per file:
+the digit and its confidence (with --top, the K most likely digits); --json prints
+one JSON object per line with all ten probabilities. A folder stands for the images
+in it and in its subfolders (the pad's samples/ included). A file that cannot be
+read is reported on stderr and the others still run; the exit code is 1 if any failed.
 """
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from preprocessing import canvas_from_image, prepare  # noqa: E402
+from preprocessing.images import ImageError, read_gray  # noqa: E402
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+
+
+def images_in(folder):
+    """The PNG, JPEG and BMP files in a folder and its subfolders, in name order, and the
+    folders that could not be listed."""
+    found, problems = [], []
+    for top, dirs, files in os.walk(folder, onerror=problems.append):
+        dirs.sort()
+        found.extend(Path(top) / f for f in sorted(files) if Path(f).suffix.lower() in IMAGE_SUFFIXES)
+    return found, [f"{shown(e.filename)}: cannot list ({e.strerror})" for e in problems]
 
 
 def expand(paths):
     """Files to classify, each with None, or an error message for a path that gives none."""
     for path in paths:
-        if path.is_dir():
-            images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not images:
-                yield path, f"{path}: a folder with no PNG, JPEG or BMP images"
-            for image in images:
-                yield image, None
-        else:
+        if not path.is_dir():
             yield path, None
+            continue
+        images, problems = images_in(path)
+        for problem in problems:
+            yield path, problem
+        if not images and not problems:
+            yield path, f"{shown(path)}: a folder with no PNG, JPEG or BMP images, in it or below"
+        elif images:
+            print(f"{shown(path)}: {len(images)} images", file=sys.stderr)
+        yield from ((image, None) for image in images)
+
+
+def shown(path):
+    """A path as one printable line: control characters and undecodable bytes escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if c.isascii() else c.encode("utf-8", "backslashreplace").decode("ascii") for c in str(path))
 
 
 def classify(model, path):
     """Probabilities for one image file, or raise ValueError saying why it cannot be classified."""
-    if not path.exists():
-        raise ValueError("no such file")
-    gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if gray is None:
-        raise ValueError("not an image OpenCV can read (PNG, JPEG or BMP)")
+    try:
+        gray = read_gray(path)
+    except ImageError as e:
+        raise ValueError(str(e)) from None
     image = prepare(canvas_from_image(gray))
     if image is None:
         raise ValueError("no ink found: the image is blank")
@@ -73,7 +93,7 @@ def main(argv=None):
             probabilities = classify(model, path)
         except ValueError as e:
             failed = True
-            print(f"error: {path}: {e}" if not problem else f"error: {e}", file=sys.stderr)
+            print(f"error: {shown(path)}: {e}" if not problem else f"error: {e}", file=sys.stderr)
             continue
         order = np.argsort(probabilities)[::-1][:args.top]
         if args.json:
@@ -81,7 +101,7 @@ def main(argv=None):
                               "confidence": round(float(probabilities[order[0]]), 6),
                               "probabilities": {str(d): round(float(q), 6) for d, q in enumerate(probabilities)}}))
         else:
-            print(f"{path}: " + ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order))
+            print(f"{shown(path)}: " + ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order))
     return 1 if failed else 0
 
 

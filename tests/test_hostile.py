@@ -1,0 +1,239 @@
+"""Hostile input (issue 15): thin and huge images, special files, odd names, forged models.
+
+Big and thin images are made here, never committed; every case is counted in the fuzz summary.
+"""
+import hashlib
+import json
+import os
+import resource
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, fuzz_case
+from mnist_mlp import ModelError, load_model
+from pad.samples import load_samples, load_stroke_samples
+from preprocessing import canvas_from_image, prepare
+from preprocessing.images import MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
+
+
+def png_header_only(width, height, bit_depth=8, colour=0):
+    """A tiny PNG whose header claims width x height: a decompression bomb's first bytes, and a
+    thin one's (a 1 x 300000 grey PNG is a few hundred bytes)."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)
+    rows = zlib.compress(b"\0" + b"\xff" * min(width, 64), 9)  # the header is what counts
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def thin_png(width, height):
+    """A real, valid white-on-black thin PNG, made small by compression."""
+    ok, data = cv2.imencode(".png", np.full((height, width), 255, np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    assert ok
+    return data.tobytes()
+
+
+@pytest.mark.parametrize("shape", [(1, 300_000), (300_000, 1), (2, 1_000_000), (1, 2**31)])
+def test_thin_canvases_cost_memory_in_proportion(shape):
+    with fuzz_case("preprocessing.prepare, thin canvases"):
+        if shape[1] == 2**31:  # over the pixel budget: a clear error, not a wrapped-around integer
+            view = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape, (0, 0))
+            with pytest.raises(ValueError, match="pixel limit"):
+                prepare(view)
+            return
+        canvas = np.full(shape, 255, np.uint8)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        image = prepare(canvas)
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+        assert image is not None and image.shape == (28, 28)
+        assert grown < 8 * canvas.size + (64 << 20)
+
+
+def test_masked_arrays_are_refused():
+    with fuzz_case("preprocessing.prepare, thin canvases"), pytest.raises(ValueError, match="plain NumPy"):
+        prepare(np.ma.masked_array(np.zeros((10, 10), np.uint8), mask=True))
+
+
+def test_near_blank_images_have_no_ink_and_transparency_is_paper():
+    rng = np.random.default_rng(0)
+    noisy = np.clip(rng.normal(240, 2, (200, 200)), 0, 255).astype(np.uint8)
+    assert prepare(canvas_from_image(noisy)) is None
+    digit = np.zeros((100, 100, 4), np.uint8)  # black ink on a transparent background
+    cv2.line(digit, (50, 10), (50, 90), (0, 0, 0, 255), 8)
+    ok, data = cv2.imencode(".png", digit)
+    gray = decode_gray(data.tobytes())
+    assert gray[0, 0] == 255 and gray[50, 50] == 0  # paper white, ink black
+    assert prepare(canvas_from_image(gray)) is not None
+
+
+@pytest.mark.parametrize("width, height", [(40_000, 40_000), (30_000, 30_000), (60_000_000, 1), (1, 60_000_000),
+                                           (2**31 - 1, 2), (0, 5)])
+def test_image_headers_over_the_budget_are_refused_before_decoding(width, height):
+    with fuzz_case("preprocessing.images"):
+        with pytest.raises(ImageError, match="pixel limit|nothing to read"):
+            decode_gray(png_header_only(width, height))
+
+
+@pytest.mark.parametrize("width, height", [(300_000, 1), (1, 300_000), (1_000_000, 1)])
+def test_thin_images_within_the_budget_read(width, height):
+    with fuzz_case("preprocessing.images"):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        gray = decode_gray(thin_png(width, height))
+        assert gray.shape == (height, width)
+        assert prepare(canvas_from_image(np.pad(gray, 2, constant_values=0))) is not None
+        assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024 < 40 * width * height + (64 << 20)
+
+
+def test_mutated_and_odd_files(tmp_path):
+    ok, good = cv2.imencode(".png", np.eye(30, dtype=np.uint8) * 255)
+    good = good.tobytes()
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        data = bytearray(good)
+        for _ in range(rng.integers(1, 6)):
+            data[rng.integers(0, len(data))] = rng.integers(0, 256)
+        with fuzz_case("preprocessing.images"):
+            try:
+                decode_gray(bytes(data[:rng.integers(1, len(data) + 1)]))
+            except ImageError:
+                pass
+    for data in (b"", b"BM", b"\xff\xd8", b"\xff\xd8\xff\xc0\x00\x11\x08", b"GIF89a", b"\x89PNG\r\n\x1a\n"):
+        with fuzz_case("preprocessing.images"), pytest.raises(ImageError):
+            decode_gray(data)
+
+
+def test_special_files_are_not_read(tmp_path):
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)
+    for path, message in [("/dev/zero", "not a regular file"), (fifo, "not a regular file"),
+                          (tmp_path, "a folder"), (tmp_path / "missing.png", "no such file")]:
+        with fuzz_case("preprocessing.images"), pytest.raises(ImageError, match=message):
+            read_file(path)
+    big = tmp_path / "big.png"
+    with open(big, "wb") as f:
+        f.truncate(65 << 20)
+    with fuzz_case("preprocessing.images"), pytest.raises(ImageError, match="byte limit"):
+        read_file(big)
+
+
+def test_non_utf8_file_names_are_read(tmp_path):
+    name = os.fsencode(tmp_path) + b"/digit-\xff\xfe.png"
+    ok, data = cv2.imencode(".png", np.eye(30, dtype=np.uint8) * 255)
+    with open(name, "wb") as f:
+        f.write(data.tobytes())
+    with fuzz_case("preprocessing.images"):
+        assert read_gray(name).shape == (30, 30)
+
+
+def forge(model_dir, name, mutate):
+    """Rewrite ``name`` in a copied model and update the manifest's checksum to match."""
+    mutate(model_dir / name)
+    manifest = json.loads((model_dir / "model.json").read_text())
+    key = name[:-4]
+    if key in manifest["arrays"]:
+        manifest["arrays"][key]["sha256"] = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
+        (model_dir / "model.json").write_text(json.dumps(manifest))
+
+
+def huge_header(path):
+    data = path.read_bytes()
+    header_len = struct.unpack("<H", data[8:10])[0]
+    header = data[10:10 + header_len].decode("latin1").replace("(784, 1024)", "(999999, 999999)")
+    header = header.ljust(header_len - 1) + "\n"
+    path.write_bytes(data[:10] + header.encode("latin1") + data[10 + header_len:])
+
+
+@pytest.mark.parametrize("case", ["nested", "huge_int", "huge_header", "fifo_array", "fifo_manifest",
+                                  "dev_zero", "not_784", "not_10"])
+def test_every_malformed_model_is_one_model_error(tmp_path, case):
+    model = tmp_path / "weights"
+    shutil.copytree(ROOT / "weights", model)
+    manifest = json.loads((model / "model.json").read_text())
+    if case == "nested":
+        (model / "model.json").write_text("[" * 100_000 + "]" * 100_000)
+    elif case == "huge_int":
+        (model / "model.json").write_text('{"format": ' + "9" * 5000 + "}")
+    elif case == "huge_header":
+        forge(model, "W1.npy", huge_header)
+    elif case in ("fifo_array", "fifo_manifest"):
+        target = model / ("W1.npy" if case == "fifo_array" else "model.json")
+        target.unlink()
+        os.mkfifo(target)
+    elif case == "dev_zero":
+        (model / "b1.npy").unlink()
+        (model / "b1.npy").symlink_to("/dev/zero")
+    else:
+        manifest["sizes"] = [780, 1024, 512, 10] if case == "not_784" else [784, 1024, 512, 9]
+        (model / "model.json").write_text(json.dumps(manifest))
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(error=_load_error(model)), daemon=True)
+    with fuzz_case("model loader, hostile"):
+        worker.start()
+        worker.join(10)
+        assert not worker.is_alive(), "the loader hangs"
+        assert isinstance(result["error"], ModelError), result["error"]
+    assert str(model) in str(result["error"])
+
+
+def _load_error(path):
+    try:
+        load_model(path)
+    except BaseException as e:  # anything but ModelError fails the test
+        return e
+    return None
+
+
+def test_hostile_sample_files(tmp_path, mnist):
+    root = tmp_path / "samples"
+    (root / "3").mkdir(parents=True)
+    os.mkfifo(root / "3" / "fifo.png")
+    os.mkfifo(root / "3" / "fifo.json")
+    (root / "3" / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (root / "3" / "big.png").write_bytes(png_header_only(40_000, 40_000))
+    (root / "3" / "labels.json").write_text(json.dumps({"label": 7, "canvas_size": [400, 400],
+                                                        "strokes": [{"brush": 26, "points": [[1, 2], [True, 3]]}]}))
+    with fuzz_case("samples loader"):
+        done = {}
+        worker = threading.Thread(target=lambda: done.update(images=load_samples(root),
+                                                             strokes=load_stroke_samples(root)), daemon=True)
+        worker.start()
+        worker.join(20)
+        assert not worker.is_alive(), "loading samples hangs"
+    images, labels, problems = done["images"]
+    assert len(images) == 0 and len(problems) == 2
+    samples, problems = done["strokes"]
+    assert samples == [] and len(problems) == 3
+    assert any("not a regular file" in p for p in problems) and any("not a JSON" in p for p in problems)
+
+
+def test_predict_survives_hostile_files(tmp_path):
+    files = {"bomb.png": png_header_only(40_000, 40_000), "thin.png": thin_png(300_000, 1),
+             "blank.png": cv2.imencode(".png", np.full((50, 50), 250, np.uint8))[1].tobytes()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    odd = os.fsencode(tmp_path) + b"/odd-\xff.png"
+    with open(odd, "wb") as f:
+        f.write(cv2.imencode(".png", np.eye(40, dtype=np.uint8) * 255)[1].tobytes())
+    (tmp_path / "new\nline.png").write_bytes(cv2.imencode(".png", np.eye(40, dtype=np.uint8) * 255)[1].tobytes())
+    os.mkfifo(tmp_path / "fifo.png")
+    with fuzz_case("tools/predict.py"):
+        r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), str(tmp_path), "/dev/zero", "--json"],
+                           capture_output=True, timeout=120, cwd=ROOT)
+        assert r.returncode == 1, r.stderr
+    out, err = r.stdout.decode(), r.stderr.decode(errors="replace")
+    lines = [json.loads(line) for line in out.splitlines()]  # every line valid JSON, newline in a name too
+    assert sorted(os.path.basename(x["file"]) for x in lines) == ["new\nline.png", "odd-\udcff.png"]
+    assert err.count("no ink found") == 2  # the blank page, and the thin one (all paper)
+    assert "pixel limit" in err and "not a regular file" in err and "no ink" in err and "Traceback" not in err
+    plain = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), str(tmp_path / "new\nline.png")],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert plain.returncode == 0 and plain.stdout.count("\n") == 1 and "new\\nline.png" in plain.stdout
+    assert MAX_PIXELS == 50_000_000
