@@ -1,6 +1,7 @@
 """The HTTP API: real requests to a server on a free loopback port, good and bad, many at once."""
 import http.client
 import json
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +16,7 @@ from tools_path import serve
 
 @pytest.fixture(scope="module")
 def server():
-    srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_body=100_000)
+    srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_body=100_000, quiet=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv.server_address[1]
@@ -75,10 +76,13 @@ BAD_REQUESTS = [
     ("wrong type", "POST", "/predict", b"hello", {"Content-Type": "text/plain"}, 415, "Content-Type"),
     ("no type", "POST", "/predict", b"hello", {}, 415, "Content-Type"),
     ("fake png", "POST", "/predict", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, {"Content-Type": "image/png"}, 400,
-     "could not be decoded"),
+     "not a PNG"),
+    ("damaged png", "POST", "/predict", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10" + b"\0" * 40,
+     {"Content-Type": "image/png"}, 400, "cannot decode"),
     ("not png", "POST", "/predict", b"GIF89a", {"Content-Type": "image/png"}, 400, "not a PNG"),
     ("unknown path", "GET", "/nope", None, {}, 404, "no such endpoint"),
-    ("unknown post", "POST", "/health", b"{}", {"Content-Type": "application/json"}, 404, "no such endpoint"),
+    ("unknown post", "POST", "/nope", b"{}", {"Content-Type": "application/json"}, 404, "no such endpoint"),
+    ("wrong method", "POST", "/health", b"{}", {"Content-Type": "application/json"}, 405, "not allowed"),
 ]
 
 
@@ -124,7 +128,7 @@ def test_png_declaring_a_huge_image(server):
     data = bytearray(png.tobytes())
     data[16:24] = (100_000).to_bytes(4, "big") * 2  # IHDR width and height
     status, body = request(server, "POST", "/predict", bytes(data), {"Content-Type": "image/png"})
-    assert status == 413 and "too large" in body["error"]
+    assert status == 413 and "pixel limit" in body["error"]
 
 
 def test_concurrent_requests_all_answered_correctly(server, mnist):
@@ -175,3 +179,126 @@ def test_malformed_raw_requests_never_bring_it_down(server, raw):
             status = int(reply.split(b" ", 2)[1])
             assert 400 <= status < 500, reply[:200]
         assert request(server, "GET", "/health")[0] == 200
+
+
+def raw_exchange(port, data, timeout=10):
+    """Send raw bytes, then read until the server closes (or ``timeout``): (reply, closed)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        reply, closed = b"", False
+        try:
+            while chunk := s.recv(65536):
+                reply += chunk
+            closed = True
+        except (ConnectionResetError, socket.timeout):
+            closed = not isinstance(sys.exc_info()[1], socket.timeout)
+    return reply, closed
+
+
+SMUGGLING = [
+    ("superscript digit", b"Content-Length: \xb9\r\n", 400),
+    ("5000 digits", b"Content-Length: " + b"9" * 5000 + b"\r\n", 400),
+    ("two that disagree", b"Content-Length: 2\r\nContent-Length: 40\r\n", 400),
+    ("chunked and length", b"Transfer-Encoding: chunked\r\nContent-Length: 2\r\n", 400),
+    ("negative", b"Content-Length: -1\r\n", 400),
+    ("folded header", b"Content-Length: 2\r\n  continued\r\n", 400),
+]
+
+
+@pytest.mark.parametrize("name, header, status", SMUGGLING, ids=[s[0] for s in SMUGGLING])
+def test_no_request_smuggling(server, name, header, status):
+    """A bad Content-Length is a 4xx and the connection closes: what follows is never a second request."""
+    from conftest import fuzz_case
+
+    smuggled = b"GET /health HTTP/1.1\r\n\r\n"
+    with fuzz_case("HTTP API (malformed requests)"):
+        reply, closed = raw_exchange(server, b"POST /predict HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                     + header + b"\r\n" + smuggled)
+    assert reply.startswith(f"HTTP/1.1 {status} ".encode()) and closed
+    assert reply.count(b"HTTP/1.1") == 1  # the smuggled GET was not answered
+
+
+@pytest.mark.parametrize("body", [b"[" * 40_000 + b"]" * 40_000, b'{"pixels": ' + b"9" * 5000 + b"}",
+                                  b'{"pixels": [' + b",".join([b"1e999"] * 784) + b"]}"])
+def test_hostile_json_is_a_400(server, body):
+    from conftest import fuzz_case
+
+    with fuzz_case("HTTP API (malformed requests)"):
+        conn = http.client.HTTPConnection("127.0.0.1", server, timeout=30)
+        conn.request("POST", "/predict", body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        assert response.status == 400 and "error" in json.loads(response.read())
+
+
+def test_head_keep_alive_and_jpeg(server, mnist):
+    conn = http.client.HTTPConnection("127.0.0.1", server, timeout=10)
+    conn.request("HEAD", "/health")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b"" and int(response.getheader("Content-Length")) > 0
+    ok, jpeg = cv2.imencode(".jpg", 255 - cv2.resize(mnist["x_test"][2], (120, 120)))
+    for _ in range(3):  # the same connection, kept alive
+        conn.request("POST", "/predict", jpeg.tobytes(), {"Content-Type": "image/jpeg"})
+        response = conn.getresponse()
+        assert response.status == 200 and json.loads(response.read())["prediction"] == int(mnist["y_test"][2])
+    conn.close()
+
+
+def test_idle_and_surplus_connections_cannot_stall_it(monkeypatch, mnist):
+    """1,000 idle connections: a normal request is still answered at once; past the cap, 503;
+    an idle connection is closed after the head timeout."""
+    import socket
+    import time
+
+    from serving import http as serving_http
+
+    monkeypatch.setattr(serving_http, "HEAD_TIMEOUT", 8.0)
+    srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_connections=1001, quiet=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    idle, opened = [], time.monotonic()
+    try:
+        for _ in range(1000):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /health HTTP/1.1\r\n")  # a head that never ends: slowloris
+            idle.append(s)
+        started = time.perf_counter()
+        assert request(port, "GET", "/health")[0] == 200
+        assert time.perf_counter() - started < 1.0
+        idle.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        time.sleep(0.3)
+        surplus, _ = raw_exchange(port, b"GET /health HTTP/1.1\r\n\r\n")
+        assert time.monotonic() - opened < 8.0, "too slow to test the cap before the timeout"
+        assert surplus.startswith(b"HTTP/1.1 503 ")
+        time.sleep(max(0.0, opened + 8.5 - time.monotonic()))
+        assert idle[0].recv(10) == b""  # closed by the server once the head timeout passed
+    finally:
+        for s in idle:
+            s.close()
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_log_lines_escape_control_characters():
+    from serving.http import printable
+
+    assert printable("/\x1b[31mred\nGET /fake") == "/\\x1b[31mred\\nGET /fake"
+
+
+def test_bad_options_and_a_busy_port_are_one_line(tmp_path):
+    import socket
+    import subprocess
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(ROOT / "tools" / "serve.py"), *args], capture_output=True,
+                              text=True, timeout=60, cwd=ROOT)
+
+    for args, message in [(["--port", "70000"], "--port must be between"), (["--max-body", "-1"], "at least 1")]:
+        r = run(*args)
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        r = run("--port", str(busy.getsockname()[1]))
+    assert r.returncode == 1 and "cannot listen" in r.stderr and len(r.stderr.strip().splitlines()) == 1

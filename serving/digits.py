@@ -1,0 +1,92 @@
+"""The digit model's HTTP routes: predict from pixels or an image, health, model info.
+
+Images (PNG, JPEG or BMP, the formats tools/predict.py reads) go through the same reader
+as every other image (preprocessing.images) with a budget of MAX_IMAGE_PIXELS, and are
+decoded in the server's few worker threads, so however many clients post at once, only
+that many images are in memory at a time.
+"""
+import json
+import math
+
+import numpy as np
+
+from preprocessing import canvas_from_image, prepare
+from preprocessing.images import ImageError, decode_gray
+
+from .http import HttpError
+
+MAX_IMAGE_PIXELS = 4000 * 4000
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/bmp"}
+
+
+def pixels_from_json(body):
+    """The (784,) float32 input from a JSON body, or HttpError."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as e:  # ValueError: bad JSON, or an integer of 5,000 digits
+        raise HttpError(400, f"body is not valid JSON ({e})") from None
+    except RecursionError:
+        raise HttpError(400, "body is not valid JSON (nested too deeply)") from None
+    if not isinstance(data, dict) or "pixels" not in data:
+        raise HttpError(400, 'expected a JSON object {"pixels": [784 numbers]}')
+    pixels = data["pixels"]
+    if not isinstance(pixels, list) or len(pixels) != 784:
+        got = f"{len(pixels)} values" if isinstance(pixels, list) else type(pixels).__name__
+        raise HttpError(400, f'"pixels" must be a list of 784 numbers, got {got}')
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pixels):
+        raise HttpError(400, '"pixels" must hold only numbers')
+    if not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in pixels):
+        raise HttpError(400, '"pixels" must be finite and between 0 and 1')
+    return np.array(pixels, np.float32)
+
+
+def pixels_from_image(body):
+    """The (28, 28) input from image bytes, or HttpError."""
+    try:
+        gray = decode_gray(body, MAX_IMAGE_PIXELS)
+    except ImageError as e:
+        raise HttpError(413 if "limit" in str(e) else 400, f"image: {e}") from None
+    image = prepare(canvas_from_image(gray))
+    if image is None:
+        raise HttpError(422, "no ink found: the image is blank")
+    return image
+
+
+def answer(probabilities):
+    digit = int(np.argmax(probabilities))
+    return {"prediction": digit, "confidence": float(probabilities[digit]),
+            "probabilities": {str(d): float(p) for d, p in enumerate(probabilities)}}
+
+
+def model_info(model):
+    m = model.manifest if isinstance(model.manifest, dict) else {}
+    training = m.get("training") if isinstance(m.get("training"), dict) else {}
+    return {"sizes": model.sizes, "activations": m.get("activations"), "input": m.get("input"),
+            "preprocessing": m.get("preprocessing"), "metrics": m.get("metrics"),
+            "training": {k: training.get(k) for k in ("command", "best_epoch", "train_seconds")},
+            "saved_at": m.get("saved_at")}
+
+
+def make_app(model):
+    """The routes, as an app for serving.http.Server."""
+    def predict(kind, body):
+        pixels = pixels_from_json(body) if kind == "application/json" else pixels_from_image(body)
+        return answer(model.predict_proba(pixels)[0])
+
+    async def app(request, run):
+        method = "GET" if request.method == "HEAD" else request.method
+        if method == "GET" and request.path == "/health":
+            return 200, {"status": "ok", "model_loaded": True}
+        if method == "GET" and request.path == "/model/info":
+            return 200, model_info(model)
+        if method == "POST" and request.path == "/predict":
+            kind = request.content_type
+            if kind != "application/json" and kind not in IMAGE_TYPES:
+                raise HttpError(415, "Content-Type must be application/json, image/png, image/jpeg or "
+                                     f"image/bmp, not {kind or 'missing'}")
+            return 200, await run(predict, kind, request.body)
+        if request.path in ("/health", "/model/info", "/predict"):
+            raise HttpError(405, f"{request.method} is not allowed on {request.path}")
+        raise HttpError(404, f"no such endpoint: {request.method} {request.path}")
+
+    return app
