@@ -1,9 +1,24 @@
 """Accuracy on drawn digits, condition by condition, through the pad's whole pipeline."""
+from pathlib import Path
+
 import numpy as np
 
 from mnist_mlp.metrics import confusion_matrix, most_confused
 
 from .render import network_inputs
+from .unipen import parse_writers
+
+
+def trained_on(manifest, writers, data):
+    """The writers of ``writers`` that the model behind ``manifest`` was trained on from the same
+    pen-digit file ``data`` (its model.json records both), sorted; [] when none or not recorded."""
+    config = (manifest.get("training") or {}).get("config") or {} if isinstance(manifest, dict) else {}
+    if not config.get("pendigits") or Path(config["pendigits"]).name != Path(data).name:
+        return []
+    try:
+        return sorted(set(writers) & parse_writers(config.get("pendigits_writers", "")))
+    except ValueError:
+        return []
 
 
 def evaluate_drawn(model, digits, conditions):

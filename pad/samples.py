@@ -166,7 +166,14 @@ def _sample_files(root, pattern, problems):
     root = Path(root)
     if not root.is_dir():
         raise SampleError(f"{root}: no such samples folder")
-    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+    try:
+        entries = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    except OSError as e:
+        raise SampleError(f"{root}: cannot list ({e.strerror or e})") from None
+    if root.name in DIGITS and not any(p.name in DIGITS for p in entries) and any(p.suffix == ".png" for p in entries):
+        raise SampleError(f"{root} looks like the folder of one digit's samples; pass the folder above it, "
+                          f"{root.parent}")
+    for folder in entries:
         if not folder.is_dir():
             continue
         if folder.name not in DIGITS:

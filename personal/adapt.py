@@ -30,8 +30,8 @@ SUGGESTED_PER_DIGIT = 5
 class Recipe:
     """How to adapt; the defaults are the measured recipe (README, "Teach it your hand")."""
     renderings: int = 2000  # in all, shared evenly by the samples: fewer samples, more of each
-    replay: int = 3000  # replayed base-training images per epoch, the same number of each digit
-    epochs: int = 5
+    replay: int = 5000  # replayed base-training images per epoch, the same number of each digit
+    epochs: int = 8
     lr: float = 3e-4  # peak learning rate (Adam, cosine schedule)
     batch_size: int = 128
     train_layers: int = 2  # only the last n layers move (0: all of them)

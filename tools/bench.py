@@ -16,6 +16,8 @@ Sections:
     window    the real pad window under Xvfb, scribbled on by xdotool: frames shown per second while
               drawing (target at least 60)
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
+    serve     tools/serve.py under load: 200 concurrent clients, normal clients beside 1,000 idle
+              connections (slowloris), keep-alive latency; requests/s, p50/p99 latency, peak memory
     teach     learning a hand: adaptation seconds on 50 samples (5 of each digit) of each validation
               writer (target median at most 10 s), and the real window's frames per second while
               xdotool draws during an adaptation (target at least 30)
@@ -270,8 +272,67 @@ def bench_teach():
     return result
 
 
+def bench_serve():
+    """tools/serve.py under load: 200 concurrent clients, then normal clients while 1,000 idle
+    connections hold a request head open (slowloris), then keep-alive latency on one connection."""
+    import http.client
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = subprocess.Popen([sys.executable, str(ROOT / "tools" / "serve.py"), "--port", "0", "--quiet"],
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    port = int(server.stderr.readline().split("http://127.0.0.1:")[1].split("/")[0])
+    body = json.dumps({"pixels": [0.0] * 392 + [1.0] * 392})
+
+    def one(conn=None):
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t0 = time.perf_counter()
+        conn.request("POST", "/predict", body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        if own:
+            conn.close()
+        return response.status, time.perf_counter() - t0
+
+    def summary(results, seconds):
+        latencies = sorted(t for _, t in results)
+        return {"requests": len(results), "answered_2xx_4xx": sum(200 <= s < 500 for s, _ in results),
+                "requests_per_s": round(len(results) / seconds, 1),
+                "p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
+                "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 2),
+                "max_ms": round(1000 * latencies[-1], 2)}
+
+    result = {}
+    try:
+        with ThreadPoolExecutor(200) as pool:
+            t0 = time.perf_counter()
+            results = list(pool.map(lambda _: one(), range(2000)))
+        result["concurrent_200_clients"] = summary(results, time.perf_counter() - t0)
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(1000)]
+        for s in idle:
+            s.sendall(b"GET /health HTTP/1.1\r\n")
+        t0 = time.perf_counter()
+        results = [one() for _ in range(200)]
+        result["with_1000_idle_connections"] = summary(results, time.perf_counter() - t0)
+        for s in idle:
+            s.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t0 = time.perf_counter()
+        results = [one(conn) for _ in range(500)]
+        result["keep_alive_one_connection"] = summary(results, time.perf_counter() - t0)
+        conn.close()
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        result["server_peak_memory_mb"] = round(int(status.split("VmHWM:")[1].split()[0]) / 1024, 1)
+    finally:
+        server.terminate()
+        server.wait()
+    return result
+
+
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
-            "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach}
+            "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach,
+            "serve": bench_serve}
 
 
 def machine():

@@ -18,7 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drawn.benchmark import evaluate_drawn  # noqa: E402
+import cli  # noqa: E402  (tools/cli.py, beside this script)
+
+from drawn.benchmark import evaluate_drawn, trained_on  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
@@ -49,6 +51,10 @@ def main(argv=None):
     if not digits:
         print(f"error: no digits from writers {args.writers} in {args.data}", file=sys.stderr)
         return 1
+    seen = trained_on(model.manifest, {d.writer for d in digits}, args.data)
+    if seen:
+        print(f"warning: the model was trained on writers {', '.join(map(str, seen))} of {args.data.name}: "
+              "their accuracy says little about people it never saw", file=sys.stderr)
     result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions.split(",")])
     result.update(selected_writers=args.writers, data=str(args.data))
     if args.json:
@@ -69,4 +75,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

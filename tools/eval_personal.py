@@ -19,6 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cli  # noqa: E402  (tools/cli.py, beside this script)
+
+from drawn.benchmark import trained_on  # noqa: E402
 from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
@@ -65,6 +68,10 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return 1
     x_test, y_test = as_inputs(mnist["x_test"]), mnist["y_test"]
+    seen = trained_on(base.manifest, args.writer_ids, args.data)
+    if seen:
+        print(f"warning: {args.weights} was trained on writers {', '.join(map(str, seen))}: "
+              "what adapting does for people it never saw is measured on others", file=sys.stderr)
     per_writer, worst_mnist = [], None
     for writer in args.writer_ids:
         theirs = [d for d in digits if d.writer == writer]
@@ -102,4 +109,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

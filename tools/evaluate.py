@@ -15,6 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cli  # noqa: E402  (tools/cli.py, beside this script)
+
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import class_scores, confusion_matrix, format_confusion, most_confused  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
@@ -65,4 +67,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cli  # noqa: E402  (tools/cli.py, beside this script)
+
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, fetch_mnist  # noqa: E402
 
 
@@ -29,4 +31,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -20,6 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cli  # noqa: E402  (tools/cli.py, beside this script)
+
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from preprocessing import canvas_from_image, prepare  # noqa: E402
 from preprocessing.images import ImageError, read_gray  # noqa: E402
@@ -106,4 +108,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import charts  # noqa: E402  (tools/ is on sys.path when this runs as a script)
+import cli  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
@@ -184,12 +185,19 @@ def main(argv=None):
     p.add_argument("--weights", type=Path, default=Path("weights"))
     p.add_argument("--out", type=Path, default=None, help="default reports/<weights folder name>")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR)
-    p.add_argument("--drawn", type=Path, default=Path(DEFAULT_DATA),
-                   help="pen-digit file for the drawn-digit mistakes (skipped when absent)")
+    p.add_argument("--drawn", type=Path, default=None,
+                   help=f"pen-digit file for the drawn-digit mistakes (default {DEFAULT_DATA}, left out when absent)")
     args = p.parse_args(argv)
+    if args.drawn is not None and not args.drawn.is_file():
+        p.error(f"--drawn {args.drawn}: no such pen-digit file")
+    drawn = args.drawn or Path(DEFAULT_DATA)
+    if not drawn.is_file():
+        print(f"note: no pen-digit data at {DEFAULT_DATA}: the drawn-digit chart is left out "
+              "(--drawn PATH points at it)", file=sys.stderr)
+        drawn = None
     out = args.out or Path("reports") / args.weights.resolve().name
     try:
-        page = write_report(args.weights, out, args.data, args.drawn if args.drawn.exists() else None)
+        page = write_report(args.weights, out, args.data, drawn)
     except (ModelError, DataError, UnipenError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -198,4 +206,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

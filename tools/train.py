@@ -120,8 +120,10 @@ def parse_args(argv):
         p.error("--lr must be positive")
     if not 0 <= args.dropout < 1:
         p.error("--dropout must be in [0, 1)")
-    if not 0 <= args.held_out < 1:
-        p.error("--held-out must be in [0, 1)")
+    if not 0 <= args.held_out <= 0.5:
+        p.error("--held-out must be between 0 and 0.5 (most samples must be left to learn from)")
+    if args.replay < 0:
+        p.error("--replay must be 0 or more")
     if tuning and args.members != 1:
         p.error("--members trains networks from scratch; fine-tuning (--init) continues one model")
     if args.out is None:
@@ -206,6 +208,8 @@ def fine_tune_samples(args, command):
         sys.exit(f"error: {args.samples} holds {len(images)} usable samples; save some with the pad first")
     rng = np.random.default_rng(args.seed)
     train_idx, held_idx = split_held_out(labels, args.held_out, rng)
+    if not len(train_idx):
+        sys.exit(f"error: no sample of {args.samples} is left to train on after holding out {args.held_out}")
     (x_mnist, y_mnist), _, (x_test, y_test) = load_data(args)
 
     def measure(m):

@@ -1,0 +1,62 @@
+"""Mistakes a new user makes with the tools (issue 15): one clear line each, never a traceback."""
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from drawn.render import DEFAULT_DATA
+
+PEN = ROOT / DEFAULT_DATA
+
+
+def tool(name, *args, **kwargs):
+    return subprocess.run([sys.executable, str(ROOT / "tools" / f"{name}.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["fetch_mnist", "evaluate", "train"])
+def test_data_that_is_a_file_or_cannot_be_made(name):
+    for data, message in [("README.md", "is a file, not a folder"), ("/proc/x", "cannot create the MNIST folder")]:
+        r = tool(name, "--data", data, *(["--out", "/tmp/never-written"] if name == "train" else []))
+        assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_closed_pipe_ends_quietly(mnist):
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "evaluate.py"), "--json"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # as `| head` does once it has what it wants
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_report_drawn_path_missing(tmp_path, mnist):
+    r = tool("report", "--drawn", "/nope.tra", "--out", tmp_path / "r")
+    assert r.returncode == 2 and "no such pen-digit file" in r.stderr and not (tmp_path / "r").exists()
+
+
+def test_fine_tuning_options_and_one_digit_folder(tmp_path, mnist):
+    samples = tmp_path / "samples"
+    (samples / "1").mkdir(parents=True)
+    for i in range(3):
+        cv2.imwrite(str(samples / "1" / f"{i}.png"), np.eye(28, dtype=np.uint8) * 255)
+    cv2.imwrite(str(samples / "1" / "photo.jpg"), np.eye(28, dtype=np.uint8) * 255)
+    base = ["--init", ROOT / "weights", "--out", tmp_path / "p", "--data", ROOT / "data" / "mnist"]
+    for option, message in [("--held-out=0.75", "--held-out must be between 0 and 0.5"),
+                            ("--replay=-1", "--replay must be 0 or more")]:
+        r = tool("train", *base, "--samples", samples, option)
+        assert r.returncode == 2 and message in r.stderr
+    r = tool("train", *base, "--samples", samples / "1")
+    assert r.returncode == 1 and "looks like the folder of one digit's samples" in r.stderr
+    r = tool("train", *base, "--samples", samples, "--epochs", "1")
+    assert "photo.jpg: not a PNG sample; skipped" in r.stderr
+
+
+@pytest.mark.skipif(not PEN.exists(), reason=f"needs the pen-digit data at {PEN}")
+def test_eval_drawn_warns_about_training_writers():
+    r = tool("eval_drawn", "--writers", "1-2", "--conditions", "centred")
+    assert r.returncode == 0 and "trained on writers 1, 2" in r.stderr
+    r = tool("eval_drawn", "--writers", "26", "--conditions", "centred")
+    assert r.returncode == 0 and "warning" not in r.stderr
