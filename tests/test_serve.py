@@ -302,3 +302,35 @@ def test_bad_options_and_a_busy_port_are_one_line(tmp_path):
         busy.listen()
         r = run("--port", str(busy.getsockname()[1]))
     assert r.returncode == 1 and "cannot listen" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_odd_manifest_and_clients_that_vanish(mnist):
+    """/model/info answers whatever the manifest's free-form parts hold; a client that sends half a
+    request or leaves before the answer costs nothing and logs no traceback."""
+    import socket
+    import time
+
+    model = load_model(ROOT / "weights")
+    model.manifest = {**model.manifest, "training": "not a dict", "metrics": [1, {"a": None}]}
+    lines = []
+    srv = serve.Server(serve.make_app(model), "127.0.0.1", 0, log=lines.append)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    try:
+        status, info = request(port, "GET", "/model/info")
+        assert status == 200 and info["training"] == {"command": None, "best_epoch": None, "train_seconds": None}
+        body = json.dumps({"pixels": [0.5] * 784}).encode()
+        whole = (b"POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+                 + str(len(body)).encode() + b"\r\n\r\n" + body)
+        for cut in (10, 60, len(whole) // 2):  # half a request line, half the headers, half the body
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                s.sendall(whole[:cut])
+        with socket.create_connection(("127.0.0.1", port)) as s:  # leaves before the answer
+            s.sendall(whole)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        time.sleep(0.5)
+        assert request(port, "GET", "/health")[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert not [line for line in lines if "internal error" in line or "Traceback" in line], lines

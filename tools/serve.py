@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_mlp import ModelError, load_model  # noqa: E402
-from serving.digits import make_app  # noqa: E402
+from serving.digits import make_app  # noqa: E402, F401  (make_app and Server: for tests and callers)
 from serving.http import Server  # noqa: E402
 
 MAX_BODY = 1 << 20
