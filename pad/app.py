@@ -16,6 +16,7 @@ QUIT_KEYS = {ord("q"), 27}  # 27: Esc
 UNDO_KEYS = {ord("u"), ord("z")}
 BIGGER_KEYS = {ord("+"), ord("=")}  # '=' is '+' without shift on most keyboards
 SMALLER_KEYS = {ord("-"), ord("_")}
+DELETE_KEYS = {8, 127}  # Backspace, and Delete as some keyboards send it
 SUGGEST_AFTER = 3  # corrections before the pad suggests learning the user's hand
 
 
@@ -32,6 +33,7 @@ class PadApp:
         self.samples_dir = samples_dir
         self.teacher = Teacher(samples_dir, personal_dir, replay_dir)
         self.corrections = 0
+        self.saved = []  # samples saved in this session, the last one last: Backspace takes it back
         self.threshold = threshold
         self.state = PadState(size, brush)
         self.prediction = None
@@ -48,6 +50,7 @@ class PadApp:
     def mouse_down(self, x, y):
         if 0 <= x < self.state.size and 0 <= y < self.state.size:
             self.state.pen_down(x, y)
+            self.show_help = False  # drawing under the overlay would be drawing blind
             self.changed = True
 
     def mouse_move(self, x, y):
@@ -65,7 +68,9 @@ class PadApp:
             self.running = False
         elif code == ord("c"):
             self.state.clear()
-            self.status = "cleared"
+            self.status = "cleared (u brings it back)"
+        elif code in DELETE_KEYS:
+            self.delete_last_sample()
         elif code in UNDO_KEYS:
             self.status = "undid the last stroke" if self.state.undo() else "nothing to undo"
         elif ord("0") <= code <= ord("9"):
@@ -136,13 +141,29 @@ class PadApp:
         except SampleError as e:
             self.status = f"NOT SAVED: {e}"
             return None
-        self.state.clear()
+        self.state.clear(undoable=False)
+        self.saved.append(path)
         self.status = f"saved {label} as {path}"
         if corrected:
             self.corrections += 1
             self.status = (f"saved {label} (read as {self.prediction.digit}): {self.corrections} "
                            f"correction{'s' if self.corrections > 1 else ''}"
                            + ("; press t to teach the pad your hand" if self.corrections >= SUGGEST_AFTER else ""))
+        return path
+
+    def delete_last_sample(self):
+        """Remove the last sample saved in this session (its PNG and JSON); older ones are never touched."""
+        if not self.saved:
+            self.status = "no sample saved in this session to delete"
+            return None
+        path = self.saved.pop()
+        try:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
+        except OSError as e:
+            self.status = f"could not delete {path}: {e.strerror or e}"
+            return None
+        self.status = f"deleted the last sample, {path.parent.name}: {path.name}"
         return path
 
     def save_predicted(self):

@@ -29,8 +29,9 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 HELP = [
     ("draw", "hold the left mouse button"),
     ("c", "clear the pad"),
-    ("u / z", "undo the last stroke"),
+    ("u / z", "undo the last stroke or clear"),
     ("0 - 9", "save the drawing with that label"),
+    ("Backspace", "delete the last saved sample"),
     ("s", "save it with the predicted label"),
     ("+ / -", "thicker / thinner brush"),
     ("d", "show what the network sees"),

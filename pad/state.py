@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from . import brush
 
 MIN_BRUSH, MAX_BRUSH, BRUSH_STEP = 4, 64, 2
+MAX_CLEARS = 20  # cleared drawings that undo can still bring back
 
 
 @dataclass
@@ -17,13 +18,16 @@ class PadState:
 
     The canvas is drawn incrementally as the mouse moves and redrawn from the
     strokes only on undo. ``version`` changes whenever the ink does, so the
-    loop knows when a new prediction is needed.
+    loop knows when a new prediction is needed. Undo takes back the last
+    action, a stroke or a clear: ``u`` after ``c`` brings the drawing back.
     """
 
     def __init__(self, size=400, brush_size=26):
         self.size = size
         self.brush = max(MIN_BRUSH, min(MAX_BRUSH, brush_size))
         self.strokes = []
+        self.cleared = []  # drawings taken away by clear(), the last one first to come back
+        self.history = []  # "stroke" or "clear", the last action last
         self.drawing = False
         self.canvas = brush.render([], size)
         self.version = 0
@@ -31,6 +35,7 @@ class PadState:
     def pen_down(self, x, y):
         stroke = Stroke(self.brush, [(int(x), int(y))])
         self.strokes.append(stroke)
+        self.history.append("stroke")
         self.drawing = True
         brush.draw_dot(self.canvas, stroke.points[0], stroke.thickness)
         self.version += 1
@@ -50,16 +55,28 @@ class PadState:
         self.drawing = False
 
     def undo(self):
-        """Remove the last stroke; False when there was none."""
-        if not self.strokes:
+        """Take back the last stroke or clear; False when there is nothing to take back."""
+        if not self.history:
             return False
-        self.strokes.pop()
+        if self.history.pop() == "clear":
+            self.strokes = self.cleared.pop()
+        else:
+            self.strokes.pop()
         self.drawing = False
         self.canvas = brush.render([(s.points, s.thickness) for s in self.strokes], self.size)
         self.version += 1
         return True
 
-    def clear(self):
+    def clear(self, undoable=True):
+        """Empty the pad; undo brings the drawing back unless ``undoable`` is false (after a save)."""
+        if undoable and self.strokes:
+            self.cleared.append(self.strokes)
+            self.history.append("clear")
+            if len(self.cleared) > MAX_CLEARS:  # the oldest drawing, and all before it, is gone for good
+                self.cleared.pop(0)
+                del self.history[:self.history.index("clear") + 1]
+        elif not undoable:
+            self.cleared, self.history = [], []
         self.strokes = []
         self.drawing = False
         self.canvas[...] = 0

@@ -126,3 +126,35 @@ def test_bad_options_are_refused_alike(option, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main.parse_args(option)
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_backspace_deletes_only_this_sessions_last_sample(app, tmp_path):
+    (tmp_path / "samples" / "4").mkdir(parents=True)
+    older = tmp_path / "samples" / "4" / "older.png"
+    older.write_bytes(b"from another day")
+    app.key(8)
+    assert app.status == "no sample saved in this session to delete"
+    draw_one(app)
+    first = app.save(1)
+    draw_one(app)
+    second = app.save(7)
+    app.key(8)
+    assert not second.exists() and not second.with_suffix(".json").exists() and "deleted the last sample" in app.status
+    app.key(8)
+    assert not first.exists()
+    app.key(8)
+    assert "no sample saved" in app.status and older.exists()
+
+
+def test_c_then_u_and_help_closes_when_drawing(app):
+    draw_one(app)
+    app.update()
+    drawn = app.state.canvas.copy()
+    app.key(ord("c"))
+    assert app.state.empty
+    app.key(ord("u"))
+    assert np.array_equal(app.state.canvas, drawn)
+    app.key(ord("h"))
+    assert app.show_help
+    app.mouse_down(100, 100)
+    assert not app.show_help

@@ -59,6 +59,22 @@ def test_undo_and_clear():
     assert state.empty and not state.canvas.any()
 
 
+def test_undo_after_clear_brings_the_drawing_back():
+    state = PadState(size=200)
+    drag(state, [(20, 20), (60, 60)])
+    drag(state, [(150, 150), (180, 100)])
+    drawn = state.canvas.copy()
+    state.clear()
+    drag(state, [(100, 20), (100, 180)])  # a new stroke after the clear...
+    assert state.undo() and state.empty  # ...goes first,
+    assert state.undo() and np.array_equal(state.canvas, drawn) and len(state.strokes) == 2  # then the clear
+    assert state.undo() and len(state.strokes) == 1
+    state.clear(undoable=False)  # as after saving a sample: nothing comes back
+    assert not state.undo() and state.empty
+    state.clear()  # clearing an empty pad is not an action to undo
+    assert not state.undo()
+
+
 def test_brush_changes_apply_to_new_strokes_only():
     state = PadState(size=200, brush_size=10)
     drag(state, [(20, 20), (60, 20)])
