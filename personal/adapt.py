@@ -11,6 +11,7 @@ trained on all of them.
 """
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -96,18 +97,12 @@ def warped(strokes, rng, warp, rotate):
     return out
 
 
-class _Redrawn:
-    """A sample's strokes, changed, for network_inputs."""
-    def __init__(self, strokes):
-        self.strokes = strokes
-
-
 def renderings(samples, variants, rng, slant=Recipe.slant, warp=0.0, rotate=0.0):
     """Each sample drawn ``variants`` times under random pad conditions: (N, 784) inputs, (N,) labels
     and (N,) the index of the sample each rendering came from."""
     owner = np.repeat(np.arange(len(samples)), variants)
-    drawn = [samples[i] if not (warp or rotate) else _Redrawn(warped(samples[i].strokes, rng, warp, rotate))
-             for i in owner]
+    drawn = [samples[i] if not (warp or rotate) else SimpleNamespace(strokes=warped(samples[i].strokes, rng, warp,
+                                                                                    rotate)) for i in owner]
     images = network_inputs(drawn, [random_pad_condition(rng, slant) for _ in owner], y_up=False)
     return images, np.array([samples[i].label for i in owner], np.int64), owner
 

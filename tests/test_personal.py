@@ -110,3 +110,21 @@ def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
     x_cross, _ = as_drawn([sample(1, [[(100, 90), (300, 330)], [(310, 100), (90, 300)]])])
     assert base.predict(x_cross)[0] != 1 and adapted.model.predict(x_cross)[0] == 1
     assert accuracy(adapted.model, as_inputs(mnist["x_test"][:2000]), mnist["y_test"][:2000]) > 0.98
+
+
+def test_warped_strokes_bend_within_their_bounds():
+    from personal.adapt import warped
+
+    strokes = [np.array([[100.0, 50], [100, 250]]), np.array([[60.0, 120], [140, 120], [150, 130]])]
+    rng = np.random.default_rng(0)
+    same = warped(strokes, rng, 0.0, 0.0)
+    assert all(np.allclose(a, b) for a, b in zip(same, strokes))
+    height = 200.0
+    for _ in range(50):
+        bent = warped(strokes, rng, 0.15, 0.0)
+        moved = max(np.abs(a - b).max() for a, b in zip(bent, strokes))
+        assert 0 < moved <= 0.15 * height + 1e-9
+        turned = warped(strokes, rng, 0.0, 12.0)
+        centre = np.array([100.0, 150.0])
+        for a, b in zip(turned, strokes):  # a rotation about the box centre keeps distances to it
+            np.testing.assert_allclose(np.linalg.norm(a - centre, axis=1), np.linalg.norm(b - centre, axis=1))
