@@ -334,3 +334,24 @@ def test_odd_manifest_and_clients_that_vanish(mnist):
         srv.shutdown()
         srv.server_close()
     assert not [line for line in lines if "internal error" in line or "Traceback" in line], lines
+
+
+def test_thin_png_and_a_nan_answer(server):
+    """A 300000x1 PNG is read in proportion (or refused), never the end of the server; an answer
+    that is not finite is a 500 with valid JSON, not invalid JSON."""
+    ok, thin = cv2.imencode(".png", np.full((1, 300_000), 255, np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    status, body = request(server, "POST", "/predict", thin.tobytes(), {"Content-Type": "image/png"})
+    assert (status, "error" in body) == (422, True) or (status, "prediction" in body) == (200, True)
+    assert request(server, "GET", "/health")[0] == 200
+
+    async def nan_app(request, run):
+        return 200, {"confidence": float("nan")}
+
+    srv = serve.Server(nan_app, "127.0.0.1", 0, log=lambda line: None)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        status, body = request(srv.server_address[1], "GET", "/anything")
+        assert status == 500 and "not a finite number" in body["error"]
+    finally:
+        srv.shutdown()
+        srv.server_close()

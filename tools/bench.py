@@ -279,6 +279,8 @@ def bench_serve():
     import socket
     from concurrent.futures import ThreadPoolExecutor
 
+    import cv2
+
     server = subprocess.Popen([sys.executable, str(ROOT / "tools" / "serve.py"), "--port", "0", "--quiet"],
                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
     port = int(server.stderr.readline().split("http://127.0.0.1:")[1].split("/")[0])
@@ -322,6 +324,25 @@ def bench_serve():
         results = [one(conn) for _ in range(500)]
         result["keep_alive_one_connection"] = summary(results, time.perf_counter() - t0)
         conn.close()
+        # The largest image the server takes (16 megapixels), posted by 100 clients at once: a
+        # 4000x4000 PNG of a thick stroke compresses to a few KB but decodes to 16 MB.
+        canvas = np.full((4000, 4000), 255, np.uint8)
+        canvas[1000:3000, 1900:2100] = 0
+        png = cv2.imencode(".png", canvas)[1].tobytes()
+
+        def big(_):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            t0 = time.perf_counter()
+            conn.request("POST", "/predict", png, {"Content-Type": "image/png"})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            return response.status, time.perf_counter() - t0
+
+        with ThreadPoolExecutor(100) as pool:
+            t0 = time.perf_counter()
+            results = list(pool.map(big, range(100)))
+        result["concurrent_100_largest_pngs"] = summary(results, time.perf_counter() - t0)
         status = Path(f"/proc/{server.pid}/status").read_text()
         result["server_peak_memory_mb"] = round(int(status.split("VmHWM:")[1].split()[0]) / 1024, 1)
     finally:
