@@ -15,6 +15,7 @@ STATUS_HEIGHT = 26
 BAR_TOP, BAR_ROW = 104, 19
 BAR_LEFT, BAR_LENGTH, BAR_THICKNESS = 34, 200, 13
 DIAG_TOP, DIAG_ZOOM = 300, 3
+HELP_ROW = 23  # pixels between the help's lines: all of them fit above the status bar
 
 BACKGROUND = (38, 34, 30)
 TEXT = (235, 235, 235)
@@ -35,7 +36,7 @@ HELP = [
     ("s", "save it with the predicted label"),
     ("+ / -", "thicker / thinner brush"),
     ("d", "show what the network sees"),
-    ("t", "teach it your hand (from your samples)"),
+    ("t", "learn your hand from saved samples"),
     ("p", "personal / base model"),
     ("h", "show / hide this help"),
     ("q / Esc", "quit"),
@@ -169,10 +170,10 @@ def _draw_help(frame):
     box = (12, 12), (min(w - 12, 470), h - STATUS_HEIGHT - 12)
     cv2.rectangle(frame, *box, BACKGROUND, -1)
     cv2.rectangle(frame, *box, TRACK, 1)
-    x0, y0 = 40, 50
+    x0, y0 = 40, 44
     _text(frame, "Keys", (x0, y0), 0.8, TEXT, 2)
     for i, (key, what) in enumerate(HELP):
-        y = y0 + 36 + 26 * i
+        y = y0 + 30 + HELP_ROW * i
         _text(frame, key, (x0, y), 0.6, TOP_BAR, 1)
         _text(frame, what, (x0 + 130, y), 0.6, TEXT, 1)
-    _text(frame, "press h to close", (x0, y0 + 36 + 26 * len(HELP) + 6), 0.5, DIM)
+    _text(frame, "press h to close", (x0, y0 + 30 + HELP_ROW * len(HELP) + 5), 0.5, DIM)
