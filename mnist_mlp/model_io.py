@@ -13,12 +13,12 @@ import io
 import json
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .files import FileProblem, read_regular
 from .network import INPUT_SIZE, N_CLASSES, MLP
 
 FORMAT = "mnist-mlp"
@@ -225,26 +225,9 @@ def load_array(path, name, manifest, shape):
 def _read_regular(file, max_bytes):
     """The bytes of a regular file of at most ``max_bytes`` (never a FIFO or a device), or ModelError."""
     try:
-        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise ModelError(f"{file}: missing") from None
-    except OSError as e:
-        raise ModelError(f"{file}: cannot read ({e.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ModelError(f"{file}: not a regular file")
-        if info.st_size > max_bytes:
-            raise ModelError(f"{file}: {info.st_size} bytes, far more than it should hold ({max_bytes})")
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        raise ModelError(f"{file}: cannot read ({e.strerror})") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise ModelError(f"{file}: more than {max_bytes} bytes")
-    return data
+        return read_regular(file, max_bytes)
+    except FileProblem as e:
+        raise ModelError(f"{file}: {'missing' if e.missing else e}") from None
 
 
 def load_model(path="weights"):

@@ -6,7 +6,6 @@ never replaced, and a crash leaves either no file or a complete one.
 """
 import json
 import os
-import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mnist_mlp.files import FileProblem, read_regular
 from mnist_mlp.mnist import as_inputs
 from preprocessing.images import ImageError, decode_gray, image_size, read_file
 
@@ -190,15 +190,9 @@ def _sample_files(root, pattern, problems):
 def _read_strokes(path):
     """A sample JSON's (strokes as float arrays, brushes, canvas size), or ValueError saying what is wrong."""
     try:
-        with open(path, "rb", opener=_nonblocking) as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ValueError("not a regular file")
-            if info.st_size > MAX_RECORD_BYTES:
-                raise ValueError(f"{info.st_size} bytes, more than a sample's {MAX_RECORD_BYTES}")
-            record = json.loads(f.read(MAX_RECORD_BYTES + 1))
-    except OSError as e:
-        raise ValueError(f"cannot read ({e.strerror or e})") from None
+        record = json.loads(read_regular(path, MAX_RECORD_BYTES))
+    except FileProblem as e:
+        raise ValueError(str(e)) from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError("not a JSON sample record") from None
     raw = record.get("strokes") if isinstance(record, dict) else None
@@ -228,8 +222,3 @@ def _read_strokes(path):
             raise ValueError("point coordinates out of range")
         strokes.append(array)
     return tuple(strokes), tuple(brushes), tuple(canvas_size)
-
-
-def _nonblocking(path, flags):
-    """Open without blocking, so a FIFO in place of a sample cannot hang the reader."""
-    return os.open(path, flags | os.O_NONBLOCK)

@@ -112,3 +112,6 @@ def _check_canvas(canvas):
         raise ValueError(f"canvas of {canvas.shape[1]}x{canvas.shape[0]} pixels is over the "
                          f"{MAX_CANVAS_PIXELS:,}-pixel limit")
     return np.ascontiguousarray(canvas)
+
+
+from .numbers import group_strokes, split_image  # noqa: E402, F401  (public; numbers builds on the above)

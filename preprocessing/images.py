@@ -6,12 +6,12 @@ holds for all: at most MAX_FILE_BYTES of file and MAX_PIXELS pixels (50 megapixe
 photo). PNG, JPEG and BMP are read; their headers say the size, so a 40000x40000 or 1x1000000 image
 is refused before OpenCV allocates anything.
 """
-import os
-import stat
 import struct
 
 import cv2
 import numpy as np
+
+from mnist_mlp.files import FileProblem, read_regular
 
 MAX_PIXELS = 50_000_000
 MAX_FILE_BYTES = 64 << 20
@@ -23,30 +23,12 @@ class ImageError(ValueError):
 
 
 def read_file(path, max_bytes=MAX_FILE_BYTES):
-    """The bytes of a regular file of at most ``max_bytes``. ``path`` may be str, bytes or a Path, in
-    any encoding: it goes to the OS as it is. A FIFO, a device or a folder is refused without
-    reading from it (opened non-blocking, checked with fstat)."""
+    """The bytes of a regular image file of at most ``max_bytes``, any file name (mnist_mlp.files):
+    a FIFO, a device or a folder is refused without being read from."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as e:
-        raise ImageError(e.strerror.lower() if e.strerror else str(e)) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise ImageError("a folder, not an image file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ImageError("not a regular file (a device, FIFO or socket)")
-        if info.st_size > max_bytes:
-            raise ImageError(f"{info.st_size:,} bytes, over the {max_bytes:,}-byte limit for an image")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        raise ImageError(f"cannot read ({e.strerror or e})") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise ImageError(f"over the {max_bytes:,}-byte limit for an image")
-    return data
+        return read_regular(path, max_bytes)
+    except FileProblem as e:
+        raise ImageError(str(e)) from None
 
 
 def image_size(data):

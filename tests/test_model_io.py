@@ -135,7 +135,7 @@ def break_huge_file(path):
     (break_sizes, r"model\.json: 2 layers in 'sizes' but activations"),
     (break_dtype, r"b3\.npy: dtype float64, expected float32"),
     (break_not_npy, r"b1\.npy: not a \.npy file"),
-    (break_huge_file, r"b1\.npy: \d+ bytes, far more than"),
+    (break_huge_file, r"b1\.npy: [\d,]+ bytes, over the [\d,]+-byte limit"),
 ])
 def test_broken_model_directories_give_one_clear_error(saved, breaker, message):
     _, path = saved

@@ -1,0 +1,149 @@
+"""Reading a number: which strokes make each digit, and where the digits of an image are.
+
+Both come down to boxes along a line. Boxes whose horizontal extents overlap by at least
+half of the narrower one belong to one digit (the cross of a 7, the flag of a 5, the two
+strokes of a 4, the base of a 1); boxes that overlap by less than a fifth are neighbours that
+touch. Between the two the geometry cannot tell, and a caller that can read digits decides:
+``read(groups)`` gives a confidence for each group, and the grouping read with the higher joint
+confidence (product of the groups' confidences) wins. Without ``read`` the middle counts as
+one digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
+was started is still one 4.
+
+The thresholds below are first choices checked on the cases in tests/test_numbers.py; the
+number benchmark that issue 14 asks for (eval_drawn --numbers) is what should tune them.
+"""
+import cv2
+import numpy as np
+
+from . import canvas_from_image
+
+SAME = 0.5  # overlap, as a fraction of the narrower box, from which two boxes are one digit
+APART = 0.2  # ... and below which they are two
+WIDE = 0.9  # a component wider than this times its height may be several touching digits...
+SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
+CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
+SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
+
+
+def stroke_boxes(strokes):
+    """(n, 4) float boxes [x0, y0, x1, y1] of the pad's strokes ({"brush", "points"} dicts, or point
+    lists), widened by half the brush so a stroke's box is its ink's."""
+    boxes = np.zeros((len(strokes), 4))
+    for i, stroke in enumerate(strokes):
+        try:
+            points = np.asarray(stroke["points"] if isinstance(stroke, dict) else stroke, np.float64).reshape(-1, 2)
+            half = float(stroke.get("brush", 0) if isinstance(stroke, dict) else 0) / 2
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"stroke {i} is not {{'brush': width, 'points': [[x, y], ...]}}") from None
+        if not len(points) or not np.isfinite(points).all() or not np.isfinite(half):
+            raise ValueError(f"stroke {i} has no points, or points that are not finite numbers")
+        boxes[i] = [*(points.min(axis=0) - half), *(points.max(axis=0) + half)]
+    return boxes
+
+
+def overlap(a, b):
+    """Horizontal overlap of two [x0, y0, x1, y1] boxes as a fraction of the narrower one's width."""
+    shared = min(a[2], b[2]) - max(a[0], b[0])
+    return max(0.0, shared) / max(min(a[2] - a[0], b[2] - b[0]), 1e-9)
+
+
+def group_boxes(boxes, read=None):
+    """Indices of ``boxes`` grouped into digits, each group sorted, groups left to right."""
+    n = len(boxes)
+    owner = list(range(n))
+
+    def find(i):
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    def groups():
+        found = {}
+        for i in range(n):
+            found.setdefault(find(i), []).append(i)
+        return sorted(found.values(), key=lambda g: boxes[g, 0].min() + boxes[g, 2].max())
+
+    pairs = sorted(((overlap(boxes[i], boxes[j]), i, j) for i in range(n) for j in range(i + 1, n)), reverse=True)
+    for ratio, i, j in pairs:
+        if ratio >= SAME:
+            owner[find(i)] = find(j)
+    for ratio, i, j in pairs:
+        if not APART <= ratio < SAME or find(i) == find(j):
+            continue
+        if read is None:
+            owner[find(i)] = find(j)
+            continue
+        apart = [g for g in groups() if find(g[0]) in (find(i), find(j))]
+        together = [sorted(apart[0] + apart[1])]
+        if np.prod(read(together)) > np.prod(read(apart)):
+            owner[find(i)] = find(j)
+    return groups()
+
+
+def group_strokes(strokes, read=None):
+    """The pad's strokes (in its saved form, a list of {"brush": int, "points": [[x, y], ...]} in
+    canvas pixels, in drawing order) grouped into digits: lists of stroke indices, left to right,
+    e.g. ``[[0], [1, 2], [3]]``. ``read(groups)``, given lists of stroke indices, returns a
+    confidence for each; it settles the groupings that geometry leaves open."""
+    return group_boxes(stroke_boxes(strokes), read) if len(strokes) else []
+
+
+def split_image(gray, read=None):
+    """The digits of a number in a grey image (either polarity), left to right, as (x, y, w, h) boxes.
+
+    Connected pieces of ink are grouped like strokes (a 5 whose flag does not touch its body stays
+    one digit). A group much wider than tall may be touching digits: ``read(boxes)``, giving a
+    confidence for each (x, y, w, h) box, picks the cut (at a column of least ink) whose halves it
+    reads with the highest joint confidence, if that beats reading it whole.
+    """
+    canvas = canvas_from_image(gray)
+    count, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
+    stats = stats[1:]
+    if not len(stats):
+        return []
+    stats = stats[stats[:, cv2.CC_STAT_AREA] >= SPECK * stats[:, cv2.CC_STAT_AREA].max()]
+    boxes = np.array([[x, y, x + w, y + h] for x, y, w, h, _ in stats], np.float64)
+    merged = []
+    for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs])):
+        box = _xywh(boxes[group])
+        merged.extend(_split_wide(canvas, box, read) if read is not None else [box])
+    return merged
+
+
+def _xywh(boxes):
+    """The (x, y, w, h) box around [x0, y0, x1, y1] boxes."""
+    x0, y0 = boxes[:, :2].min(axis=0)
+    x1, y1 = boxes[:, 2:].max(axis=0)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
+def _split_wide(canvas, box, read, depth=0):
+    """``box`` whole, or cut in two where ``read`` is surest of both halves (each half again, up to 8
+    digits). Every cut is tried, not only where the ink is thinnest: that is inside a 0 or an 8."""
+    x, y, w, h = box
+    if w <= WIDE * h or depth >= 3:
+        return [box]
+    lo, hi = int(0.25 * h), w - int(0.25 * h)  # a digit is at least a quarter as wide as tall
+    if hi <= lo:
+        return [box]
+    candidates = range(lo, hi, max(1, (hi - lo) // 24))  # at most about 24 cuts, each read as two digits
+    best, best_score = None, float(np.prod(read([box])))
+    prior = 1.0 if w > SURELY_WIDE * h else CAUTION
+    for cut in candidates:
+        halves = [_tight(canvas, (x, y, cut, h)), _tight(canvas, (x + cut, y, w - cut, h))]
+        if any(b is None for b in halves):
+            continue
+        score = prior * float(np.prod(read(halves)))
+        if score > best_score:
+            best, best_score = halves, score
+    if best is None:
+        return [box]
+    return [part for half in best for part in _split_wide(canvas, half, read, depth + 1)]
+
+
+def _tight(canvas, box):
+    """``box`` shrunk to the ink inside it, or None when it holds none."""
+    x, y, w, h = box
+    bx, by, bw, bh = cv2.boundingRect(canvas[y:y + h, x:x + w])
+    return None if bw == 0 or bh == 0 else (x + bx, y + by, bw, bh)

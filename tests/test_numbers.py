@@ -1,0 +1,154 @@
+"""Grouping a number's strokes into digits, and finding the digits of an image (issue 14's first part)."""
+import cv2
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from mnist_mlp import load_model
+from pad.brush import render
+from preprocessing import group_strokes, prepare, split_image
+from tools_path import screenshot
+
+DIGITS = screenshot.DIGIT_STROKES
+MODEL = load_model(ROOT / "weights")
+
+
+def placed(digit, x, y=50, size=200, brush=14):
+    """The strokes of a digit drawn in a size x size square at (x, y), as the pad saves them."""
+    return [{"brush": brush, "points": [[x + px * size, y + py * size] for px, py in stroke]}
+            for stroke in DIGITS[digit]]
+
+
+def number(digits, step=170):
+    strokes = []
+    for k, d in enumerate(digits):
+        strokes += placed(d, 20 + k * step)
+    return strokes
+
+
+def test_each_digit_keeps_its_strokes():
+    strokes = number("2047")  # the 4 has two strokes
+    assert group_strokes(strokes) == [[0], [1], [2, 3], [4]]
+    assert group_strokes([]) == []
+
+
+def test_the_parts_that_belong_together():
+    seven = placed("7", 20) + [{"brush": 14, "points": [[20 + 0.42 * 200, 130], [20 + 0.68 * 200, 130]]}]
+    one = placed("1", 220) + [{"brush": 14, "points": [[220 + 0.40 * 200, 215], [220 + 0.64 * 200, 215]]}]
+    five_body = {"brush": 14, "points": [[440 + px * 200, 50 + py * 200] for px, py in
+                                         [(0.38, 0.25), (0.35, 0.47), (0.52, 0.43), (0.66, 0.53), (0.67, 0.68),
+                                          (0.56, 0.80), (0.36, 0.78)]]}
+    five_flag = {"brush": 14, "points": [[440 + 0.42 * 200, 50 + 0.17 * 200], [440 + 0.64 * 200, 50 + 0.17 * 200]]}
+    # The flag of the 5 floats above its body, touching nothing, and is drawn last.
+    strokes = seven + one + [five_body, five_flag]
+    assert group_strokes(strokes) == [[0, 1], [2, 3], [4, 5]]
+
+
+def test_strokes_out_of_order_and_neighbours_that_touch():
+    four_a, four_b = placed("4", 20)
+    two = placed("2", 20 + 0.72 * 200)[0]  # starts where the 4 ends: the boxes overlap a little
+    assert group_strokes([four_a, two, four_b]) == [[0, 2], [1]]
+
+
+def test_the_network_settles_what_geometry_cannot():
+    left = {"brush": 10, "points": [[60, 50], [140, 250]]}  # 90 px wide with its brush
+    right = {"brush": 10, "points": [[115, 150], [250, 150]]}  # overlaps it by 35 px: 0.39 of the narrower
+    calls = []
+
+    def read_together(groups):
+        calls.append(groups)
+        return [0.99 if len(g) == 2 else 0.5 for g in groups]
+
+    assert group_strokes([left, right], read_together) == [[0, 1]]
+    assert group_strokes([left, right], lambda groups: [0.4 if len(g) == 2 else 0.9 for g in groups]) == [[0], [1]]
+    assert calls == [[[0, 1]], [[0], [1]]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(list(range(6))), st.lists(st.sampled_from("0123456789"), min_size=2, max_size=6))
+def test_the_order_of_drawing_never_changes_the_grouping(order, digits):
+    strokes = number(digits)
+    shuffled = [strokes[i] for i in order if i < len(strokes)] + [s for i, s in enumerate(strokes) if i >= 6]
+    position = {id(s): i for i, s in enumerate(strokes)}
+    regrouped = [sorted(position[id(shuffled[i])] for i in g) for g in group_strokes(shuffled)]
+    assert regrouped == group_strokes(strokes)
+    assert len(regrouped) == len(digits)
+
+
+def test_bad_strokes_are_a_clear_error():
+    import pytest
+
+    for bad in ([{"brush": 3}], [{"points": []}], [{"points": [[0, "a"]]}], [{"points": [[0, float("nan")]]}]):
+        with pytest.raises(ValueError, match="stroke 0"):
+            group_strokes(bad)
+
+
+def read_boxes_with(gray):
+    """A reader for split_image: the model's confidence in each (x, y, w, h) box of the image."""
+    ink = 255 - gray
+
+    def read(boxes):
+        images = [prepare(np.ascontiguousarray(ink[y:y + h, x:x + w])) for x, y, w, h in boxes]
+        return [0.0 if im is None else float(MODEL.predict_proba(im).max()) for im in images]
+    return read
+
+
+def test_split_image_finds_the_digits_left_to_right():
+    canvas = render([(np.array(s["points"]), s["brush"]) for s in number("2047")], 720, 320)
+    gray = 255 - canvas  # dark ink on white paper, as a scan
+    boxes = split_image(gray)
+    assert len(boxes) == 4 and [b[0] for b in boxes] == sorted(b[0] for b in boxes)
+    read = [int(MODEL.predict(prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])))[0]) for x, y, w, h in boxes]
+    assert "".join(map(str, read)) == "2047"
+    assert split_image(np.full((50, 80), 255, np.uint8)) == []
+
+
+def test_touching_digits_are_cut_where_the_network_reads_both():
+    canvas = render([(np.array(s["points"]), s["brush"]) for s in number("30", step=75)], 400, 320)
+    gray = 255 - canvas
+    assert len(split_image(gray)) == 1  # without a reader, one wide blob
+    boxes = split_image(gray, read_boxes_with(gray))
+    assert len(boxes) == 2
+    digits = [int(MODEL.predict(prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])))[0]) for x, y, w, h in boxes]
+    assert digits == [3, 0]
+    assert cv2.countNonZero(canvas) > 0
+
+
+def test_a_single_wide_digit_is_not_cut():
+    for digit in "0247":
+        strokes = [(np.array([[60 + 1.8 * px * 200, 40 + py * 200] for px, py in s]), 14) for s in DIGITS[digit]]
+        gray = 255 - render(strokes, 800, 300)
+        boxes = split_image(gray, read_boxes_with(gray))
+        assert len(boxes) == 1, (digit, boxes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4)),
+                                                     min_size=1, max_size=6)), min_size=0, max_size=40))
+def test_any_strokes_give_a_partition_left_to_right(raw):
+    from conftest import fuzz_case
+
+    strokes = [{"brush": b, "points": [list(p) for p in pts]} for b, pts in raw]
+    with fuzz_case("preprocessing.group_strokes"):
+        groups = group_strokes(strokes)
+        assert sorted(i for g in groups for i in g) == list(range(len(strokes)))
+
+
+def test_many_pieces_and_odd_images():
+    from conftest import fuzz_case
+
+    rng = np.random.default_rng(0)
+    dots = np.full((400, 1200), 255, np.uint8)
+    for x, y in rng.integers(0, [1200, 400], (500, 2)):
+        cv2.circle(dots, (int(x), int(y)), 2, 0, -1)
+    with fuzz_case("preprocessing.split_image"):
+        boxes = split_image(dots)
+        assert all(0 <= x and 0 <= y and x + w <= 1200 and y + h <= 400 for x, y, w, h in boxes)
+    noise = rng.integers(0, 256, (60, 60), np.uint8)
+    for gray in (np.zeros((1, 1), np.uint8), np.full((3, 500), 255, np.uint8), noise):
+        with fuzz_case("preprocessing.split_image"):
+            split_image(gray.astype(np.uint8), read_boxes_with(gray))
+    tiny = [{"brush": 2, "points": [[float(x), 10.0]]} for x in range(0, 1000, 10)]  # 100 tiny strokes
+    with fuzz_case("preprocessing.group_strokes"):
+        assert len(group_strokes(tiny)) == 100
