@@ -21,6 +21,8 @@ from preprocessing.images import ImageError, decode_gray, image_size, read_file
 
 MAX_RECORD_BYTES = 1 << 20  # a sample's JSON: a few KB of strokes; far more is not the pad's
 MAX_STROKE_POINTS = 100_000  # over all strokes of one sample
+MAX_STROKES = 1_000
+MAX_COORDINATE = 1e6
 MAX_CANVAS = 10_000  # pixels a side
 MAX_BRUSH = 1_000  # pixels
 DIGITS = [str(d) for d in range(10)]
@@ -193,8 +195,15 @@ def _read_strokes(path):
         record = json.loads(read_regular(path, MAX_RECORD_BYTES))
     except FileProblem as e:
         raise ValueError(str(e)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: bad JSON, 5,000-digit numbers
         raise ValueError("not a JSON sample record") from None
+    return parse_strokes(record)
+
+
+def parse_strokes(record):
+    """(strokes as float (n, 2) arrays, brushes, canvas size) from the pad's stroke record
+    ``{"canvas_size": [w, h], "strokes": [{"brush": int, "points": [[x, y], ...]}, ...]}``, checked
+    field by field and bounded in size, or ValueError saying what is wrong."""
     raw = record.get("strokes") if isinstance(record, dict) else None
     if not isinstance(raw, list) or not raw:
         raise ValueError("no strokes")
@@ -202,6 +211,8 @@ def _read_strokes(path):
     if not (isinstance(canvas_size, list) and len(canvas_size) == 2
             and all(type(v) is int and 1 <= v <= MAX_CANVAS for v in canvas_size)):
         raise ValueError(f"canvas_size must be [width, height], whole numbers from 1 to {MAX_CANVAS}")
+    if len(raw) > MAX_STROKES:
+        raise ValueError(f"more than {MAX_STROKES} strokes")
     strokes, brushes, total = [], [], 0
     for stroke in raw:
         points = stroke.get("points") if isinstance(stroke, dict) else None
@@ -214,11 +225,10 @@ def _read_strokes(path):
         total += len(points)
         if total > MAX_STROKE_POINTS:
             raise ValueError(f"more than {MAX_STROKE_POINTS} points")
-        if not all(isinstance(p, list) and len(p) == 2 and all(type(v) in (int, float) for v in p)
+        if not all(isinstance(p, list) and len(p) == 2 and all(type(v) in (int, float) for v in p)  # no bools
                    for p in points):
             raise ValueError("points must be [x, y] number pairs")
-        array = np.array(points, np.float64)
-        if not np.isfinite(array).all() or np.abs(array).max() > 1e6:
-            raise ValueError("point coordinates out of range")
-        strokes.append(array)
+        if not all(abs(v) <= MAX_COORDINATE for p in points for v in p):  # NaN fails this too
+            raise ValueError(f"point coordinates must be finite and within {MAX_COORDINATE:g} of 0")
+        strokes.append(np.array(points, np.float64))
     return tuple(strokes), tuple(brushes), tuple(canvas_size)

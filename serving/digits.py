@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from drawn.numbers import read_image, read_strokes
+from pad.samples import parse_strokes
 from preprocessing import canvas_from_image, prepare
 from preprocessing.images import ImageError, decode_gray
 
@@ -19,14 +21,19 @@ MAX_IMAGE_PIXELS = 4000 * 4000
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/bmp"}
 
 
-def pixels_from_json(body):
-    """The (784,) float32 input from a JSON body, or HttpError."""
+def json_body(body):
+    """The parsed JSON of a request body, or HttpError(400)."""
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except (UnicodeDecodeError, ValueError) as e:  # ValueError: bad JSON, or an integer of 5,000 digits
         raise HttpError(400, f"body is not valid JSON ({e})") from None
     except RecursionError:
         raise HttpError(400, "body is not valid JSON (nested too deeply)") from None
+
+
+def pixels_from_json(body):
+    """The (784,) float32 input from a JSON body, or HttpError."""
+    data = json_body(body)
     if not isinstance(data, dict) or "pixels" not in data:
         raise HttpError(400, 'expected a JSON object {"pixels": [784 numbers]}')
     pixels = data["pixels"]
@@ -40,13 +47,28 @@ def pixels_from_json(body):
     return np.array(pixels, np.float32)
 
 
-def pixels_from_image(body):
-    """The (28, 28) input from image bytes, or HttpError."""
+def gray_from_image(body):
     try:
-        gray = decode_gray(body, MAX_IMAGE_PIXELS)
+        return decode_gray(body, MAX_IMAGE_PIXELS)
     except ImageError as e:
         raise HttpError(413 if "limit" in str(e) else 400, f"image: {e}") from None
-    image = prepare(canvas_from_image(gray))
+
+
+def number_from(model, kind, body):
+    """The number object for an image body, or for JSON {"strokes": [...], "canvas_size": [w, h]}."""
+    if kind != "application/json":
+        return read_image(model, gray_from_image(body))
+    try:
+        strokes, brushes, _ = parse_strokes(json_body(body))
+    except ValueError as e:
+        raise HttpError(400, f'strokes: {e} (expected {{"strokes": [{{"brush": 26, "points": [[x, y], ...]}}], '
+                             '"canvas_size": [width, height]}})') from None
+    return read_strokes(model, [{"brush": b, "points": p} for p, b in zip(strokes, brushes)])
+
+
+def pixels_from_image(body):
+    """The (28, 28) input from image bytes, or HttpError."""
+    image = prepare(canvas_from_image(gray_from_image(body)))
     if image is None:
         raise HttpError(422, "no ink found: the image is blank")
     return image
@@ -79,13 +101,14 @@ def make_app(model):
             return 200, {"status": "ok", "model_loaded": True}
         if method == "GET" and request.path == "/model/info":
             return 200, model_info(model)
-        if method == "POST" and request.path == "/predict":
+        if method == "POST" and request.path in ("/predict", "/predict/number"):
             kind = request.content_type
             if kind != "application/json" and kind not in IMAGE_TYPES:
                 raise HttpError(415, "Content-Type must be application/json, image/png, image/jpeg or "
                                      f"image/bmp, not {kind or 'missing'}")
-            return 200, await run(predict, kind, request.body)
-        if request.path in ("/health", "/model/info", "/predict"):
+            work = predict if request.path == "/predict" else lambda k, b: number_from(model, k, b)
+            return 200, await run(work, kind, request.body)
+        if request.path in ("/health", "/model/info", "/predict", "/predict/number"):
             raise HttpError(405, f"{request.method} is not allowed on {request.path}")
         raise HttpError(404, f"no such endpoint: {request.method} {request.path}")
 

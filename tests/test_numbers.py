@@ -152,3 +152,36 @@ def test_many_pieces_and_odd_images():
     tiny = [{"brush": 2, "points": [[float(x), 10.0]]} for x in range(0, 1000, 10)]  # 100 tiny strokes
     with fuzz_case("preprocessing.group_strokes"):
         assert len(group_strokes(tiny)) == 100
+
+
+def test_read_strokes_and_image_read_the_same_number():
+    from drawn.numbers import read_image, read_strokes
+
+    strokes = number("2047")
+    by_strokes = read_strokes(MODEL, strokes)
+    assert by_strokes["number"] == "2047" and len(by_strokes["digits"]) == 4
+    assert all(d["confidence"] > 0.9 and len(d["box"]) == 4 for d in by_strokes["digits"])
+    gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320)
+    assert read_image(MODEL, gray)["number"] == "2047"
+    assert read_strokes(MODEL, []) == {"number": "", "digits": []}
+    assert read_image(MODEL, np.full((40, 40), 255, np.uint8)) == {"number": "", "digits": []}
+
+
+def test_predict_number_tool(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    strokes = number("2047")
+    ink = render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320)
+    cv2.imwrite(str(tmp_path / "n.png"), 255 - ink)
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((40, 40), 255, np.uint8))
+    run = [sys.executable, str(ROOT / "tools" / "predict.py"), "--number"]
+    r = subprocess.run(run + [str(tmp_path / "n.png"), str(tmp_path / "blank.png")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and r.stdout.startswith(f"{tmp_path / 'n.png'}: 2047 (lowest confidence ")
+    assert "blank.png: no digits found" in r.stderr
+    r = subprocess.run(run + ["--json", str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
+    answer = json.loads(r.stdout)
+    assert answer["file"].endswith("n.png") and answer["number"] == "2047"
+    assert [set(d) for d in answer["digits"]] == [{"digit", "confidence", "box"}] * 4

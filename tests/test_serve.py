@@ -355,3 +355,35 @@ def test_thin_png_and_a_nan_answer(server):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_predict_number_from_strokes_and_from_an_image(server):
+    from test_numbers import number, render
+
+    strokes = number("2047")
+    payload = json.dumps({"strokes": strokes, "canvas_size": [720, 320]})
+    status, body = request(server, "POST", "/predict/number", payload, {"Content-Type": "application/json"})
+    assert status == 200 and body["number"] == "2047" and len(body["digits"]) == 4
+    png = cv2.imencode(".png", 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320))[1]
+    status, body = request(server, "POST", "/predict/number", png.tobytes(), {"Content-Type": "image/png"})
+    assert status == 200 and body["number"] == "2047"
+
+
+NUMBER_BAD = [
+    {"strokes": []}, {"strokes": "no", "canvas_size": [10, 10]}, {"canvas_size": [10, 10]},
+    {"strokes": [{"brush": 5, "points": [[1, 2]]}], "canvas_size": [0, 10]},
+    {"strokes": [{"brush": True, "points": [[1, 2]]}], "canvas_size": [10, 10]},
+    {"strokes": [{"brush": 5, "points": [[1, 10 ** 400]]}], "canvas_size": [10, 10]},
+    {"strokes": [{"brush": 5, "points": [[1, 2]]}] * 1001, "canvas_size": [10, 10]},
+    {"strokes": [{"brush": 5, "points": [["a", 2]]}], "canvas_size": [10, 10]},
+]
+
+
+@pytest.mark.parametrize("payload", NUMBER_BAD, ids=range(len(NUMBER_BAD)))
+def test_predict_number_refuses_bad_strokes(server, payload):
+    from conftest import fuzz_case
+
+    with fuzz_case("HTTP API (malformed requests)"):
+        status, body = request(server, "POST", "/predict/number", json.dumps(payload),
+                               {"Content-Type": "application/json"})
+        assert status == 400 and body["error"].startswith("strokes:")

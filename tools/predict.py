@@ -2,11 +2,14 @@
 
 Usage:
     python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--json]
+    python tools/predict.py --number IMAGE... [--json]     # each image read as a whole number
 
 PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
 light-on-dark are both recognised, transparency is paper. Prints one line per file:
 the digit and its confidence (with --top, the K most likely digits); --json prints
-one JSON object per line with all ten probabilities. A folder stands for the images
+one JSON object per line with all ten probabilities. With --number each image is
+read as a number of several digits (drawn.numbers): "path: 2024 (lowest confidence
+97.1%)", or with --json {"file", "number", "digits": [{"digit", "confidence", "box"}]}. A folder stands for the images
 in it and in its subfolders (the pad's samples/ included). A file that cannot be
 read is reported on stderr and the others still run; the exit code is 1 if any failed.
 """
@@ -24,6 +27,7 @@ import cli  # noqa: E402  (tools/cli.py, beside this script)
 
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from preprocessing import canvas_from_image, prepare  # noqa: E402
+from drawn.numbers import read_image  # noqa: E402
 from preprocessing.images import ImageError, read_gray  # noqa: E402
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
@@ -61,16 +65,35 @@ def shown(path):
                    if c.isascii() else c.encode("utf-8", "backslashreplace").decode("ascii") for c in str(path))
 
 
-def classify(model, path):
-    """Probabilities for one image file, or raise ValueError saying why it cannot be classified."""
+def gray_of(path):
     try:
-        gray = read_gray(path)
+        return read_gray(path)
     except ImageError as e:
         raise ValueError(str(e)) from None
-    image = prepare(canvas_from_image(gray))
+
+
+def read_number(model, path):
+    """The number object for one image file, or ValueError."""
+    number = read_image(model, gray_of(path))
+    if not number["digits"]:
+        raise ValueError("no digits found: the image is blank")
+    return number
+
+
+def classify(model, path):
+    """Probabilities for one image file, or raise ValueError saying why it cannot be classified."""
+    image = prepare(canvas_from_image(gray_of(path)))
     if image is None:
         raise ValueError("no ink found: the image is blank")
     return model.predict_proba(image)[0]
+
+
+def show_number(path, number, as_json):
+    if as_json:
+        print(json.dumps({"file": str(path), **number}))
+    else:
+        lowest = min(d["confidence"] for d in number["digits"])
+        print(f"{shown(path)}: {number['number']} (lowest confidence {100 * lowest:.1f}%)")
 
 
 def main(argv=None):
@@ -79,6 +102,7 @@ def main(argv=None):
     p.add_argument("--weights", type=Path, default=Path("weights"))
     p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
+    p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
     args = p.parse_args(argv)
     if not 1 <= args.top <= 10:
         p.error("--top must be between 1 and 10")
@@ -92,6 +116,9 @@ def main(argv=None):
         try:
             if problem:
                 raise ValueError(problem)
+            if args.number:
+                show_number(path, read_number(model, path), args.json)
+                continue
             probabilities = classify(model, path)
         except ValueError as e:
             failed = True
