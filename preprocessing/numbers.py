@@ -19,6 +19,7 @@ from . import canvas_from_image
 
 SAME = 0.5  # overlap, as a fraction of the narrower box, from which two boxes are one digit
 APART = 0.2  # ... and below which they are two
+ALONE = 0.9  # a part read with less confidence than this may be a piece of its neighbour
 WIDE = 0.9  # a component wider than this times its height may be several touching digits...
 SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
 CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
@@ -75,8 +76,10 @@ def group_boxes(boxes, read=None):
             owner[find(i)] = find(j)
             continue
         apart = [g for g in groups() if find(g[0]) in (find(i), find(j))]
-        together = [sorted(apart[0] + apart[1])]
-        if np.prod(read(together)) > np.prod(read(apart)):
+        separate = read(apart)
+        # Merged, two neighbours often still read as one digit (81 as an 8), so merging needs a part
+        # that is no sure digit on its own (a 5's flag, half a 4) as well as a better joint reading.
+        if min(separate) < ALONE and read([sorted(apart[0] + apart[1])])[0] > np.prod(separate):
             owner[find(i)] = find(j)
     return groups()
 

@@ -62,7 +62,7 @@ def test_the_network_settles_what_geometry_cannot():
 
     assert group_strokes([left, right], read_together) == [[0, 1]]
     assert group_strokes([left, right], lambda groups: [0.4 if len(g) == 2 else 0.9 for g in groups]) == [[0], [1]]
-    assert calls == [[[0, 1]], [[0], [1]]]
+    assert calls == [[[0], [1]], [[0, 1]]]  # the parts first: a sure digit alone is never merged
 
 
 @settings(max_examples=60, deadline=None)
@@ -185,3 +185,40 @@ def test_predict_number_tool(tmp_path):
     answer = json.loads(r.stdout)
     assert answer["file"].endswith("n.png") and answer["number"] == "2047"
     assert [set(d) for d in answer["digits"]] == [{"digit", "confidence", "box"}] * 4
+
+
+def test_the_numbers_benchmark_reports_what_the_issue_asks(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    import pytest
+
+    from drawn.render import DEFAULT_DATA
+
+    if not (ROOT / DEFAULT_DATA).exists():
+        pytest.skip(f"needs the pen-digit data at {ROOT / DEFAULT_DATA}")
+    for via in ("strokes", "image"):
+        r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--numbers", "20", "--via", via,
+                            "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert r.returncode == 0, r.stderr
+        result = json.loads(r.stdout)
+        assert result["numbers"] == 20 and result["via"] == via
+        for key in ("segmentation", "number_accuracy", "digit_accuracy", "expected_number_accuracy"):
+            assert 0 <= result[key] <= 1
+        assert result["number_accuracy"] <= result["segmentation"]
+        print(f"\nnumbers via {via}: {result}")
+
+
+def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
+    from drawn.numbers import make_numbers
+    from drawn.unipen import Digit
+
+    one = Digit(1, 5, (((0, 0), (0, 100)),), 1)
+    four = Digit(4, 5, (((50, 100), (0, 40), (70, 40)), ((55, 70), (55, 0))), 2)
+    for strokes, labels, groups in make_numbers([one, four], 30, np.random.default_rng(0)):
+        assert 2 <= len(labels) <= 8 and len(groups) == len(labels)
+        assert [len(g) for g in groups] == [1 if d == 1 else 2 for d in labels]
+        points = np.concatenate([np.array(s["points"]) for s in strokes])
+        assert points.min() >= 0 and points[:, 0].max() < 1200 and points[:, 1].max() < 400
+        assert points.dtype.kind == "i"  # whole pixels, as mouse events give them

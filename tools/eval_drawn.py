@@ -3,6 +3,7 @@
 Usage:
     python tools/eval_drawn.py [--weights weights/] [--data PATH.tra] [--writers 26-30]
                                [--conditions centred,small-corner,...] [--json]
+    python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
@@ -10,6 +11,14 @@ goes through preprocessing.prepare and the model. Writers 26-30 are the
 validation writers that no training run sees. Prints accuracy per condition,
 the worst condition, accuracy per writer (over all conditions, with their share
 of the errors) and the most confused pairs; --json for machines.
+
+--numbers N makes N numbers of 2 to 8 digits from the writers' pen digits (one writer a
+number; a shared height +-15%, a wandering baseline, gaps from a slight overlap to wide, or
+never touching with --via image), draws them on a 1200x400 number pad as mouse strokes, and
+reads them as the pad does (--via strokes) or as predict.py --number does from the drawn
+image (--via image). It prints how often the grouping into digits is right, how often the
+whole number is, how often a digit is read right from its own strokes, and the number
+accuracy that digit accuracy alone predicts, so the cost of grouping shows.
 """
 import argparse
 import json
@@ -20,10 +29,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cli  # noqa: E402  (tools/cli.py, beside this script)
 
+import numpy as np  # noqa: E402
+
 from drawn.benchmark import evaluate_drawn, trained_on  # noqa: E402
+from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
+
+
+def show_numbers(model, digits, args):
+    numbers = make_numbers(digits, args.numbers, np.random.default_rng(args.seed), touching=args.via == "strokes")
+    result = {**evaluate_numbers(model, numbers, args.via), "selected_writers": args.writers, "seed": args.seed}
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"{result['numbers']} numbers of 2-8 digits from writers {args.writers}, read via {args.via}")
+    for key in ("segmentation", "number_accuracy", "digit_accuracy", "expected_number_accuracy"):
+        print(f"{key.replace('_', ' '):<26} {100 * result[key]:6.2f}%")
+    return 0
 
 
 def main(argv=None):
@@ -33,7 +57,12 @@ def main(argv=None):
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids to evaluate, e.g. 26-30 or all")
     p.add_argument("--conditions", default=",".join(c.name for c in CONDITIONS))
     p.add_argument("--json", action="store_true")
+    p.add_argument("--numbers", type=int, default=0, help="read this many whole numbers instead")
+    p.add_argument("--via", choices=["strokes", "image"], default="strokes", help="with --numbers: what is read")
+    p.add_argument("--seed", type=int, default=0, help="with --numbers: which numbers are made")
     args = p.parse_args(argv)
+    if args.numbers < 0:
+        p.error("--numbers must be 0 or more")
     by_name = {c.name: c for c in CONDITIONS}
     unknown = [n for n in args.conditions.split(",") if n not in by_name]
     if unknown:
@@ -55,6 +84,8 @@ def main(argv=None):
     if seen:
         print(f"warning: the model was trained on writers {', '.join(map(str, seen))} of {args.data.name}: "
               "their accuracy says little about people it never saw", file=sys.stderr)
+    if args.numbers:
+        return show_numbers(model, digits, args)
     result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions.split(",")])
     result.update(selected_writers=args.writers, data=str(args.data))
     if args.json:
