@@ -40,14 +40,19 @@ def answer(probabilities, boxes):
 
 def read_strokes(model, strokes):
     """The number written in the pad's strokes ({"brush", "points"} dicts in canvas pixels)."""
+    return read_groups(model, strokes)[1]
+
+
+def read_groups(model, strokes):
+    """(the strokes' grouping into digits, the number object)."""
     def confidences(groups):
         return model.predict_proba(group_inputs(strokes, groups)[0]).max(axis=1)
 
     groups = group_strokes(strokes, confidences)
     if not groups:
-        return answer([], [])
+        return groups, answer([], [])
     images, boxes = group_inputs(strokes, groups)
-    return answer(model.predict_proba(images), boxes)
+    return groups, answer(model.predict_proba(images), boxes)
 
 
 def read_image(model, gray):
@@ -111,8 +116,7 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400)):
         own_right.extend(model.predict_proba(images).argmax(axis=1) == labels)
         own_labels.extend(labels)
         if via == "strokes":
-            read = read_strokes(model, strokes)
-            found = group_strokes(strokes, lambda gs: model.predict_proba(group_inputs(strokes, gs)[0]).max(axis=1))
+            found, read = read_groups(model, strokes)
             segmented = found == groups
         else:
             canvas = render([(np.asarray(s["points"], np.float64), s["brush"]) for s in strokes], *pad)
