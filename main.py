@@ -2,7 +2,7 @@
 
 Usage:
     python main.py [--weights weights/] [--samples samples/] [--personal weights-personal/]
-                   [--threshold 0.5] [--size 400] [--brush 26] [--stats]
+                   [--threshold 0.5] [--size 400] [--brush 26] [--mode digit|number] [--stats]
 
 Keys:
     draw     hold the left mouse button
@@ -10,6 +10,7 @@ Keys:
     u, z     undo the last stroke
     0 - 9    save the drawing as a sample with that label (samples/<label>/...), then clear
     s        save it with the predicted label
+    n        number mode: write a whole number on a wide pad; type it and press Enter to save its digits
     t        teach the pad your hand: adapt to the saved samples in the background
     p        switch between your personal model and the base model
     + / -    thicker / thinner brush
@@ -23,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from pad.display import display_problem
+from pad.display import display_problem, screen_size
 from pad.state import MAX_BRUSH, MIN_BRUSH
 
 WINDOW = "Digit pad"
@@ -40,7 +41,9 @@ def parse_args(argv):
                    help="where t saves the model adapted to your hand, and p finds it")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="below this confidence the pad shows '?' instead of a digit")
-    p.add_argument("--size", type=int, default=400, help="pad side in pixels")
+    p.add_argument("--size", type=int, default=400, help="pad side in pixels (a number pad is 3 sides wide)")
+    p.add_argument("--mode", choices=["digit", "number"], default="digit",
+                   help="start with one digit, or a whole number on a wide pad (key n switches)")
     p.add_argument("--brush", type=int, default=26, help="brush diameter in pixels")
     p.add_argument("--stats", action="store_true", help="on exit, print frames per second while drawing")
     args = p.parse_args(argv)
@@ -51,6 +54,15 @@ def parse_args(argv):
     if not MIN_BRUSH <= args.brush <= MAX_BRUSH:
         p.error(f"--brush must be between {MIN_BRUSH} and {MAX_BRUSH} pixels")
     return args
+
+
+def number_width(size, screen):
+    """The number pad's width: three times its height, narrowed to fit the screen when it is known."""
+    from pad.app import NUMBER_WIDTH
+    from pad.frame import PANEL_WIDTH
+
+    wide = NUMBER_WIDTH * size
+    return wide if screen is None else max(size, min(wide, screen[0] - PANEL_WIDTH - 40))
 
 
 def run(app):
@@ -125,7 +137,8 @@ def main(argv=None):
         except ModelError as e:
             print(f"warning: your personal model is not usable ({e}); using {weights}", file=sys.stderr)
     app = PadApp(model, args.samples, args.threshold, args.size, args.brush, personal_dir=args.personal,
-                 personal=personal, start_personal=args.weights is None)
+                 personal=personal, start_personal=args.weights is None, mode=args.mode,
+                 number_width=number_width(args.size, screen_size()))
     frames, seconds = run(app)
     if args.stats:
         rate = f"{frames / seconds:.1f} frames per second" if seconds else "no drawing"

@@ -44,15 +44,17 @@ def read_strokes(model, strokes):
 
 
 def read_groups(model, strokes):
-    """(the strokes' grouping into digits, the number object)."""
+    """(the strokes' grouping into digits, the number object, each digit's (28, 28) input and its
+    ten probabilities); the digits are read in one batched call."""
     def confidences(groups):
         return model.predict_proba(group_inputs(strokes, groups)[0]).max(axis=1)
 
     groups = group_strokes(strokes, confidences)
     if not groups:
-        return groups, answer([], [])
+        return groups, answer([], []), np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
     images, boxes = group_inputs(strokes, groups)
-    return groups, answer(model.predict_proba(images), boxes)
+    probabilities = model.predict_proba(images)
+    return groups, answer(probabilities, boxes), images.reshape(-1, 28, 28), probabilities
 
 
 def read_image(model, gray):
@@ -116,7 +118,7 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400)):
         own_right.extend(model.predict_proba(images).argmax(axis=1) == labels)
         own_labels.extend(labels)
         if via == "strokes":
-            found, read = read_groups(model, strokes)
+            found, read, _, _ = read_groups(model, strokes)
             segmented = found == groups
         else:
             canvas = render([(np.asarray(s["points"], np.float64), s["brush"]) for s in strokes], *pad)

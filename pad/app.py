@@ -3,6 +3,7 @@
 ``main.py`` feeds it mouse events and keys from OpenCV and shows ``frame()``;
 tests feed it the same events directly.
 """
+from drawn.numbers import read_groups
 from mnist_mlp import ModelError, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
 from preprocessing import prepare_with_info
@@ -17,6 +18,8 @@ UNDO_KEYS = {ord("u"), ord("z")}
 BIGGER_KEYS = {ord("+"), ord("=")}  # '=' is '+' without shift on most keyboards
 SMALLER_KEYS = {ord("-"), ord("_")}
 DELETE_KEYS = {8, 127}  # Backspace, and Delete as some keyboards send it
+ENTER_KEYS = {10, 13}
+NUMBER_WIDTH = 3  # the number pad is three times as wide as it is tall
 SUGGEST_AFTER = 3  # corrections before the pad suggests learning the user's hand
 
 
@@ -26,7 +29,8 @@ class PadApp:
     when there is one and ``start_personal`` is true."""
 
     def __init__(self, model, samples_dir="samples", threshold=0.5, size=400, brush=26,
-                 personal_dir="weights-personal", personal=None, start_personal=True, replay_dir=DEFAULT_DIR):
+                 personal_dir="weights-personal", personal=None, start_personal=True, replay_dir=DEFAULT_DIR,
+                 mode="digit", number_width=None):
         self.base = model
         self.personal = personal
         self.model = personal if personal is not None and start_personal else model
@@ -35,20 +39,29 @@ class PadApp:
         self.corrections = 0
         self.saved = []  # samples saved in this session, the last one last: Backspace takes it back
         self.threshold = threshold
-        self.state = PadState(size, brush)
+        self.pad_size, self.mode = size, mode
+        self.number_width = number_width or NUMBER_WIDTH * size  # main.py narrows it to fit the screen
+        self.number, self.groups, self.typed = None, [], ""  # number mode: the reading, and what was typed
+        self.digit_images = []
+        self.state = self._new_state(brush)
         self.prediction = None
         self.predicted_version = self.state.version
         self.show_diagnostics = False
         self.show_help = False
-        self.status = "draw a digit with the mouse; h for help"
+        self.status = ("write a number; type it and press Enter to save its digits" if mode == "number"
+                       else "draw a digit with the mouse; h for help")
         if self.using_personal:
             self.status = f"using your personal model ({personal_dir}); p switches to the base model"
         self.running = True
         self.changed = True  # the frame needs redrawing
 
     # --- events -----------------------------------------------------------
+    def _new_state(self, brush):
+        wide = self.mode == "number"
+        return PadState(self.pad_size, brush, width=self.number_width if wide else None)
+
     def mouse_down(self, x, y):
-        if 0 <= x < self.state.size and 0 <= y < self.state.size:
+        if 0 <= x < self.state.width and 0 <= y < self.state.size:
             self.state.pen_down(x, y)
             self.show_help = False  # drawing under the overlay would be drawing blind
             self.changed = True
@@ -69,8 +82,20 @@ class PadApp:
         elif code == ord("c"):
             self.state.clear()
             self.status = "cleared (u brings it back)"
+        elif code in DELETE_KEYS and self.typed:
+            self.typed = self.typed[:-1]
+            self.status = f"typed: {self.typed or '(nothing)'}; Enter saves"
         elif code in DELETE_KEYS:
             self.delete_last_sample()
+        elif code == ord("n"):
+            self.switch_mode()
+        elif self.mode == "number" and ord("0") <= code <= ord("9"):
+            self.typed += chr(code)
+            self.status = f"typed: {self.typed}; Enter saves each digit as a sample, Backspace takes one back"
+        elif self.mode == "number" and code in ENTER_KEYS:
+            self.save_number()
+        elif self.mode == "number" and code == ord("s"):
+            self.status = "in number mode, type the number you wrote, then press Enter"
         elif code in UNDO_KEYS:
             self.status = "undid the last stroke" if self.state.undo() else "nothing to undo"
         elif ord("0") <= code <= ord("9"):
@@ -90,6 +115,44 @@ class PadApp:
             self.switch_model()
         else:
             self.changed = False
+
+    def switch_mode(self):
+        """Between one digit on a square pad and a whole number on a wide one (the drawing is cleared)."""
+        self.mode = "number" if self.mode == "digit" else "digit"
+        self.state = self._new_state(self.state.brush)
+        self.prediction, self.number, self.groups, self.typed = None, None, [], ""
+        self.predicted_version = None
+        self.status = ("number mode: write a number; type it and press Enter to save its digits; n: one digit"
+                       if self.mode == "number" else "digit mode: draw one digit; n: a whole number")
+
+    def save_number(self):
+        """Save each digit of the number on the pad as a sample labelled with the typed digit; nothing
+        at all when the typed digits and the digits on the pad differ in number."""
+        self.update()
+        if not self.groups:
+            self.status = "nothing to save: write a number first"
+            return []
+        if len(self.typed) != len(self.groups):
+            self.status = (f"you typed {len(self.typed)} digits ({self.typed or 'none'}) but the pad holds "
+                           f"{len(self.groups)}; nothing saved (Backspace edits what you typed)")
+            return []
+        paths = []
+        for group, label, image in zip(self.groups, self.typed, self.digit_images):
+            record = {"canvas_size": [self.state.width, self.state.size], "strokes": self.state.stroke_dicts(group)}
+            try:
+                paths.append(save_sample(self.samples_dir, int(label), image, record))
+            except SampleError as e:
+                self.saved.extend(paths)
+                self.status = f"NOT SAVED after {len(paths)} of {len(self.groups)} digits: {e}"
+                return paths
+        misread = sum(d["digit"] != int(t) for d, t in zip(self.number["digits"], self.typed))
+        self.corrections += misread
+        self.saved.extend(paths)
+        self.status = f"saved {self.typed} as {len(paths)} samples" + (
+            f" ({misread} read otherwise: {self.corrections} corrections)" if misread else "")
+        self.state.clear(undoable=False)
+        self.typed = ""
+        return paths
 
     @property
     def using_personal(self):
@@ -121,11 +184,24 @@ class PadApp:
         if self.state.version == self.predicted_version:
             return
         self.predicted_version = self.state.version
+        if self.mode == "number":
+            self.read_number()
+            return
         image, info = prepare_with_info(self.state.canvas)
         if image is None:
             self.prediction = None
         else:
             self.prediction = Prediction(self.model.predict_proba(image)[0], image, info)
+        self.changed = True
+
+    def read_number(self):
+        """Read every digit on the number pad (one batched prediction); the bars show the digit that
+        holds the last stroke, the one under the pen or last written."""
+        self.groups, self.number, images, probabilities = read_groups(self.model, self.state.stroke_dicts())
+        self.digit_images = images
+        last = len(self.state.strokes) - 1
+        current = next((k for k, g in enumerate(self.groups) if last in g), None)
+        self.prediction = None if current is None else Prediction(probabilities[current], images[current], None)
         self.changed = True
 
     def save(self, label=None):
@@ -176,6 +252,7 @@ class PadApp:
     def frame(self):
         self.changed = False
         return render_frame(self.state.canvas, self.prediction, threshold=self.threshold, status=self.status,
+                            number=self.number if self.mode == "number" else None,
                             brush=self.state.brush, model_name="personal" if self.using_personal else "base",
                             show_diagnostics=self.show_diagnostics,
                             show_help=self.show_help)

@@ -35,3 +35,31 @@ def _connects(family, address):
             return True
         except OSError:
             return False
+
+
+def screen_size(env=None):
+    """(width, height) of the X screen the window will open on, or None where it cannot be asked
+    (no libX11, no display, not Linux): then nothing is fitted to it."""
+    import ctypes
+    import ctypes.util
+
+    env = os.environ if env is None else env
+    if not sys.platform.startswith("linux") or not env.get("DISPLAY"):
+        return None
+    library = ctypes.util.find_library("X11")
+    if library is None:
+        return None
+    x11 = ctypes.CDLL(library)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(env["DISPLAY"].encode())
+    if not display:
+        return None
+    try:
+        screen = x11.XDefaultScreen(display)
+        return int(x11.XDisplayWidth(display, screen)), int(x11.XDisplayHeight(display, screen))
+    finally:
+        x11.XCloseDisplay(display)

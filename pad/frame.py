@@ -35,6 +35,7 @@ HELP = [
     ("Backspace", "delete the last saved sample"),
     ("s", "save it with the predicted label"),
     ("+ / -", "thicker / thinner brush"),
+    ("n", "number mode: a whole number"),
     ("d", "show what the network sees"),
     ("t", "learn your hand from saved samples"),
     ("p", "personal / base model"),
@@ -59,9 +60,9 @@ class Prediction:
         return float(np.max(self.probabilities))
 
 
-def frame_size(pad_size):
-    """(width, height) of the whole frame for a pad of this size."""
-    return pad_size + PANEL_WIDTH, max(pad_size, PANEL_MIN_HEIGHT) + STATUS_HEIGHT
+def frame_size(pad_size, pad_width=None):
+    """(width, height) of the whole frame for a pad of this height (and width, if not square)."""
+    return (pad_width or pad_size) + PANEL_WIDTH, max(pad_size, PANEL_MIN_HEIGHT) + STATUS_HEIGHT
 
 
 def bar_row_y(digit):
@@ -70,20 +71,29 @@ def bar_row_y(digit):
 
 
 def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0, model_name="base",
-                 show_diagnostics=False, show_help=False):
-    """The BGR frame for a (size, size) uint8 canvas and the prediction for it (None when empty)."""
-    size = canvas.shape[0]
-    width, height = frame_size(size)
+                 show_diagnostics=False, show_help=False, number=None):
+    """The BGR frame for a uint8 canvas and the prediction for it (None when empty). ``number``, in
+    number mode, is the number object (drawn.numbers) of what is on the pad: each digit gets a box
+    with its reading, the whole number shows in large type, and ``prediction`` is the digit under
+    the pen or last written."""
+    size, pad_width = canvas.shape
+    width, height = frame_size(size, pad_width)
     frame = np.empty((height, width, 3), np.uint8)
     frame[...] = BACKGROUND
-    frame[:size, :size] = canvas[:, :, None]
+    frame[:size, :pad_width] = canvas[:, :, None]
     if prediction is None and not canvas.any():
-        _text(frame, "draw here", (size // 2 - 48, size // 2 + 6), 0.7, TRACK, 1)
-    if show_diagnostics and prediction is not None:
+        hint = "write a number here" if number is not None else "draw here"
+        _text(frame, hint, (pad_width // 2 - 12 * len(hint) // 2, size // 2 + 6), 0.7, TRACK, 1)
+    if show_diagnostics and prediction is not None and prediction.info is not None:
         x, y, w, h = prediction.info.bbox
         cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), BOX, 1)
-    panel = frame[:height - STATUS_HEIGHT, size:]
-    _draw_answer(panel, prediction, threshold)
+    if number is not None:
+        _draw_number_boxes(frame, number, threshold)
+    panel = frame[:height - STATUS_HEIGHT, pad_width:]
+    if number is not None and number["digits"]:
+        _draw_number(panel, number, threshold)
+    else:
+        _draw_answer(panel, prediction, threshold)
     _draw_bars(panel, prediction)
     if show_diagnostics:
         _draw_diagnostics(panel, prediction)
@@ -109,6 +119,27 @@ def _draw_answer(panel, prediction, threshold):
     else:
         _text(panel, "not sure", (100, 50), 0.7, UNSURE)
         _text(panel, f"best guess {prediction.digit}: {100 * prediction.confidence:.0f}%", (100, 76), 0.5, DIM)
+
+
+def _number_text(number, threshold):
+    return "".join(str(d["digit"]) if d["confidence"] >= threshold else "?" for d in number["digits"])
+
+
+def _draw_number_boxes(frame, number, threshold):
+    """A thin box around each digit on the pad, with what it reads as ('?' when unsure)."""
+    for d in number["digits"]:
+        x, y, w, h = d["box"]
+        sure = d["confidence"] >= threshold
+        cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), BOX if sure else UNSURE, 1)
+        _text(frame, str(d["digit"]) if sure else "?", (x + 2, max(14, y - 6)), 0.6, TOP_BAR if sure else UNSURE, 2)
+
+
+def _draw_number(panel, number, threshold):
+    """The whole number in large type, as big as fits the panel."""
+    cv2.line(panel, (0, 0), (0, panel.shape[0]), TRACK, 1)
+    text = _number_text(number, threshold)
+    scale = min(2.2, 280 / max(1, cv2.getTextSize(text, FONT, 1.0, 4)[0][0]))
+    _text(panel, text, (16, 78), scale, TOP_BAR if "?" not in text else UNSURE, 4 if scale > 1 else 2)
 
 
 def _draw_bars(panel, prediction):

@@ -22,14 +22,15 @@ class PadState:
     action, a stroke or a clear: ``u`` after ``c`` brings the drawing back.
     """
 
-    def __init__(self, size=400, brush_size=26):
-        self.size = size
+    def __init__(self, size=400, brush_size=26, width=None):
+        self.size = size  # the pad's height, and its width unless ``width`` says otherwise
+        self.width = width or size
         self.brush = max(MIN_BRUSH, min(MAX_BRUSH, brush_size))
         self.strokes = []
         self.cleared = []  # drawings taken away by clear(), the last one first to come back
         self.history = []  # "stroke" or "clear", the last action last
         self.drawing = False
-        self.canvas = brush.render([], size)
+        self.canvas = brush.render([], self.width, size)
         self.version = 0
 
     def pen_down(self, x, y):
@@ -63,7 +64,7 @@ class PadState:
         else:
             self.strokes.pop()
         self.drawing = False
-        self.canvas = brush.render([(s.points, s.thickness) for s in self.strokes], self.size)
+        self.canvas = brush.render([(s.points, s.thickness) for s in self.strokes], self.width, self.size)
         self.version += 1
         return True
 
@@ -92,5 +93,9 @@ class PadState:
 
     def strokes_json(self):
         """The strokes as saved beside a sample: canvas size, and each stroke's brush and points."""
-        return {"canvas_size": [self.size, self.size],
-                "strokes": [{"brush": s.thickness, "points": [list(p) for p in s.points]} for s in self.strokes]}
+        return {"canvas_size": [self.width, self.size], "strokes": self.stroke_dicts()}
+
+    def stroke_dicts(self, indices=None):
+        """The strokes (all, or those of ``indices``) as {"brush", "points"} dicts."""
+        chosen = self.strokes if indices is None else [self.strokes[i] for i in indices]
+        return [{"brush": s.thickness, "points": [list(p) for p in s.points]} for s in chosen]

@@ -158,3 +158,43 @@ def test_c_then_u_and_help_closes_when_drawing(app):
     assert app.show_help
     app.mouse_down(100, 100)
     assert not app.show_help
+
+
+def write(app, strokes):
+    for stroke in strokes:
+        app.mouse_down(*stroke["points"][0])
+        for x, y in stroke["points"][1:]:
+            app.mouse_move(x, y)
+        app.mouse_up()
+
+
+def test_number_mode_reads_and_saves_each_digit(model, tmp_path):
+    import json
+
+    from test_numbers import number
+
+    app = PadApp(model, tmp_path / "samples", size=400, mode="number")
+    assert app.state.canvas.shape == (400, 1200)
+    strokes = [{"brush": s["brush"], "points": [[int(x), int(y)] for x, y in s["points"]]} for s in number("2047")]
+    write(app, strokes)
+    app.update()
+    assert app.number["number"] == "2047" and app.prediction.digit == 7  # the bars: the digit last written
+    frame = app.frame()
+    assert frame.shape == (426, 1520, 3)
+    for key in "204":
+        app.key(ord(key))
+    app.key(13)
+    assert "you typed 3 digits (204) but the pad holds 4; nothing saved" in app.status
+    assert not (tmp_path / "samples").exists()
+    app.key(8)
+    assert app.typed == "20"
+    for key in "41":  # the user says the last digit is a 1: one correction
+        app.key(ord(key))
+    app.key(13)
+    assert app.status.startswith("saved 2041 as 4 samples") and app.corrections == 1 and app.state.empty
+    saved = sorted((tmp_path / "samples").glob("*/*.json"))
+    assert sorted(p.parent.name for p in saved) == ["0", "1", "2", "4"]
+    four = json.loads(next((tmp_path / "samples" / "4").glob("*.json")).read_text())
+    assert four["canvas_size"] == [1200, 400] and len(four["strokes"]) == 2 and four["label"] == 4
+    app.key(ord("n"))
+    assert app.mode == "digit" and app.state.canvas.shape == (400, 400)

@@ -106,3 +106,38 @@ def test_personal_model_is_used_at_start_and_weights_still_picks(tmp_path):
         assert pad.close_window() == 0
     started, picked = (cv2.imread(str(tmp_path / f"{n}.png"))[-26:] for n in ("start", "picked"))
     assert not np.array_equal(started, picked)  # "using your personal model" / "personal model" vs base
+
+
+def test_number_mode_write_read_type_and_save(tmp_path):
+    """Write 2047 on the wide pad (the 4 and the crossed 7 in two strokes each), read it back, type it
+    and press Enter: four samples, each in its digit's folder with its own strokes."""
+    import json
+
+    samples = tmp_path / "samples"
+    crossed_seven = DIGIT_STROKES["7"] + [[(0.40, 0.52), (0.66, 0.52)]]
+    with VirtualPad("--samples", str(samples), "--mode", "number", screen=(1600, 900)) as pad:
+        for k, strokes in enumerate([DIGIT_STROKES["2"], DIGIT_STROKES["0"], DIGIT_STROKES["4"], crossed_seven]):
+            pad.draw([[(0.15 + 0.55 * k + 0.6 * x, 0.1 + 0.6 * y) for x, y in stroke] for stroke in strokes])
+        pad.screenshot(tmp_path / "number.png")
+        for key in "2047":
+            pad.key(key)
+        pad.key("Return")
+        pad.screenshot(tmp_path / "saved.png")
+        assert pad.close_window() == 0
+        output = pad.output()
+    assert "Traceback" not in output, output
+    shot = cv2.imread(str(tmp_path / "number.png"))
+    assert shot.shape[:2] == (426, 1520)  # a 1200 x 400 pad and the panel
+    assert (np.abs(shot[:400, :1200].astype(int) - (0, 200, 255)).sum(axis=2) < 60).sum() > 400  # the digit boxes
+    folders = sorted(p.parent.name for p in samples.glob("*/*.json"))
+    assert folders == ["0", "2", "4", "7"], folders
+    strokes = {p.parent.name: json.loads(p.read_text())["strokes"] for p in samples.glob("*/*.json")}
+    assert [len(strokes[d]) for d in "2047"] == [1, 1, 2, 2]
+    assert (cv2.imread(str(tmp_path / "saved.png"))[:400, :1200] > 200).all(axis=2).mean() < 0.001  # cleared
+
+
+def test_the_number_pad_fits_a_small_screen(tmp_path):
+    with VirtualPad("--mode", "number", screen=(1024, 768)) as pad:
+        pad.screenshot(tmp_path / "small.png")
+        assert pad.close_window() == 0
+    assert cv2.imread(str(tmp_path / "small.png")).shape[1] <= 1024

@@ -3,7 +3,8 @@
 Usage:
     python tools/screenshot.py [--out docs/] [--digit 3] [--weights weights/]
 
-Writes OUT/pad.png (the digit drawn, diagnostics on) and OUT/pad-help.png (help overlay).
+Writes OUT/pad.png (the digit drawn, diagnostics on), OUT/pad-help.png (help overlay) and
+OUT/pad-number.png (number mode, 2047 written with a two-stroke 4 and a crossed 7).
 Needs Xvfb, xdotool and ImageMagick's import:
     sudo apt-get install xvfb xdotool imagemagick
 The end-to-end test drives the pad through the same VirtualPad class.
@@ -79,13 +80,13 @@ def missing_tools():
 class VirtualPad:
     """main.py in a real window on a private Xvfb screen, driven like a person would."""
 
-    def __init__(self, *main_args, size=400):
-        self.size = size
+    def __init__(self, *main_args, size=400, screen=(1024, 768)):
+        self.size, self.screen = size, screen
         self.main_args = ["--size", str(size), *main_args]
 
     def __enter__(self):
         read, write = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24",
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "{}x{}x24".format(*self.screen),
                                       "-nolisten", "tcp"], pass_fds=[write],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(write)
@@ -188,7 +189,13 @@ def main(argv=None):
         pad.screenshot(args.out / "pad.png")
         pad.key("h")
         pad.screenshot(args.out / "pad-help.png")
-    print(f"wrote {args.out / 'pad.png'} and {args.out / 'pad-help.png'}")
+    with tempfile.TemporaryDirectory() as samples, VirtualPad("--weights", str(args.weights), "--samples", samples,
+                                                              "--mode", "number", screen=(1600, 900)) as pad:
+        for k, digit in enumerate("2047"):
+            strokes = DIGIT_STROKES[digit] + ([[(0.40, 0.52), (0.66, 0.52)]] if digit == "7" else [])
+            pad.draw([[(0.15 + 0.55 * k + 0.6 * x, 0.1 + 0.6 * y) for x, y in stroke] for stroke in strokes])
+        pad.screenshot(args.out / "pad-number.png")
+    print(f"wrote {args.out / 'pad.png'}, {args.out / 'pad-help.png'} and {args.out / 'pad-number.png'}")
     return 0
 
 
