@@ -42,10 +42,13 @@ def stroke_boxes(strokes):
     return boxes
 
 
-def overlap(a, b):
-    """Horizontal overlap of two [x0, y0, x1, y1] boxes as a fraction of the narrower one's width."""
-    shared = min(a[2], b[2]) - max(a[0], b[0])
-    return max(0.0, shared) / max(min(a[2] - a[0], b[2] - b[0]), 1e-9)
+def overlaps(boxes):
+    """(n, n): the horizontal overlap of every two [x0, y0, x1, y1] boxes, as a fraction of the
+    narrower one's width."""
+    x0, x1 = boxes[:, 0], boxes[:, 2]
+    shared = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+    width = x1 - x0
+    return np.clip(shared, 0, None) / np.maximum(np.minimum(width[:, None], width[None]), 1e-9)
 
 
 def group_boxes(boxes, read=None):
@@ -65,7 +68,9 @@ def group_boxes(boxes, read=None):
             found.setdefault(find(i), []).append(i)
         return sorted(found.values(), key=lambda g: boxes[g, 0].min() + boxes[g, 2].max())
 
-    pairs = sorted(((overlap(boxes[i], boxes[j]), i, j) for i in range(n) for j in range(i + 1, n)), reverse=True)
+    ratios = overlaps(boxes)
+    i_s, j_s = np.nonzero(np.triu(ratios >= APART, k=1))  # only pairs that may be one digit are looked at
+    pairs = sorted(zip(ratios[i_s, j_s].tolist(), i_s.tolist(), j_s.tolist()), reverse=True)
     for ratio, i, j in pairs:
         if ratio >= SAME:
             owner[find(i)] = find(j)

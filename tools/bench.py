@@ -18,6 +18,8 @@ Sections:
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
     serve     tools/serve.py under load: 200 concurrent clients, normal clients beside 1,000 idle
               connections (slowloris), keep-alive latency; requests/s, p50/p99 latency, peak memory
+    number    number mode's frame on a 1200x400 pad: six digits grouped, prepared and read (target p99 < 2 ms),
+              and the slowest of the worst inputs (one dot, a scribble across the pad, 100 tiny strokes)
     teach     learning a hand: adaptation seconds on 50 samples (5 of each digit) of each validation
               writer (target median at most 10 s), and the real window's frames per second while
               xdotool draws during an adaptation (target at least 30)
@@ -272,6 +274,28 @@ def bench_teach():
     return result
 
 
+def bench_number():
+    """Number mode's per-frame work on a 1200x400 pad: grouping, drawing each digit alone, prepare and
+    one batched prediction, for six digits written as the pad records them; and the worst inputs."""
+    from drawn.numbers import read_groups
+    from screenshot import DIGIT_STROKES
+
+    model = load_model("weights")
+    strokes = []
+    for k, digit in enumerate("204719"):
+        for stroke in DIGIT_STROKES[digit]:
+            points = [[int(40 + 185 * k + 200 * x), int(60 + 260 * y)] for x, y in stroke]
+            strokes.append({"brush": 26, "points": points})
+    result = {"six_digits": percentiles_ms(lambda: read_groups(model, strokes), 500)}
+    rng = np.random.default_rng(0)
+    scribble = [{"brush": 26, "points": rng.integers(0, [1200, 400], (300, 2)).tolist()}]
+    tiny = [{"brush": 4, "points": [[int(x), int(y)]]} for x, y in rng.integers(0, [1200, 400], (100, 2))]
+    for name, case in {"one_dot": [{"brush": 26, "points": [[600, 200]]}], "scribble_across_the_pad": scribble,
+                       "100_tiny_strokes": tiny}.items():
+        result[name] = {"max_ms": round(1000 * max(timings(lambda c=case: read_groups(model, c), 20)), 2)}
+    return result
+
+
 def bench_serve():
     """tools/serve.py under load: 200 concurrent clients, then normal clients while 1,000 idle
     connections hold a request head open (slowloris), then keep-alive latency on one connection."""
@@ -353,7 +377,7 @@ def bench_serve():
 
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
             "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach,
-            "serve": bench_serve}
+            "serve": bench_serve, "number": bench_number}
 
 
 def machine():
