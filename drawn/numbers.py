@@ -78,7 +78,7 @@ def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
     """``count`` numbers of 2 to 8 digits, each from one writer's pen digits, laid out on a pad of
     ``pad`` (width, height) as mouse strokes: [(strokes, labels, groups)], where groups are the true
     stroke indices of each digit. Digits share a height (+-15%) and a baseline (jittered); gaps run
-    from a slight overlap (when ``touching``) to wide."""
+    from a slight overlap (when ``touching``, else from a clear gap wider than the brush) to wide."""
     by_writer = {}
     for d in digits:
         by_writer.setdefault(d.writer, []).append(d)
@@ -89,17 +89,23 @@ def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
         own = by_writer[writers[rng.integers(len(writers))]]
         chosen = [own[i] for i in rng.integers(0, len(own), rng.integers(2, 9))]
         size = rng.uniform(0.35, 0.6) * height
-        placed, x = [], 0.0
+        shapes, gaps = [], []
         for digit in chosen:
             points = np.concatenate(digit.strokes).astype(np.float64)
             lo, hi = points.min(axis=0), points.max(axis=0)
             scale = size * rng.uniform(0.85, 1.15) / max(hi[1] - lo[1], 1.0)
             drop = rng.uniform(-0.05, 0.05) * size  # the baseline wanders a little
-            strokes = [np.column_stack([(s[:, 0] - lo[0]) * scale + x, (hi[1] - s[:, 1]) * scale + drop])
-                       for s in map(np.asarray, digit.strokes)]
-            placed.append(strokes)
-            x += (hi[0] - lo[0]) * scale + rng.uniform(-0.08 if touching else 0.05, 0.5) * size
-        fit = min(1.0, 0.92 * width / max(x, 1.0), 0.8 * height / (1.3 * size))  # shrink a long number to fit
+            shapes.append([np.column_stack([(s[:, 0] - lo[0]) * scale, (hi[1] - s[:, 1]) * scale + drop])
+                           for s in map(np.asarray, digit.strokes)])
+            gaps.append(rng.uniform(-0.08 if touching else 0.05, 0.5) * size)
+        widths = [np.concatenate(pieces)[:, 0].max() for pieces in shapes]
+        fit = 1.0
+        for _ in range(3):  # shrink a long number to fit; apart, the ink must not touch once shrunk
+            if not touching:
+                gaps = [max(g, (brush + 6) / fit) for g in gaps]
+            fit = min(1.0, 0.92 * width / (sum(widths) + sum(gaps[:-1])), 0.8 * height / (1.3 * size))
+        starts = np.concatenate([[0.0], np.cumsum(np.add(widths, gaps))[:-1]])
+        placed = [[p + (x, 0.0) for p in pieces] for pieces, x in zip(shapes, starts)]
         all_points = np.concatenate([np.concatenate(s) for s in placed]) * fit
         offset = (np.array([width, height]) - (all_points.max(axis=0) + all_points.min(axis=0))) / 2
         strokes, labels, groups = [], [], []

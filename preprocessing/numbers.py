@@ -1,12 +1,12 @@
 """Reading a number: which strokes make each digit, and where the digits of an image are.
 
-Both come down to boxes along a line. Boxes whose horizontal extents overlap by at least
-half of the narrower one belong to one digit (the cross of a 7, the flag of a 5, the two
-strokes of a 4, the base of a 1); boxes that overlap by less than a fifth are neighbours that
-touch. Between the two the geometry cannot tell, and a caller that can read digits decides:
-``read(groups)`` gives a confidence for each group, and the grouping read with the higher joint
-confidence (product of the groups' confidences) wins. Without ``read`` the middle counts as
-one digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
+Both come down to boxes along a line. Boxes whose horizontal extents overlap by nearly all
+of the narrower one belong to one digit (the cross of a 7, the two strokes of a 4, the base of
+a 1); boxes that overlap by less than a fifth are neighbours that touch. Between the two the
+geometry cannot tell, and a caller that can read digits decides: ``read(groups)`` gives a
+confidence for each group, and the grouping read with the higher joint confidence (product of
+the groups' confidences) wins, when one of the two is a piece rather than a digit (shorter
+than the digits around it, or no sure digit on its own). Without ``read``, half an overlap or more counts as one digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
 was started is still one 4.
 
 The thresholds below are first choices checked on the cases in tests/test_numbers.py; the
@@ -17,9 +17,12 @@ import numpy as np
 
 from . import canvas_from_image
 
-SAME = 0.5  # overlap, as a fraction of the narrower box, from which two boxes are one digit
+SURE = 0.9  # overlap, as a fraction of the narrower box, from which two boxes are surely one digit
+SAME = 0.5  # ... from which they are one digit unless they read better as two
 APART = 0.2  # ... and below which they are two
 ALONE = 0.9  # a part read with less confidence than this may be a piece of its neighbour
+PIECE = 0.8  # ... as may a part less tall than this fraction of a whole digit
+NARROWEST = 0.3  # overlaps are measured against at least this fraction of a digit's height
 WIDE = 0.9  # a component wider than this times its height may be several touching digits...
 SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
 CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
@@ -42,13 +45,15 @@ def stroke_boxes(strokes):
     return boxes
 
 
-def overlaps(boxes):
+def overlaps(boxes, least_width=0.0):
     """(n, n): the horizontal overlap of every two [x0, y0, x1, y1] boxes, as a fraction of the
-    narrower one's width."""
+    narrower one's width, or of ``least_width`` if that is more (a 1 is one brush wide: by its own
+    width, any neighbour that touches it would cover all of it)."""
     x0, x1 = boxes[:, 0], boxes[:, 2]
     shared = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
     width = x1 - x0
-    return np.clip(shared, 0, None) / np.maximum(np.minimum(width[:, None], width[None]), 1e-9)
+    narrower = np.maximum(np.minimum(width[:, None], width[None]), max(least_width, 1e-9))
+    return np.clip(shared, 0, None) / narrower
 
 
 def group_boxes(boxes, read=None):
@@ -68,23 +73,29 @@ def group_boxes(boxes, read=None):
             found.setdefault(find(i), []).append(i)
         return sorted(found.values(), key=lambda g: boxes[g, 0].min() + boxes[g, 2].max())
 
-    ratios = overlaps(boxes)
+    def height(group):
+        return boxes[group, 3].max() - boxes[group, 1].min()
+
+    typical = np.percentile(boxes[:, 3] - boxes[:, 1], 75) if n else 0.0  # a whole digit's height
+    ratios = overlaps(boxes, NARROWEST * typical)
     i_s, j_s = np.nonzero(np.triu(ratios >= APART, k=1))  # only pairs that may be one digit are looked at
     pairs = sorted(zip(ratios[i_s, j_s].tolist(), i_s.tolist(), j_s.tolist()), reverse=True)
     for ratio, i, j in pairs:
-        if ratio >= SAME:
+        if ratio >= SURE or (ratio >= SAME and read is None):
             owner[find(i)] = find(j)
     for ratio, i, j in pairs:
-        if not APART <= ratio < SAME or find(i) == find(j):
+        if ratio >= SURE or find(i) == find(j):
             continue
         if read is None:
             owner[find(i)] = find(j)
             continue
         apart = [g for g in groups() if find(g[0]) in (find(i), find(j))]
         separate = read(apart)
-        # Merged, two neighbours often still read as one digit (81 as an 8), so merging needs a part
-        # that is no sure digit on its own (a 5's flag, half a 4) as well as a better joint reading.
-        if min(separate) < ALONE and read([sorted(apart[0] + apart[1])])[0] > np.prod(separate):
+        # Merged, two neighbours often still read as one digit (41 as a 4). So a merge must read
+        # better than the parts apart, and one part must be a piece rather than a digit: shorter
+        # than the digits around it (a 5's flag, half of a 4) or no sure digit on its own.
+        piece = min(height(g) for g in apart) < PIECE * typical or min(separate) < ALONE
+        if piece and read([sorted(apart[0] + apart[1])])[0] > np.prod(separate):
             owner[find(i)] = find(j)
     return groups()
 
