@@ -14,6 +14,7 @@ from preprocessing.numbers import stroke_boxes
 
 EMPTY = np.zeros(784, np.float32)
 DRAW_SIDE = 80
+MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 
 
 def group_inputs(strokes, groups):
@@ -54,6 +55,9 @@ def read_groups(model, strokes):
     def confidences(groups):
         return model.predict_proba(group_inputs(strokes, groups)[0]).max(axis=1)
 
+    if len(strokes) > MAX_STROKES:  # a scribble of many marks is no number; say so at once
+        return [], {**answer([], []), "error": f"more than {MAX_STROKES} strokes: not a number"}, \
+            np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
     groups = group_strokes(strokes, confidences)
     if not groups:
         return groups, answer([], []), np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)

@@ -199,6 +199,8 @@ class PadApp:
         holds the last stroke, the one under the pen or last written."""
         self.groups, self.number, images, probabilities = read_groups(self.model, self.state.stroke_dicts())
         self.digit_images = images
+        if "error" in self.number:
+            self.status = f"{self.number['error']}; c clears the pad"
         last = len(self.state.strokes) - 1
         current = next((k for k, g in enumerate(self.groups) if last in g), None)
         self.prediction = None if current is None else Prediction(probabilities[current], images[current], None)

@@ -1,16 +1,17 @@
 """Reading a number: which strokes make each digit, and where the digits of an image are.
 
-Both come down to boxes along a line. Boxes whose horizontal extents overlap by nearly all
-of the narrower one belong to one digit (the cross of a 7, the two strokes of a 4, the base of
-a 1); boxes that overlap by less than a fifth are neighbours that touch. Between the two the
-geometry cannot tell, and a caller that can read digits decides: ``read(groups)`` gives a
-confidence for each group, and the grouping read with the higher joint confidence (product of
-the groups' confidences) wins, when one of the two is a piece rather than a digit (shorter
-than the digits around it, or no sure digit on its own). Without ``read``, half an overlap or more counts as one digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
+Both come down to boxes along a line. Boxes whose horizontal extents overlap by nearly all of
+the narrower one belong to one digit (the cross of a 7, the two strokes of a 4); boxes that
+overlap by less than a fifth are neighbours that touch. Between the two the geometry cannot
+tell, and a caller that can read digits decides: ``read(groups)`` gives a confidence for each
+group, and two groups join when one of them is a piece rather than a digit (shorter than the
+digits around it, or no sure digit on its own) and they read better together than apart
+(product of the groups' confidences). Without ``read``, half an overlap or more counts as one
+digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
 was started is still one 4.
 
-The thresholds below are first choices checked on the cases in tests/test_numbers.py; the
-number benchmark that issue 14 asks for (eval_drawn --numbers) is what should tune them.
+The thresholds were chosen on development writers with ``tools/eval_drawn.py --numbers``
+(README, "Whole numbers").
 """
 import cv2
 import numpy as np

@@ -63,7 +63,10 @@ def number_from(model, kind, body):
     except ValueError as e:
         raise HttpError(400, f'strokes: {e} (expected {{"strokes": [{{"brush": 26, "points": [[x, y], ...]}}], '
                              '"canvas_size": [width, height]}})') from None
-    return read_strokes(model, [{"brush": b, "points": p} for p, b in zip(strokes, brushes)])
+    number = read_strokes(model, [{"brush": b, "points": p} for p, b in zip(strokes, brushes)])
+    if "error" in number:
+        raise HttpError(422, number["error"])
+    return number
 
 
 def pixels_from_image(body):

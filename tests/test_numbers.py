@@ -222,3 +222,11 @@ def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
         points = np.concatenate([np.array(s["points"]) for s in strokes])
         assert points.min() >= 0 and points[:, 0].max() < 1200 and points[:, 1].max() < 400
         assert points.dtype.kind == "i"  # whole pixels, as mouse events give them
+
+
+def test_a_scribble_of_many_marks_is_answered_at_once():
+    from drawn.numbers import MAX_STROKES, read_strokes
+
+    marks = [{"brush": 4, "points": [[10 * i, 10]]} for i in range(MAX_STROKES + 1)]
+    answer = read_strokes(MODEL, marks)
+    assert answer["number"] == "" and "not a number" in answer["error"]
