@@ -56,6 +56,16 @@ def parse_args(argv):
     return args
 
 
+def fitted_size(size, screen):
+    """The pad's side, made smaller where the window would not fit the screen (when it is known):
+    the status bar must stay in sight below the pad, and the panel beside it."""
+    from pad.frame import PANEL_WIDTH, STATUS_HEIGHT
+
+    if screen is None:
+        return size
+    return max(100, min(size, screen[1] - STATUS_HEIGHT - 80, screen[0] - PANEL_WIDTH - 40))
+
+
 def number_width(size, screen):
     """The number pad's width: three times its height, narrowed to fit the screen when it is known."""
     from pad.app import NUMBER_WIDTH
@@ -136,9 +146,14 @@ def main(argv=None):
             personal = load_model(args.personal)
         except ModelError as e:
             print(f"warning: your personal model is not usable ({e}); using {weights}", file=sys.stderr)
-    app = PadApp(model, args.samples, args.threshold, args.size, args.brush, personal_dir=args.personal,
+    screen = screen_size()
+    size = fitted_size(args.size, screen)
+    if size < args.size:
+        print(f"note: a {args.size} px pad would not fit the {screen[0]}x{screen[1]} screen; using {size} px",
+              file=sys.stderr)
+    app = PadApp(model, args.samples, args.threshold, size, args.brush, personal_dir=args.personal,
                  personal=personal, start_personal=args.weights is None, mode=args.mode,
-                 number_width=number_width(args.size, screen_size()))
+                 number_width=number_width(size, screen))
     frames, seconds = run(app)
     if args.stats:
         rate = f"{frames / seconds:.1f} frames per second" if seconds else "no drawing"

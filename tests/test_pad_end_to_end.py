@@ -141,3 +141,13 @@ def test_the_number_pad_fits_a_small_screen(tmp_path):
         pad.screenshot(tmp_path / "small.png")
         assert pad.close_window() == 0
     assert cv2.imread(str(tmp_path / "small.png")).shape[1] <= 1024
+
+
+def test_a_big_pad_fits_the_screen(tmp_path):
+    """--size 1000 on an 800 px tall screen: the window, status bar included, stays on the screen."""
+    with VirtualPad("--size", "1000", screen=(1280, 800), size=1000) as pad:
+        pad.screenshot(tmp_path / "big.png")
+        assert pad.close_window() == 0
+        output = pad.output()
+    height, width = cv2.imread(str(tmp_path / "big.png")).shape[:2]
+    assert height <= 800 and width <= 1280 and "would not fit the 1280x800 screen" in output
