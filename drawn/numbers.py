@@ -49,21 +49,34 @@ def read_strokes(model, strokes):
     return read_groups(model, strokes)[1]
 
 
-def read_groups(model, strokes):
+def read_groups(model, strokes, cache=None):
     """(the strokes' grouping into digits, the number object, each digit's (28, 28) input and its
-    ten probabilities); the digits are read in one batched call."""
-    def confidences(groups):
-        return model.predict_proba(group_inputs(strokes, groups)[0]).max(axis=1)
+    ten probabilities). ``cache``, a dict kept between calls (the pad keeps one while the ink only
+    grows), holds each group's reading, so a frame reads only the groups that changed: the digit
+    being written; the rest are read in one batched call."""
+    cache = {} if cache is None else cache
+
+    def key(group):  # a stroke only ever grows: its length and ends tell its versions apart
+        return tuple((i, len(strokes[i]["points"]), tuple(strokes[i]["points"][0]), tuple(strokes[i]["points"][-1]),
+                      strokes[i]["brush"]) for i in group)
+
+    def readings(groups):
+        todo = [g for g in groups if key(g) not in cache]
+        if todo:
+            images, boxes = group_inputs(strokes, todo)
+            for g, image, p, box in zip(todo, images, model.predict_proba(images), boxes):
+                cache[key(g)] = (image, p, box)
+        return [cache[key(g)] for g in groups]
 
     if len(strokes) > MAX_STROKES:  # a scribble of many marks is no number; say so at once
         return [], {**answer([], []), "error": f"more than {MAX_STROKES} strokes: not a number"}, \
             np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
-    groups = group_strokes(strokes, confidences)
+    groups = group_strokes(strokes, lambda gs: [p.max() for _, p, _ in readings(gs)])
     if not groups:
         return groups, answer([], []), np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
-    images, boxes = group_inputs(strokes, groups)
-    probabilities = model.predict_proba(images)
-    return groups, answer(probabilities, boxes), images.reshape(-1, 28, 28), probabilities
+    images, probabilities, boxes = zip(*readings(groups))
+    probabilities = np.array(probabilities)
+    return groups, answer(probabilities, list(boxes)), np.array(images).reshape(-1, 28, 28), probabilities
 
 
 def read_image(model, gray):

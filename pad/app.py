@@ -43,6 +43,7 @@ class PadApp:
         self.number_width = number_width or NUMBER_WIDTH * size  # main.py narrows it to fit the screen
         self.number, self.groups, self.typed = None, [], ""  # number mode: the reading, and what was typed
         self.digit_images = []
+        self.number_cache, self.strokes_read, self.model_read = {}, 0, None  # readings of unchanged digits
         self.state = self._new_state(brush)
         self.prediction = None
         self.predicted_version = self.state.version
@@ -197,7 +198,11 @@ class PadApp:
     def read_number(self):
         """Read every digit on the number pad (one batched prediction); the bars show the digit that
         holds the last stroke, the one under the pen or last written."""
-        self.groups, self.number, images, probabilities = read_groups(self.model, self.state.stroke_dicts())
+        if len(self.state.strokes) < self.strokes_read or self.model is not self.model_read:
+            self.number_cache = {}  # strokes were undone or cleared, or the model changed: read afresh
+        self.strokes_read, self.model_read = len(self.state.strokes), self.model
+        self.groups, self.number, images, probabilities = read_groups(self.model, self.state.stroke_dicts(),
+                                                                      self.number_cache)
         self.digit_images = images
         if "error" in self.number:
             self.status = f"{self.number['error']}; c clears the pad"

@@ -230,3 +230,16 @@ def test_a_scribble_of_many_marks_is_answered_at_once():
     marks = [{"brush": 4, "points": [[10 * i, 10]]} for i in range(MAX_STROKES + 1)]
     answer = read_strokes(MODEL, marks)
     assert answer["number"] == "" and "not a number" in answer["error"]
+
+
+def test_kept_readings_give_the_same_answer_as_fresh_ones():
+    from drawn.numbers import read_groups
+
+    strokes = number("2047")
+    cache = {}
+    first = read_groups(MODEL, strokes[:-1], cache)
+    assert cache and first[1]["number"] == read_groups(MODEL, strokes[:-1])[1]["number"]
+    grown = read_groups(MODEL, strokes, cache)  # the last digit grew a stroke: only it is read again
+    fresh = read_groups(MODEL, strokes)
+    assert grown[0] == fresh[0] and grown[1] == fresh[1]
+    np.testing.assert_allclose(grown[3], fresh[3], atol=1e-5)  # batched alike or not: float rounding
