@@ -42,7 +42,7 @@ class PadApp:
         self.pad_size, self.mode = size, mode
         self.number_width = number_width or NUMBER_WIDTH * size  # main.py narrows it to fit the screen
         self.number, self.groups, self.typed = None, [], ""  # number mode: the reading, and what was typed
-        self.digit_images = []
+        self.digit_images, self.current_digit = [], None
         self.number_cache, self.strokes_read, self.model_read = {}, 0, None  # readings of unchanged digits
         self.state = self._new_state(brush)
         self.prediction = None
@@ -207,7 +207,7 @@ class PadApp:
         if "error" in self.number:
             self.status = f"{self.number['error']}; c clears the pad"
         last = len(self.state.strokes) - 1
-        current = next((k for k, g in enumerate(self.groups) if last in g), None)
+        current = self.current_digit = next((k for k, g in enumerate(self.groups) if last in g), None)
         self.prediction = None if current is None else Prediction(probabilities[current], images[current], None)
         self.changed = True
 
@@ -259,7 +259,7 @@ class PadApp:
     def frame(self):
         self.changed = False
         return render_frame(self.state.canvas, self.prediction, threshold=self.threshold, status=self.status,
-                            number=self.number if self.mode == "number" else None,
+                            number=self.number if self.mode == "number" else None, current=self.current_digit,
                             brush=self.state.brush, model_name="personal" if self.using_personal else "base",
                             show_diagnostics=self.show_diagnostics,
                             show_help=self.show_help)

@@ -71,11 +71,11 @@ def bar_row_y(digit):
 
 
 def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0, model_name="base",
-                 show_diagnostics=False, show_help=False, number=None):
+                 show_diagnostics=False, show_help=False, number=None, current=None):
     """The BGR frame for a uint8 canvas and the prediction for it (None when empty). ``number``, in
     number mode, is the number object (drawn.numbers) of what is on the pad: each digit gets a box
     with its reading, the whole number shows in large type, and ``prediction`` is the digit under
-    the pen or last written."""
+    the pen or last written (``current``, its index)."""
     size, pad_width = canvas.shape
     width, height = frame_size(size, pad_width)
     frame = np.empty((height, width, 3), np.uint8)
@@ -91,7 +91,7 @@ def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0, model
         _draw_number_boxes(frame, number, threshold)
     panel = frame[:height - STATUS_HEIGHT, pad_width:]
     if number is not None and number["digits"]:
-        _draw_number(panel, number, threshold)
+        _draw_number(panel, number, threshold, current)
     else:
         _draw_answer(panel, prediction, threshold)
     _draw_bars(panel, prediction)
@@ -134,12 +134,14 @@ def _draw_number_boxes(frame, number, threshold):
         _text(frame, str(d["digit"]) if sure else "?", (x + 2, max(14, y - 6)), 0.6, TOP_BAR if sure else UNSURE, 2)
 
 
-def _draw_number(panel, number, threshold):
-    """The whole number in large type, as big as fits the panel."""
+def _draw_number(panel, number, threshold, current):
+    """The whole number in large type, as big as fits the panel, and which digit the bars are of."""
     cv2.line(panel, (0, 0), (0, panel.shape[0]), TRACK, 1)
     text = _number_text(number, threshold)
     scale = min(2.2, 280 / max(1, cv2.getTextSize(text, FONT, 1.0, 4)[0][0]))
-    _text(panel, text, (16, 78), scale, TOP_BAR if "?" not in text else UNSURE, 4 if scale > 1 else 2)
+    _text(panel, text, (16, 72), scale, TOP_BAR if "?" not in text else UNSURE, 4 if scale > 1 else 2)
+    if current is not None:
+        _text(panel, f"bars: digit {current + 1} of {len(number['digits'])}", (16, 96), 0.45, DIM)
 
 
 def _draw_bars(panel, prediction):
