@@ -15,6 +15,11 @@ FIELD = 28  # output side, pixels
 BOX = 20  # the longer side of the digit after scaling
 CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set: 14.0, 14.0)
 MIN_CONTRAST = 40  # of 255: the faintest ink canvas_from_image takes for a digit
+PAPER_SIDE = 96  # pixels: the picture's longer side while the paper's brightness is estimated
+PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not paper
+LINE_SPAN = 0.6  # a thin line across this much of the picture is ruling, not ink (0.9 on even paper:
+LINE_SPAN_EVEN = 0.9  # there no table shows, the sheet is the picture, and a tight crop's 1 is long)
+UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
 
 
@@ -79,24 +84,55 @@ def prepare_with_info(canvas):
 def canvas_from_image(gray):
     """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
 
-    Photos and scans are usually dark ink on light paper: when the border is
-    light (median over 127) the image is inverted. The background level (the
-    border's median) is then subtracted and faint remains are dropped, so the
-    ink's bounding box is the digit's, not the paper's. Ink that stands out from the paper
-    by less than MIN_CONTRAST (of 255) is no ink at all: the canvas comes back blank.
+    Photos and scans are usually dark ink on light paper (the picture's median over 127). Their
+    paper is not evenly lit: a shadow falls across an edge, the light fades, the table shows
+    around the sheet. So the paper's own brightness is estimated everywhere (the picture shrunk,
+    its ink closed over, grown back) and divided out, and what is darker than the paper around it
+    is ink. Thin lines across most of the picture (ruled or squared paper) are not ink either.
+    A light-on-dark image (a pad's canvas, MNIST) only has its background level subtracted. Faint
+    remains are dropped, so the ink's box is the digit's; ink that stands out by less than
+    MIN_CONTRAST (of 255) is no ink at all, and the canvas comes back blank.
     """
     gray = _check_canvas(gray)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) > 127:
-        gray = 255 - gray
-        border = 255 - border
-    ink = cv2.subtract(gray, np.full_like(gray, int(np.median(border))))
+    if np.median(gray) > 127:  # most of the picture is light: paper (a table may show around it)
+        ink = _ink_on_paper(gray)
+    else:
+        border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+        ink = cv2.subtract(gray, np.full_like(gray, int(np.median(border))))
     peak = int(ink.max())
     if peak < MIN_CONTRAST:  # sensor noise or a smudge on blank paper, not a digit
         ink[...] = 0
         return ink
     ink[ink < max(1, peak // 5)] = 0  # paper texture and JPEG noise, not ink
     return ink
+
+
+def _ink_on_paper(gray):
+    """How much darker than the paper each pixel is (0-255), ruled lines taken out. Where the
+    paper is evenly lit (its edges alike, and like its middle), its level is subtracted, however
+    thick the strokes; where it is not (a shadow, fading light, the table around it), its
+    brightness is estimated everywhere and divided out."""
+    h, w = gray.shape
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.int64)
+    low, high = np.percentile(border, [10, 90])
+    even = high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN  # no shadow, no table
+    if even:
+        ink = cv2.subtract(np.full_like(gray, int(np.median(border))), gray)
+    else:
+        f = min(1.0, PAPER_SIDE / max(h, w))
+        small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        # Closing (a max then a min filter) fills in strokes thinner than the kernel with the paper
+        # beside them; larger dark regions (a shadow, the table) stay, and are divided out as paper.
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PAPER_KERNEL, PAPER_KERNEL))
+        paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), 5)
+        paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+        ink = np.clip(255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1)), 0, 255).astype(np.uint8)
+    # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows.
+    span = LINE_SPAN_EVEN if even else LINE_SPAN
+    lines = np.zeros_like(ink)
+    for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))):
+        lines = cv2.max(lines, cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
+    return cv2.subtract(ink, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
 
 
 def _check_canvas(canvas):

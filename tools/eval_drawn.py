@@ -4,6 +4,7 @@ Usage:
     python tools/eval_drawn.py [--weights weights/] [--data PATH.tra] [--writers 26-30]
                                [--conditions centred,small-corner,...] [--json]
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
+    python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
@@ -19,6 +20,10 @@ reads them as the pad does (--via strokes) or as predict.py --number does from t
 image (--via image). It prints how often the grouping into digits is right, how often the
 whole number is, how often a digit is read right from its own strokes, and the number
 accuracy that digit accuracy alone predicts, so the cost of grouping shows.
+
+--photos draws each digit as ink on synthetic paper (drawn.photos: a shadow band, uneven light,
+ruled or squared paper, blue or red ink, low contrast, noise, blur, JPEG, a tilt, the table
+around the sheet; one at a time and all together) and reads it as predict.py reads a file.
 """
 import argparse
 import json
@@ -29,10 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cli  # noqa: E402  (tools/cli.py, beside this script)
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from drawn.benchmark import evaluate_drawn, trained_on  # noqa: E402
 from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
+from drawn.photos import evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
@@ -59,7 +66,9 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     p.add_argument("--numbers", type=int, default=0, help="read this many whole numbers instead")
     p.add_argument("--via", choices=["strokes", "image"], default="strokes", help="with --numbers: what is read")
-    p.add_argument("--seed", type=int, default=0, help="with --numbers: which numbers are made")
+    p.add_argument("--seed", type=int, default=0, help="with --numbers or --photos: which ones are made")
+    p.add_argument("--photos", action="store_true", help="accuracy on synthetic photos of ink on paper instead")
+    p.add_argument("--mosaic", type=Path, default=None, help="with --photos: also write one example per condition")
     args = p.parse_args(argv)
     if args.numbers < 0:
         p.error("--numbers must be 0 or more")
@@ -86,6 +95,13 @@ def main(argv=None):
               "their accuracy says little about people it never saw", file=sys.stderr)
     if args.numbers:
         return show_numbers(model, digits, args)
+    if args.photos:
+        if args.mosaic:
+            cv2.imwrite(str(args.mosaic), mosaic(digits, np.random.default_rng(args.seed)))
+        result = {"photos": evaluate_photos(model, digits, seed=args.seed), "selected_writers": args.writers}
+        print(json.dumps(result, indent=1) if args.json else "\n".join(
+            f"{name:<14} {100 * accuracy:6.2f}%" for name, accuracy in result["photos"].items()))
+        return 0
     result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions.split(",")])
     result.update(selected_writers=args.writers, data=str(args.data))
     if args.json:
