@@ -1,26 +1,26 @@
 """Reading a whole number: from the pad's strokes, or from an image.
 
-Strokes are grouped into digits with ``preprocessing.group_strokes`` (asking the model where
+Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking the model where
 geometry cannot tell), each group is drawn on its own through the pad's brush and prepared
 like a single digit, and all the groups are read in one batched ``predict_proba`` call. An
-image goes through ``preprocessing.split_image`` the same way. Both answer the same object:
+image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
 ``{"number": "2024", "digits": [{"digit": 2, "confidence": 0.99, "box": [x, y, w, h]}, ...]}``.
 """
 import numpy as np
 
 from pad.brush import render
-from preprocessing import canvas_from_image, group_strokes, prepare, split_image
-from preprocessing.numbers import stroke_boxes
+from preprocessing import canvas_from_image, prepare
+from preprocessing.numbers import group_boxes, split_canvas, stroke_boxes
 
 EMPTY = np.zeros(784, np.float32)
 DRAW_SIDE = 80
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 
 
-def group_inputs(strokes, groups):
+def group_inputs(strokes, groups, boxes=None):
     """(len(groups), 784) network inputs, each group's strokes drawn alone on a canvas of its size,
-    and their [x, y, w, h] boxes on the pad."""
-    boxes = stroke_boxes(strokes)
+    and their [x, y, w, h] boxes on the pad (``boxes``: the strokes' own, if already known)."""
+    boxes = stroke_boxes(strokes) if boxes is None else boxes
     images, found = [], []
     for group in groups:
         x0, y0 = np.floor(boxes[group, :2].min(axis=0))
@@ -63,17 +63,18 @@ def read_groups(model, strokes, cache=None):
     def readings(groups):
         todo = [g for g in groups if key(g) not in cache]
         if todo:
-            images, boxes = group_inputs(strokes, todo)
+            images, boxes = group_inputs(strokes, todo, stroke_box)
             for g, image, p, box in zip(todo, images, model.predict_proba(images), boxes):
                 cache[key(g)] = (image, p, box)
         return [cache[key(g)] for g in groups]
 
+    nothing = np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
     if len(strokes) > MAX_STROKES:  # a scribble of many marks is no number; say so at once
-        return [], {**answer([], []), "error": f"more than {MAX_STROKES} strokes: not a number"}, \
-            np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
-    groups = group_strokes(strokes, lambda gs: [p.max() for _, p, _ in readings(gs)])
-    if not groups:
-        return groups, answer([], []), np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
+        return [], {**answer([], []), "error": f"more than {MAX_STROKES} strokes: not a number"}, *nothing
+    if not strokes:
+        return [], answer([], []), *nothing
+    stroke_box = stroke_boxes(strokes)  # once a call, for the grouping and for every reading
+    groups = group_boxes(stroke_box, lambda gs: [p.max() for _, p, _ in readings(gs)])
     images, probabilities, boxes = zip(*readings(groups))
     probabilities = np.array(probabilities)
     return groups, answer(probabilities, list(boxes)), np.array(images).reshape(-1, 28, 28), probabilities
@@ -81,13 +82,13 @@ def read_groups(model, strokes, cache=None):
 
 def read_image(model, gray):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas)."""
-    canvas = canvas_from_image(gray)
+    canvas = canvas_from_image(gray)  # once: split_canvas works on it too
 
     def inputs(boxes):
         images = [prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
-    boxes = split_image(gray, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
+    boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
     return answer(model.predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes])
 
 

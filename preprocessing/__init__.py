@@ -17,8 +17,9 @@ CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set
 MIN_CONTRAST = 40  # of 255: the faintest ink canvas_from_image takes for a digit
 PAPER_SIDE = 96  # pixels: the picture's longer side while the paper's brightness is estimated
 PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not paper
-LINE_SPAN = 0.6  # a thin line across this much of the picture is ruling, not ink (0.9 on even paper:
-LINE_SPAN_EVEN = 0.9  # there no table shows, the sheet is the picture, and a tight crop's 1 is long)
+# A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
+# shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
+LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
 
@@ -84,12 +85,12 @@ def prepare_with_info(canvas):
 def canvas_from_image(gray):
     """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
 
-    Photos and scans are usually dark ink on light paper (the picture's median over 127). Their
-    paper is not evenly lit: a shadow falls across an edge, the light fades, the table shows
-    around the sheet. So the paper's own brightness is estimated everywhere (the picture shrunk,
-    its ink closed over, grown back) and divided out, and what is darker than the paper around it
-    is ink. Thin lines across most of the picture (ruled or squared paper) are not ink either.
-    A light-on-dark image (a pad's canvas, MNIST) only has its background level subtracted. Faint
+    Photos and scans are usually dark ink on light paper (the picture's median over 127). Evenly
+    lit paper has its level subtracted. Paper that is not (a shadow falls across an edge, the
+    light fades, the table shows around the sheet) has its own brightness estimated everywhere
+    (the picture shrunk, its ink closed over, grown back) and divided out, so what is darker than
+    the paper around it is ink. Thin lines across the sheet (ruled or squared paper) are not ink
+    either. A light-on-dark image (a pad's canvas, MNIST) only has its background level subtracted. Faint
     remains are dropped, so the ink's box is the digit's; ink that stands out by less than
     MIN_CONTRAST (of 255) is no ink at all, and the canvas comes back blank.
     """
@@ -97,8 +98,7 @@ def canvas_from_image(gray):
     if np.median(gray) > 127:  # most of the picture is light: paper (a table may show around it)
         ink = _ink_on_paper(gray)
     else:
-        border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-        ink = cv2.subtract(gray, np.full_like(gray, int(np.median(border))))
+        ink = cv2.subtract(gray, np.full_like(gray, int(np.median(_border(gray)))))
     peak = int(ink.max())
     if peak < MIN_CONTRAST:  # sensor noise or a smudge on blank paper, not a digit
         ink[...] = 0
@@ -109,11 +109,11 @@ def canvas_from_image(gray):
 
 def _ink_on_paper(gray):
     """How much darker than the paper each pixel is (0-255), ruled lines taken out. Where the
-    paper is evenly lit (its edges alike, and like its middle), its level is subtracted, however
-    thick the strokes; where it is not (a shadow, fading light, the table around it), its
-    brightness is estimated everywhere and divided out."""
+    paper is evenly lit (its edges alike, and like the picture as a whole), its level is
+    subtracted, however thick the strokes; where it is not (a shadow, fading light, the table
+    around it), its brightness is estimated everywhere and divided out."""
     h, w = gray.shape
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.int64)
+    border = _border(gray).astype(np.int64)
     low, high = np.percentile(border, [10, 90])
     even = high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN  # no shadow, no table
     if even:
@@ -133,6 +133,11 @@ def _ink_on_paper(gray):
     for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))):
         lines = cv2.max(lines, cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
     return cv2.subtract(ink, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+
+
+def _border(gray):
+    """The pixels along the picture's four edges."""
+    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
 
 
 def _check_canvas(canvas):

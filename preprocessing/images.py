@@ -13,13 +13,20 @@ import numpy as np
 
 from mnist_mlp.files import FileProblem, read_regular
 
-MAX_PIXELS = 50_000_000
+from . import MAX_CANVAS_PIXELS
+
+MAX_PIXELS = MAX_CANVAS_PIXELS  # one budget for files and for canvases
 MAX_FILE_BYTES = 64 << 20
 JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
 class ImageError(ValueError):
-    """An image file that cannot or may not be read; the message says why, in a few words."""
+    """An image file that cannot or may not be read; the message says why, in a few words.
+    ``over_limit`` tells one refused for its size from one that is broken."""
+
+    def __init__(self, message, over_limit=False):
+        super().__init__(message)
+        self.over_limit = over_limit
 
 
 def read_file(path, max_bytes=MAX_FILE_BYTES):
@@ -78,7 +85,7 @@ def decode_gray(data, max_pixels=MAX_PIXELS):
         raise ImageError(f"a {kind} of {width}x{height} pixels has nothing to read")
     if width * height > max_pixels:
         raise ImageError(f"{width}x{height} pixels, over the {max_pixels:,}-pixel limit "
-                         f"(scale the image down first)")
+                         f"(scale the image down first)", over_limit=True)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageError(f"a damaged {kind} that OpenCV cannot decode")

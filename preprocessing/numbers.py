@@ -6,8 +6,8 @@ overlap by less than a fifth are neighbours that touch. Between the two the geom
 tell, and a caller that can read digits decides: ``read(groups)`` gives a confidence for each
 group, and two groups join when one of them is a piece rather than a digit (shorter than the
 digits around it, or no sure digit on its own) and they read better together than apart
-(product of the groups' confidences). Without ``read``, half an overlap or more counts as one
-digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
+(product of the groups' confidences). Without ``read``, any overlap of a fifth or more counts
+as one digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
 was started is still one 4.
 
 The thresholds were chosen on development writers with ``tools/eval_drawn.py --numbers``
@@ -19,7 +19,6 @@ import numpy as np
 from . import canvas_from_image
 
 SURE = 0.9  # overlap, as a fraction of the narrower box, from which two boxes are surely one digit
-SAME = 0.5  # ... from which they are one digit unless they read better as two
 APART = 0.2  # ... and below which they are two
 ALONE = 0.9  # a part read with less confidence than this may be a piece of its neighbour
 PIECE = 0.8  # ... as may a part less tall than this fraction of a whole digit
@@ -82,7 +81,7 @@ def group_boxes(boxes, read=None):
     i_s, j_s = np.nonzero(np.triu(ratios >= APART, k=1))  # only pairs that may be one digit are looked at
     pairs = sorted(zip(ratios[i_s, j_s].tolist(), i_s.tolist(), j_s.tolist()), reverse=True)
     for ratio, i, j in pairs:
-        if ratio >= SURE or (ratio >= SAME and read is None):
+        if ratio >= SURE:
             owner[find(i)] = find(j)
     for ratio, i, j in pairs:
         if ratio >= SURE or find(i) == find(j):
@@ -114,11 +113,15 @@ def split_image(gray, read=None):
 
     Connected pieces of ink are grouped like strokes (a 5 whose flag does not touch its body stays
     one digit). A group much wider than tall may be touching digits: ``read(boxes)``, giving a
-    confidence for each (x, y, w, h) box, picks the cut (at a column of least ink) whose halves it
-    reads with the highest joint confidence, if that beats reading it whole.
+    confidence for each (x, y, w, h) box, picks the cut whose halves it reads with the highest joint
+    confidence, if that beats reading it whole.
     """
-    canvas = canvas_from_image(gray)
-    count, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
+    return split_canvas(canvas_from_image(gray), read)
+
+
+def split_canvas(canvas, read=None):
+    """``split_image`` for a canvas already made by ``canvas_from_image``."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
     stats = stats[1:]
     if not len(stats):
         return []

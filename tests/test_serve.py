@@ -221,7 +221,8 @@ def test_no_request_smuggling(server, name, header, status):
 
 
 @pytest.mark.parametrize("body", [b"[" * 40_000 + b"]" * 40_000, b'{"pixels": ' + b"9" * 5000 + b"}",
-                                  b'{"pixels": [' + b",".join([b"1e999"] * 784) + b"]}"])
+                                  b'{"pixels": [' + b",".join([b"1e999"] * 784) + b"]}",
+                                  b'{"pixels": [' + b"0.5," * 783 + b"1" + b"0" * 400 + b"]}"])
 def test_hostile_json_is_a_400(server, body):
     from conftest import fuzz_case
 

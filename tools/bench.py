@@ -221,13 +221,17 @@ def bench_window():
     if missing_tools():
         return {"skipped": f"needs {', '.join(missing_tools())}"}
     with tempfile.TemporaryDirectory() as samples, VirtualPad("--stats", "--samples", samples) as pad:
-        # --stats prints "while drawing: N frames in T s, F frames per second" when the window closes
         pad.scribble(4.0)
-        pad.close_window()
-        line = pad.output().strip().splitlines()[-1]
-    frames, seconds = line.split(": ")[1].split(" frames in ")
-    return {"frames_while_drawing": int(frames), "seconds": float(seconds.split(" s")[0]),
-            "fps_while_drawing": round(int(frames) / float(seconds.split(" s")[0]), 1)}
+        frames, seconds = drawing_stats(pad)
+    return {"frames_while_drawing": frames, "seconds": seconds, "fps_while_drawing": round(frames / seconds, 1)}
+
+
+def drawing_stats(pad):
+    """Close a VirtualPad started with --stats and read (frames, seconds) while drawing from the
+    line it prints: "while drawing: N frames in T s, F frames per second"."""
+    pad.close_window()
+    frames, rest = pad.output().strip().splitlines()[-1].split(": ")[1].split(" frames in ")
+    return int(frames), float(rest.split(" s")[0])
 
 
 def bench_teach():
@@ -264,11 +268,9 @@ def bench_teach():
                 VirtualPad("--stats", "--samples", folders[0], "--personal", personal + "/model") as pad:
             pad.key("t")
             pad.scribble(6.0)
-            pad.close_window()
-            line = pad.output().strip().splitlines()[-1]
+            frames, seconds = drawing_stats(pad)
             finished = (Path(personal) / "model" / "model.json").exists()
-        frames, rest = line.split(": ")[1].split(" frames in ")
-        result["window"] = {"fps_while_drawing_and_adapting": round(int(frames) / float(rest.split(" s")[0]), 1),
+        result["window"] = {"fps_while_drawing_and_adapting": round(frames / seconds, 1),
                             "adaptation_finished_before_quit": finished}
     for folder in folders:
         shutil.rmtree(folder)
@@ -291,14 +293,10 @@ def bench_number():
     # What the pad does per frame while the sixth digit is written: the first five are read already.
     cache, last = {}, strokes[-1]
     read_groups(model, strokes[:-1] + [{**last, "points": last["points"][:1]}], cache)
-    frames = []
-    for step in range(500):
-        growing = {**last, "points": last["points"][:1] + [[p[0], p[1] + step % 7] for p in last["points"][1:]]}
-        t0 = time.perf_counter()
-        read_groups(model, strokes[:-1] + [growing], cache)
-        frames.append(time.perf_counter() - t0)
-    p50, p99 = np.percentile(frames, [50, 99]) * 1e3
-    result["frame_while_writing_the_sixth"] = {"p50_ms": round(float(p50), 3), "p99_ms": round(float(p99), 3)}
+    frames = iter([strokes[:-1] + [{**last, "points": last["points"][:1] + [[x, y + step % 7] for x, y in
+                                                                              last["points"][1:]]}]
+                   for step in range(500)])
+    result["frame_while_writing_the_sixth"] = percentiles_ms(lambda: read_groups(model, next(frames), cache), 500)
     rng = np.random.default_rng(0)
     scribble = [{"brush": 26, "points": rng.integers(0, [1200, 400], (300, 2)).tolist()}]
     tiny = [{"brush": 4, "points": [[int(x), int(y)]]} for x, y in rng.integers(0, [1200, 400], (100, 2))]
