@@ -388,3 +388,20 @@ def test_predict_number_refuses_bad_strokes(server, payload):
         status, body = request(server, "POST", "/predict/number", json.dumps(payload),
                                {"Content-Type": "application/json"})
         assert status == 400 and body["error"].startswith("strokes:")
+
+
+def test_predict_number_under_concurrent_clients(server):
+    """32 clients at once, strokes and images mixed: every answer right and complete."""
+    from test_numbers import number, render
+
+    strokes = number("2047")
+    payload = json.dumps({"strokes": strokes, "canvas_size": [720, 320]})
+    png = cv2.imencode(".png", 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320))[1]
+
+    def one(i):
+        body, kind = (payload, "application/json") if i % 2 else (png.tobytes(), "image/png")
+        return request(server, "POST", "/predict/number", body, {"Content-Type": kind})
+
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(one, range(64)))
+    assert all(status == 200 and body["number"] == "2047" for status, body in answers)
