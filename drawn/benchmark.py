@@ -5,6 +5,7 @@ import numpy as np
 
 from mnist_mlp.metrics import confusion_matrix, most_confused
 
+from .nondigits import FAMILIES, HELD_OUT, non_digit_inputs
 from .render import network_inputs
 from .unipen import parse_writers
 
@@ -45,3 +46,33 @@ def evaluate_drawn(model, digits, conditions):
             "worst_accuracy": per_condition[worst]["accuracy"],
             "mean_accuracy": float(np.mean([c["accuracy"] for c in per_condition.values()])),
             "most_confused": most_confused(total)}
+
+
+def held_out_non_digits(n_per_family, seed=0, families=None):
+    """{family: (n, 784) inputs} of freshly drawn non-digits (drawn.nondigits), every family by
+    default; the seed is apart from the ones training draws with."""
+    rng = np.random.default_rng([seed, 3_000_017])
+    return {family: non_digit_inputs(n_per_family, rng, (family,))[0] for family in families or FAMILIES}
+
+
+def evaluate_refusal(model, digits, conditions, non_digits, threshold):
+    """How a confidence ``threshold`` sorts digits from non-digits. Per non-digit family: the
+    share refused (top probability under the threshold); per drawn-digit condition: the share
+    answered and the accuracy of all of them; and the curve of both as the threshold moves."""
+    top = {family: model.predict_proba(x).max(axis=1) for family, x in non_digits.items()}
+    labels = np.array([d.label for d in digits])
+    per_condition, digit_top = {}, []
+    for condition in conditions:
+        p = model.predict_proba(network_inputs(digits, [condition] * len(digits)))
+        digit_top.append(p.max(axis=1))
+        per_condition[condition.name] = {"answered": float((p.max(axis=1) >= threshold).mean()),
+                                         "accuracy": float((p.argmax(axis=1) == labels).mean())}
+    held = np.concatenate([top[f] for f in HELD_OUT if f in top] or [np.zeros(0)])
+    digit_top = np.concatenate(digit_top)
+    curve = [{"threshold": float(t), "held_out_refused": float((held < t).mean()) if len(held) else None,
+              "digits_answered": float((digit_top >= t).mean())} for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
+    return {"threshold": threshold,
+            "families": {f: {"refused": float((v < threshold).mean()), "samples": len(v),
+                             "held_out": f in HELD_OUT} for f, v in top.items()},
+            "held_out_refused": float((held < threshold).mean()) if len(held) else None,
+            "conditions": per_condition, "curve": curve}

@@ -24,13 +24,20 @@ def cross_entropy(logits, labels):
     """Mean negative log-likelihood of the true labels, and its gradient.
 
     For softmax followed by cross-entropy the gradient with respect to the
-    logits is simply (p - onehot(label)) / N.
+    logits is simply (p - target) / N, the target being onehot(label). A label
+    of -1 (not any class: a drawing that is not a digit) has the uniform
+    distribution as its target, so the network learns to spread its
+    probability there instead of betting on a class (outlier exposure,
+    Hendrycks et al. 2019): its loss is -mean_i log p_i.
     """
-    n = logits.shape[0]
+    n, k = logits.shape
     logp = log_softmax(logits)
-    rows = np.arange(n)
-    loss = -float(logp[rows, labels].mean())
+    known = labels >= 0
+    rows = np.flatnonzero(known)
+    losses = -logp.mean(axis=1)
+    losses[rows] = -logp[rows, labels[rows]]
     grad = np.exp(logp)
-    grad[rows, labels] -= 1
+    grad[rows, labels[rows]] -= 1
+    grad[~known] -= 1.0 / k
     grad /= n
-    return loss, grad
+    return float(losses.mean()), grad

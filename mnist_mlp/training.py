@@ -75,8 +75,9 @@ class ProgressBar:
 
 
 def train_network(config, train, val, checkpoint, resume=False, augment=None, quiet=False, label="",
-                  log=lambda line: print(line, file=sys.stderr)):
-    """Train one network from scratch, or continue it from ``checkpoint`` when ``resume``.
+                  log=lambda line: print(line, file=sys.stderr), init=None):
+    """Train one network from scratch (or from the weights of the model ``init``), or continue
+    it from ``checkpoint`` when ``resume``.
 
     ``config`` holds the run's settings (sizes, epochs, batch_size, optimizer, lr, momentum,
     weight_decay, l2, schedule, warmup_epochs, step_every, dropout, weight_init, seed); a
@@ -99,7 +100,8 @@ def train_network(config, train, val, checkpoint, resume=False, augment=None, qu
                                 "run with the same options, or without --resume to start over")
         log(f"resuming {label}from {checkpoint} after epoch {state['epochs_done']}")
     else:
-        model = MLP(config["sizes"], init=config["weight_init"], seed=seed, dropout=config["dropout"])
+        model = MLP(config["sizes"], init=config["weight_init"], seed=seed, dropout=config["dropout"]) \
+            if init is None else MLP.from_arrays(init.arrays(), dropout=config["dropout"])
         optimizer = optimizer_for(config, model.parameters())
         best = {k: v.copy() for k, v in model.arrays().items()}
         state = {"config": config, "epochs_done": 0, "history": [], "best_epoch": 0, "best_val_accuracy": -1.0}
@@ -136,7 +138,8 @@ def train_network(config, train, val, checkpoint, resume=False, augment=None, qu
 
 def train_epoch(model, optimizer, x, y, batch_size, rng, lr_at=None, augment=None, progress=None):
     """Run one pass over (x, y) in a fresh random order; return the mean training loss
-    and the training accuracy (both measured on the batches as trained, so while learning).
+    and the training accuracy on the digits (both measured on the batches as trained, so
+    while learning). A label of -1 marks a non-digit, trained towards the uniform distribution.
 
     ``lr_at(step)`` sets the learning rate before each optimiser step (a schedule);
     ``augment(batch, rng)`` may transform each batch of flat images;
@@ -153,14 +156,14 @@ def train_epoch(model, optimizer, x, y, batch_size, rng, lr_at=None, augment=Non
         if lr_at is not None:
             optimizer.lr = lr_at(optimizer.steps)
         logits = model.forward(xb, rng)
-        correct += int((logits.argmax(axis=1) == yb).sum())
+        correct += int((logits.argmax(axis=1) == yb).sum())  # a non-digit (label -1) is never counted right
         loss, dlogits = cross_entropy(logits, yb)
         model.backward(dlogits)
         optimizer.step()
         total += loss
         if progress is not None:
             progress(i, n_batches, loss)
-    return total / n_batches, correct / len(x)
+    return total / n_batches, correct / max(1, int((y >= 0).sum()))
 
 
 def predict_in_batches(model, x, batch_size=2000):

@@ -130,3 +130,15 @@ def test_init_schemes_scale():
 def test_gradcheck_refuses_float32():
     with pytest.raises(ValueError, match="float64"):
         numerical_gradient(lambda: 0.0, np.zeros(3, np.float32))
+
+
+def test_not_a_digit_label_has_the_uniform_target():
+    """Label -1: the loss is -mean log p and its gradient (p - 1/k) / N, checked numerically."""
+    logits = rng.standard_normal((6, 10))
+    labels = np.array([3, -1, 0, -1, 9, -1])
+    loss, grad = cross_entropy(logits, labels)
+    numeric = numerical_gradient(lambda: cross_entropy(logits, labels)[0], logits)
+    assert relative_error(grad, numeric) < 1e-7
+    uniform = np.zeros((1, 10))
+    assert cross_entropy(uniform, np.array([-1]))[0] == pytest.approx(np.log(10))  # the least it can be
+    assert np.allclose(cross_entropy(uniform, np.array([-1]))[1], 0)

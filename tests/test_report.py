@@ -31,7 +31,8 @@ def built(fixture_model, mnist):
 
 
 EXPECTED = {"loss.png": (400, 640), "accuracy.png": (400, 640), "per_class.png": (400, 640),
-            "confidence.png": (400, 640), "coverage.png": (400, 640), "confusion.png": (546, 530)}
+            "confidence.png": (400, 640), "coverage.png": (400, 640), "confusion.png": (546, 530),
+            "refusal.png": (400, 640)}
 
 
 def test_every_image_has_its_size_and_real_content(built):
@@ -58,6 +59,10 @@ def test_numbers(built):
     assert [t["threshold"] for t in numbers["thresholds"]][:2] == [0.5, 0.7]
     assert all(t["coverage"] <= 1 for t in numbers["thresholds"])
     assert 0 <= numbers["drawn_accuracy_centred"] <= 1
+    assert [r["threshold"] for r in numbers["refusal"]] == [0.3, 0.5, 0.7, 0.9]
+    refused = [r["held_out_refused"] for r in numbers["refusal"]]
+    answered = [r["digits_answered"] for r in numbers["refusal"]]
+    assert refused == sorted(refused) and answered == sorted(answered, reverse=True)
 
 
 def test_written_report(fixture_model, tmp_path, mnist):

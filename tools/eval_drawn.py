@@ -5,6 +5,7 @@ Usage:
                                [--conditions centred,small-corner,...] [--json]
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
+    python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
@@ -24,6 +25,11 @@ accuracy that digit accuracy alone predicts, so the cost of grouping shows.
 --photos draws each digit as ink on synthetic paper (drawn.photos: a shadow band, uneven light,
 ruled or squared paper, blue or red ink, low contrast, noise, blur, JPEG, a tilt, the table
 around the sheet; one at a time and all together) and reads it as predict.py reads a file.
+
+--non-digits N draws N drawings of each non-digit family (drawn.nondigits; the held-out families
+were never trained on) and prints the share of each that is refused at --threshold (the top
+probability under it), and for the writers' digits under each condition the share still
+answered and the accuracy, then the curve of both as the threshold moves.
 """
 import argparse
 import json
@@ -37,12 +43,13 @@ import cli  # noqa: E402  (tools/cli.py, beside this script)
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from drawn.benchmark import evaluate_drawn, trained_on  # noqa: E402
+from drawn.benchmark import evaluate_drawn, evaluate_refusal, held_out_non_digits, trained_on  # noqa: E402
+from drawn.nondigits import mosaic as non_digit_mosaic  # noqa: E402
 from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
 from drawn.photos import evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
-from mnist_mlp import ModelError, load_model  # noqa: E402
+from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 
 
 def show_numbers(model, digits, args):
@@ -57,6 +64,26 @@ def show_numbers(model, digits, args):
     return 0
 
 
+def show_refusal(model, digits, conditions, args):
+    non_digits = held_out_non_digits(args.non_digits, args.seed)
+    result = evaluate_refusal(model, digits, conditions, non_digits, args.threshold)
+    if args.json:
+        print(json.dumps({**result, "selected_writers": args.writers, "seed": args.seed}, indent=1))
+        return 0
+    print(f"non-digits refused at threshold {args.threshold} ({args.non_digits} of each family):")
+    for family, r in result["families"].items():
+        print(f"  {family:<14} {100 * r['refused']:6.2f}%" + ("  (held out)" if r["held_out"] else ""))
+    print(f"  {'held out':<14} {100 * result['held_out_refused']:6.2f}%")
+    print(f"digits of writers {args.writers}:  answered  accuracy")
+    for name, c in result["conditions"].items():
+        print(f"  {name:<14} {100 * c['answered']:8.2f}% {100 * c['accuracy']:8.2f}%")
+    print("threshold  held-out non-digits refused  digits answered")
+    for row in result["curve"]:
+        print(f"  {row['threshold']:.2f}     {100 * row['held_out_refused']:6.2f}%"
+              f"                  {100 * row['digits_answered']:6.2f}%")
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=Path("weights"))
@@ -68,10 +95,14 @@ def main(argv=None):
     p.add_argument("--via", choices=["strokes", "image"], default="strokes", help="with --numbers: what is read")
     p.add_argument("--seed", type=int, default=0, help="with --numbers or --photos: which ones are made")
     p.add_argument("--photos", action="store_true", help="accuracy on synthetic photos of ink on paper instead")
-    p.add_argument("--mosaic", type=Path, default=None, help="with --photos: also write one example per condition")
+    p.add_argument("--mosaic", type=Path, default=None, help="with --photos or --non-digits: also write examples")
+    p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
+    p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold")
     args = p.parse_args(argv)
-    if args.numbers < 0:
-        p.error("--numbers must be 0 or more")
+    if args.numbers < 0 or args.non_digits < 0:
+        p.error(f"--{'numbers' if args.numbers < 0 else 'non-digits'} must be 0 or more")
+    if not 0 <= args.threshold <= 1:
+        p.error("--threshold must be between 0 and 1")
     by_name = {c.name: c for c in CONDITIONS}
     unknown = [n for n in args.conditions.split(",") if n not in by_name]
     if unknown:
@@ -95,6 +126,10 @@ def main(argv=None):
               "their accuracy says little about people it never saw", file=sys.stderr)
     if args.numbers:
         return show_numbers(model, digits, args)
+    if args.non_digits:
+        if args.mosaic:
+            cv2.imwrite(str(args.mosaic), non_digit_mosaic(np.random.default_rng(args.seed)))
+        return show_refusal(model, digits, [by_name[n] for n in args.conditions.split(",")], args)
     if args.photos:
         if args.mosaic:
             cv2.imwrite(str(args.mosaic), mosaic(digits, np.random.default_rng(args.seed)))

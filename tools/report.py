@@ -6,7 +6,8 @@ Usage:
 Writes PNG files and an index.html that shows them with the numbers beside
 them. The curves come from the history.json beside the weights; the rest is
 measured on the MNIST test set (and, when the pen-digit file is there, on the
-drawn digits of the validation writers).
+drawn digits of the validation writers, with the curve of non-digits refused against
+digits answered as the confidence threshold moves).
 """
 import argparse
 import html
@@ -22,9 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 import charts  # noqa: E402  (tools/ is on sys.path when this runs as a script)
 import cli  # noqa: E402
+from drawn.benchmark import evaluate_refusal, held_out_non_digits  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
-from mnist_mlp import ModelError, load_model  # noqa: E402
+from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import confusion_matrix  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
 
@@ -120,6 +122,21 @@ def drawn_mistakes(model, path):
     return mistakes_gallery(images, labels, probabilities, f"Drawn digits, writers {VALIDATION_WRITERS}"), accuracy
 
 
+def refusal_images(model, digits, per_family=100):
+    """The curve of held-out non-digits refused and drawn digits answered as the threshold moves
+    (drawn.benchmark.evaluate_refusal, centred condition), and its table at a few thresholds."""
+    result = evaluate_refusal(model, digits, CONDITIONS[:1], held_out_non_digits(per_family), SURE)
+    curve = result["curve"]
+    ts = [r["threshold"] for r in curve]
+    chart = charts.line_chart({"held-out non-digits refused": (ts, [100 * r["held_out_refused"] for r in curve]),
+                               f"digits answered (writers {VALIDATION_WRITERS})":
+                                   (ts, [100 * r["digits_answered"] for r in curve])},
+                              "Not a digit: refused against answered as the threshold rises", "threshold",
+                              "share (%)", y_range=(0, 100.5), legend_corner="bottom-left")
+    table = [r for r in curve if r["threshold"] in (0.3, 0.5, 0.7, 0.9)]
+    return chart, table
+
+
 def build_report(model, history, x_test, y_test, drawn_path=None):
     """{file name: image} and the numbers for the page; pure apart from reading drawn_path."""
     probabilities = model.predict_proba(x_test)
@@ -136,6 +153,8 @@ def build_report(model, history, x_test, y_test, drawn_path=None):
                "per_class": (np.diag(counts) / np.maximum(counts.sum(axis=1), 1)).tolist(), "thresholds": table}
     if drawn_path is not None:
         images["drawn_mistakes.png"], numbers["drawn_accuracy_centred"] = drawn_mistakes(model, drawn_path)
+        digits = read_unipen(drawn_path, parse_writers(VALIDATION_WRITERS))
+        images["refusal.png"], numbers["refusal"] = refusal_images(model, digits)
     return images, numbers
 
 
@@ -145,6 +164,11 @@ def write_html(out, images, numbers, manifest):
                          f"<td>{100 * t['accuracy']:.2f}%</td></tr>" for t in numbers["thresholds"])
     drawn = (f"<p>Drawn digits of writers {VALIDATION_WRITERS} (centred): "
              f"{100 * numbers['drawn_accuracy_centred']:.2f}%</p>" if "drawn_accuracy_centred" in numbers else "")
+    refusal = "".join(f"<tr><td>{r['threshold']:.2f}</td><td>{100 * r['held_out_refused']:.1f}%</td>"
+                      f"<td>{100 * r['digits_answered']:.2f}%</td></tr>" for r in numbers.get("refusal", []))
+    if refusal:
+        refusal = ("<table><tr><th>threshold</th><th>held-out non-digits refused</th><th>drawn digits answered</th>"
+                   f"</tr>{refusal}</table>")
     command = html.escape(manifest.get("training", {}).get("command", "unknown"))
     figures = "".join(f'<figure><img src="{name}" alt="{name}"><figcaption>{name}</figcaption></figure>'
                       for name in images)
@@ -160,6 +184,7 @@ table{{border-collapse:collapse;display:inline-table;margin-right:2em}} td,th{{b
 <p>MNIST test accuracy: <b>{100 * numbers['mnist_test_accuracy']:.2f}%</b> of {numbers['samples']}</p>{drawn}
 <table><tr><th>digit</th><th>accuracy</th></tr>{rows}</table>
 <table><tr><th>threshold</th><th>answered</th><th>accuracy of answers</th></tr>{thresholds}</table>
+{refusal}
 {figures}
 </body></html>
 """

@@ -6,6 +6,7 @@ Usage:
     python tools/train.py --out DIR --resume  # continue a killed or interrupted run
     python tools/train.py --augment --pendigits ../shared/data/pendigits/pendigits-orig.tra
     python tools/train.py --init weights/ --samples samples/ --out weights-personal/   # fine-tune
+    python tools/train.py --init weights/ --non-digits 60000 --epochs 4 --lr 1e-4 ...  # learn "not a digit"
 
 The last 10,000 training images are held out for validation: the epoch with
 the best validation accuracy is the one saved. The test set is touched once,
@@ -22,6 +23,12 @@ from the given writers (never the validation writers 26-30), each rendered
 pad size, digit size, place and brush width (and, with --pendigits-hands, a random
 slant and width of the writing). When the pen-digit file is there,
 accuracy on the validation writers is measured at the end and recorded.
+
+--non-digits N adds N drawings that are not digits (drawn.nondigits: letters, symbols,
+scribbles, hatching, dots and dashes, two marks; never the held-out families), whose target is
+the uniform distribution, so the network spreads its probability over them instead of naming a
+digit (outlier exposure). --init MODEL without --samples starts from MODEL's weights instead of
+random ones, with all the training data.
 
 Fine-tuning (--init MODEL --samples DIR) continues training MODEL on the pad's
 saved samples, mixed with replayed MNIST so that nothing is forgotten. A part of
@@ -44,6 +51,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drawn.benchmark import evaluate_drawn  # noqa: E402
+from drawn.nondigits import NOT_A_DIGIT, non_digit_inputs  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
@@ -87,7 +95,8 @@ def parse_args(argv):
     p.add_argument("--drawn-eval", type=Path, default=Path(DEFAULT_DATA),
                    help="UNIPEN file whose validation writers (26-30) are measured at the end, if present "
                         "(a path that does not exist, e.g. none, skips it)")
-    p.add_argument("--init", type=Path, default=None, help="fine-tune this model instead of starting afresh")
+    p.add_argument("--non-digits", type=int, default=0, help="drawings that are not digits to train on")
+    p.add_argument("--init", type=Path, default=None, help="start from this model's weights instead of random ones")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
     p.add_argument("--held-out", type=float, default=0.25, help="fraction of samples kept for before/after")
     p.add_argument("--replay", type=int, default=3000, help="MNIST images replayed per fine-tuning epoch")
@@ -108,9 +117,9 @@ def parse_args(argv):
         p.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if len(args.sizes) < 2 or args.sizes[0] != 784 or args.sizes[-1] != 10 or min(args.sizes) < 1:
         p.error("--sizes must start with 784 inputs and end with 10 outputs, e.g. 784,128,64,10")
-    if (args.init is None) != (args.samples is None):
-        p.error("fine-tuning needs both --init MODEL and --samples DIR")
-    tuning = args.init is not None
+    if args.samples is not None and args.init is None:
+        p.error("fine-tuning on --samples needs --init MODEL")
+    tuning = args.samples is not None
     args.epochs = args.epochs or (8 if tuning else 20)
     args.lr = args.lr or (1e-4 if tuning else 1e-3)
     for name in ("epochs", "batch_size", "members"):
@@ -122,10 +131,10 @@ def parse_args(argv):
         p.error("--dropout must be in [0, 1)")
     if not 0 <= args.held_out <= 0.5:
         p.error("--held-out must be between 0 and 0.5 (most samples must be left to learn from)")
-    if args.replay < 0:
-        p.error("--replay must be 0 or more")
-    if tuning and args.members != 1:
-        p.error("--members trains networks from scratch; fine-tuning (--init) continues one model")
+    if args.replay < 0 or args.non_digits < 0:
+        p.error(f"--{'replay' if args.replay < 0 else 'non-digits'} must be 0 or more")
+    if args.init is not None and args.members != 1:
+        p.error("--members trains networks from scratch; --init continues one model")
     if args.out is None:
         if args.resume:
             p.error("--resume needs the --out of the run it continues")
@@ -151,9 +160,10 @@ def run_config(args):
     """The settings that define a run: a checkpoint only resumes a run with the same ones."""
     keys = ["sizes", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "l2",
             "schedule", "warmup_epochs", "step_every", "dropout", "weight_init", "seed", "members", "train_limit",
-            "augment", "pendigits", "pendigits_writers", "pendigits_variants", "pendigits_hands"]
+            "augment", "pendigits", "pendigits_writers", "pendigits_variants", "pendigits_hands", "non_digits"]
     config = {k: getattr(args, k) for k in keys}
     config["pendigits"] = str(args.pendigits) if args.pendigits else None
+    config["init"] = str(args.init) if args.init else None
     return config
 
 
@@ -184,6 +194,16 @@ def load_pendigits(args, seed):
     print(f"rendered {len(images)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
           file=sys.stderr)
     return images, labels
+
+
+def load_init(args):
+    """The model --init names, its layer sizes put into args (they decide the network)."""
+    try:
+        model = load_model(args.init)
+    except ModelError as e:
+        sys.exit(f"error: {e}")
+    args.sizes = model.sizes
+    return model
 
 
 def drawn_metrics(model, path):
@@ -264,10 +284,11 @@ def main(argv=None):
     args = parse_args(argv)
     command = shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)])
     check_writable(args.out, args.checkpoint)
-    if args.init is not None:
+    if args.samples is not None:
         return fine_tune_samples(args, command)
     if args.resume and not args.checkpoint.exists():
         sys.exit(f"error: --resume: no checkpoint at {args.checkpoint}")
+    init = load_init(args) if args.init else None
     config = run_config(args)
     (x_mnist, y_mnist), val, (x_test, y_test) = load_data(args)
     data_sums = {name: digest for name, (_, _, digest) in FILES.items()}
@@ -285,11 +306,16 @@ def main(argv=None):
         if args.pendigits:
             x_pen, y_pen = load_pendigits(args, seed)
             x_train, y_train = np.concatenate([x_mnist, x_pen]), np.concatenate([y_mnist, y_pen])
+        if args.non_digits:
+            x_non, _ = non_digit_inputs(args.non_digits, np.random.default_rng([seed, 2_000_003]))
+            print(f"drew {len(x_non)} non-digits", file=sys.stderr)
+            x_train = np.concatenate([x_train, x_non])
+            y_train = np.concatenate([y_train, np.full(len(x_non), NOT_A_DIGIT, np.int64)])
         checkpoint, label = (args.checkpoint / f"member-{i + 1}", f"member {i + 1}/{args.members} ") if ensemble \
             else (args.checkpoint, "")
         try:
             result = train_network({**config, "seed": seed}, (x_train, y_train), val, checkpoint, args.resume,
-                                   Augmentation() if args.augment else None, args.quiet, label)
+                                   Augmentation() if args.augment else None, args.quiet, label, init=init)
         except TrainingError as e:
             sys.exit(f"error: {e}")
         if result is None:
