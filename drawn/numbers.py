@@ -1,37 +1,30 @@
 """Reading a whole number: from the pad's strokes, or from an image.
 
 Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking the model where
-geometry cannot tell), each group is drawn on its own through the pad's brush and prepared
-like a single digit, and all the groups are read in one batched ``predict_proba`` call. An
+geometry cannot tell), each group is redrawn on its own as the pad predicts from a digit (pad.brush.redraw)
+and prepared, and all the groups are read in one batched ``predict_proba`` call. An
 image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
 ``{"number": "2024", "digits": [{"digit": 2, "confidence": 0.99, "box": [x, y, w, h]}, ...]}``.
 """
 import numpy as np
 
-from pad.brush import render
+from pad.brush import redraw, render
 from preprocessing import canvas_from_image, prepare
 from preprocessing.numbers import group_boxes, split_canvas, stroke_boxes
 
 EMPTY = np.zeros(784, np.float32)
-DRAW_SIDE = 80
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 
 
 def group_inputs(strokes, groups, boxes=None):
-    """(len(groups), 784) network inputs, each group's strokes drawn alone on a canvas of its size,
+    """(len(groups), 784) network inputs, each group's strokes redrawn alone (pad.brush.redraw),
     and their [x, y, w, h] boxes on the pad (``boxes``: the strokes' own, if already known)."""
     boxes = stroke_boxes(strokes) if boxes is None else boxes
     images, found = [], []
     for group in groups:
         x0, y0 = np.floor(boxes[group, :2].min(axis=0))
         x1, y1 = np.ceil(boxes[group, 2:].max(axis=0))
-        # Drawn at most DRAW_SIDE px tall or wide, brush and all: prepare shrinks it to 20 px anyway,
-        # and a small canvas is drawn and prepared several times faster.
-        f = min(1.0, DRAW_SIDE / max(x1 - x0, y1 - y0, 1.0))
-        canvas = render([((np.asarray(strokes[i]["points"], np.float64).reshape(-1, 2) - (x0, y0)) * f + 2,
-                          max(1, round(strokes[i]["brush"] * f))) for i in group],
-                        int((x1 - x0) * f) + 4, int((y1 - y0) * f) + 4)
-        image = prepare(canvas)
+        image = prepare(redraw([(strokes[i]["points"], strokes[i]["brush"]) for i in group]))
         images.append(EMPTY if image is None else image.reshape(-1))
         found.append([int(x0), int(y0), int(x1 - x0), int(y1 - y0)])
     return np.array(images, np.float32).reshape(-1, 784), found

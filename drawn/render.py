@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pad.brush import render
+from pad.brush import redraw, render
 from preprocessing import prepare
 
 DEFAULT_DATA = "../shared/data/pendigits/pendigits-orig.tra"
@@ -84,12 +84,22 @@ def random_condition(rng, hands=False):
                      slant=rng.uniform(-0.3, 0.3), width=float(np.exp(rng.uniform(-0.25, 0.25))))
 
 
+def drawn_input(strokes, condition, y_up=True):
+    """The (28, 28) network input the pad makes of these strokes drawn under ``condition``: their
+    path placed as the condition says, redrawn at the stroke width the pad predicts from
+    (pad.brush.redraw), and prepared; None for no ink."""
+    margin = condition.brush / 2 + 3
+    placed = place(strokes, condition.canvas, condition.height, condition.centre, margin,
+                   condition.slant, condition.width, y_up)
+    return prepare(redraw([(p, condition.brush) for p in placed]))
+
+
 def network_inputs(digits, conditions, y_up=True):
     """(N, 784) float32 network inputs: each digit (anything with ``.strokes``) drawn under its
-    condition, then prepared."""
+    condition, as the pad would predict from it (``drawn_input``)."""
     images = np.zeros((len(digits), 784), np.float32)
     for i, (digit, condition) in enumerate(zip(digits, conditions)):
-        image = prepare(render_digit(digit.strokes, condition, y_up))
+        image = drawn_input(digit.strokes, condition, y_up)
         if image is not None:
             images[i] = image.reshape(-1)
     return images

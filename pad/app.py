@@ -3,11 +3,16 @@
 ``main.py`` feeds it mouse events and keys from OpenCV and shows ``frame()``;
 tests feed it the same events directly.
 """
+from dataclasses import replace
+
+import cv2
+
 from drawn.numbers import read_groups
 from mnist_mlp import ModelError, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
 from preprocessing import prepare_with_info
 
+from .brush import redraw
 from .frame import Prediction, render_frame
 from .samples import SampleError, save_sample
 from .state import PadState
@@ -188,11 +193,14 @@ class PadApp:
         if self.mode == "number":
             self.read_number()
             return
-        image, info = prepare_with_info(self.state.canvas)
-        if image is None:
-            self.prediction = None
-        else:
-            self.prediction = Prediction(self.model.predict_proba(image)[0], image, info)
+        self.prediction = None
+        if not self.state.empty:
+            # The network reads the strokes redrawn at the width that suits their size, so the
+            # brush the user picked does not decide; the diagnostics show the ink as drawn.
+            image, info = prepare_with_info(redraw([(s.points, s.thickness) for s in self.state.strokes]))
+            if image is not None:
+                info = replace(info, bbox=cv2.boundingRect(self.state.canvas))
+                self.prediction = Prediction(self.model.predict_proba(image)[0], image, info)
         self.changed = True
 
     def read_number(self):
@@ -252,7 +260,8 @@ class PadApp:
     def save_predicted(self):
         self.update()
         if self.prediction is not None and self.prediction.confidence < self.threshold:
-            self.status = "not sure what this is: press its digit key to save it with a label"
+            self.status = ("not saved: this does not look like a digit; if it is one, press its digit key "
+                           "to save it with your label")
             return None
         return self.save()
 

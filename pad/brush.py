@@ -40,3 +40,27 @@ def render(strokes, size, height=None):
     for points, thickness in strokes:
         draw_stroke(canvas, points, thickness)
     return canvas
+
+
+REDRAW_SIDE = 80  # pixels: the redrawn drawing's longer side (prepare shrinks it to 20 anyway)
+REDRAW_WIDTH = 0.05  # the brush as a fraction of that side: a thin pen (docs/not-a-digit.md: widths compared)
+
+
+def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
+    """The (points, thickness) strokes drawn again on a fresh canvas, their path scaled so its
+    longer side is ``side`` pixels and drawn with a brush of ``width * side``, so the network sees
+    the same stroke width whatever brush the user picked and however small they wrote. A drawing
+    no larger than its own brush (a dot, a tap, a smudge) is a blob, and drawn as it was, scaled alike.
+    """
+    points = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p, _ in strokes])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    extent, thickest = float((hi - lo).max()), max(t for _, t in strokes)
+    if extent > thickest:
+        scale, brush = side / extent, [max(1, round(width * side))] * len(strokes)
+    else:
+        scale = side / (extent + thickest)
+        brush = [max(1, round(t * scale)) for _, t in strokes]
+    margin = max(brush) / 2 + 2
+    size = np.ceil((hi - lo) * scale + 2 * margin).astype(int)
+    return render([((np.asarray(p, np.float64).reshape(-1, 2) - lo) * scale + margin, b)
+                   for (p, _), b in zip(strokes, brush)], int(size[0]), int(size[1]))

@@ -1,0 +1,47 @@
+"""pad.brush.redraw: what the network reads does not depend on the brush the user picked."""
+import numpy as np
+
+from conftest import ROOT
+from drawn.render import Condition, drawn_input
+from drawn.unipen import read_unipen
+from mnist_mlp import load_model
+from pad.brush import REDRAW_SIDE, REDRAW_WIDTH, redraw
+from preprocessing import prepare
+
+TWO = [np.array([[10, 20], [30, 5], [50, 20], [10, 60], [55, 60]], np.float64)]
+
+
+def test_the_brush_the_user_picked_does_not_change_the_input():
+    thin, thick = redraw([(TWO[0], 4)]), redraw([(TWO[0], 40)])
+    assert np.array_equal(thin, thick)
+    moved = redraw([(TWO[0] * 7 + 300, 26)])  # bigger and elsewhere on the pad
+    assert np.abs(prepare(moved) - prepare(thin)).max() < 0.1
+
+
+def test_the_path_is_scaled_to_the_side_and_drawn_thin():
+    canvas = redraw([(TWO[0], 26)])
+    ys, xs = np.nonzero(canvas)
+    assert REDRAW_SIDE <= max(np.ptp(xs), np.ptp(ys)) + 1 <= REDRAW_SIDE + REDRAW_WIDTH * REDRAW_SIDE + 4
+    length = np.linalg.norm(np.diff(TWO[0], axis=0), axis=1).sum() * REDRAW_SIDE / 55  # 55: the 2's height
+    assert (canvas > 127).sum() <= length * (REDRAW_WIDTH * REDRAW_SIDE + 2)  # ink: the path, brush wide
+
+
+def test_a_dot_or_a_tap_stays_a_blob():
+    dot = redraw([(np.array([[100, 100]]), 26)])
+    tap = redraw([(np.array([[100, 100], [104, 101]]), 26)])  # moved less than the brush is wide
+    for canvas in (dot, tap):
+        ink = canvas > 127
+        ys, xs = np.nonzero(ink)
+        w, h = np.ptp(xs) + 1, np.ptp(ys) + 1
+        assert min(w, h) >= 0.8 * max(w, h) >= 0.7 * REDRAW_SIDE  # a disc, not a thin line
+        assert ink.sum() >= 0.7 * w * h
+
+
+def test_a_tiny_digit_with_a_thick_brush_reads_like_a_big_one():
+    """The issue's case: a 40 px digit drawn with the default 26 px brush used to be a blob."""
+    model = load_model(ROOT / "weights")
+    for digit in read_unipen(ROOT / "tests" / "fixtures" / "tiny.tra"):
+        tiny = drawn_input(digit.strokes, Condition("tiny", 400, 0.1, (0.2, 0.2), 26))
+        big = drawn_input(digit.strokes, Condition("big", 400, 0.7, (0.5, 0.5), 26))
+        assert np.abs(tiny - big).max() < 0.25
+        assert model.predict(tiny)[0] == digit.label
