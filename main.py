@@ -89,14 +89,15 @@ def run(app):
 
     cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.setMouseCallback(WINDOW, on_mouse)
-    drawing_frames, drawing_seconds = 0, 0.0
+    drawing_frames, drawing_seconds, frame = 0, 0.0, None
     try:
         while app.running:
             started = time.perf_counter()
             drawing = app.state.drawing
             app.update()  # mouse events arrive inside waitKey; predict once per frame at most
             if app.changed:
-                cv2.imshow(WINDOW, app.frame())
+                frame = app.frame()
+                cv2.imshow(WINDOW, frame)
                 drawing_frames += drawing
             # Wait out the rest of the frame: about 70 frames a second, whatever rendering took.
             spent_ms = (time.perf_counter() - started) * 1000
@@ -107,10 +108,20 @@ def run(app):
                 app.key(key & 0xFF)
             if window_closed(cv2):
                 break
+            if frame is not None:
+                keep_size(cv2, frame.shape)
     except KeyboardInterrupt:
         pass
     cv2.destroyAllWindows()
     return drawing_frames, drawing_seconds
+
+
+def keep_size(cv2, shape):
+    """Put the window back to the frame's own size if it was resized: scaled, the frame's text is
+    unreadable and the bars are squeezed (--size sets the pad's size)."""
+    x, y, width, height = cv2.getWindowImageRect(WINDOW)
+    if (width, height) != (shape[1], shape[0]) and width > 0:
+        cv2.resizeWindow(WINDOW, shape[1], shape[0])
 
 
 def window_closed(cv2):

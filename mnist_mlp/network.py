@@ -6,6 +6,9 @@ from .losses import softmax
 
 INPUT_SIZE = 784
 N_CLASSES = 10
+# Below this top probability the answer is "not sure": the network was trained to spread its
+# probability over drawings that are not digits, so the pad, predict.py and the server refuse them.
+SURE = 0.5
 
 
 class MLP:

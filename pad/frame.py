@@ -117,7 +117,7 @@ def _draw_answer(panel, prediction, threshold):
     if sure:
         _text(panel, f"{100 * prediction.confidence:.1f}% sure", (100, 50), 0.7)
     else:
-        _text(panel, "not sure", (100, 50), 0.7, UNSURE)
+        _text(panel, "not a digit?", (100, 50), 0.7, UNSURE)
         _text(panel, f"best guess {prediction.digit}: {100 * prediction.confidence:.0f}%", (100, 76), 0.5, DIM)
 
 

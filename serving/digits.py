@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from mnist_mlp import SURE
 from drawn.numbers import read_image, read_strokes
 from pad.samples import parse_strokes
 from preprocessing import canvas_from_image, prepare
@@ -78,10 +79,12 @@ def pixels_from_image(body):
     return image
 
 
-def answer(probabilities):
+def answer(probabilities, threshold=SURE):
+    """The JSON answer for one drawing: "sure" is false when the best digit's probability is under
+    ``threshold`` (probably not a digit at all; "prediction" is then only the best guess)."""
     digit = int(np.argmax(probabilities))
     return {"prediction": digit, "confidence": float(probabilities[digit]),
-            "probabilities": {str(d): float(p) for d, p in enumerate(probabilities)}}
+            "sure": bool(probabilities[digit] >= threshold), "probabilities": {str(d): float(p) for d, p in enumerate(probabilities)}}
 
 
 def model_info(model):
@@ -93,11 +96,11 @@ def model_info(model):
             "saved_at": m.get("saved_at")}
 
 
-def make_app(model):
-    """The routes, as an app for serving.http.Server."""
+def make_app(model, threshold=SURE):
+    """The routes, as an app for serving.http.Server; answers under ``threshold`` are not sure."""
     def predict(kind, body):
         pixels = pixels_from_json(body) if kind == "application/json" else pixels_from_image(body)
-        return answer(model.predict_proba(pixels)[0])
+        return answer(model.predict_proba(pixels)[0], threshold)
 
     async def app(request, run):
         method = "GET" if request.method == "HEAD" else request.method

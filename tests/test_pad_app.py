@@ -64,7 +64,7 @@ def test_s_saves_with_the_predicted_label_only_when_sure(app, tmp_path):
     draw_one(app)
     app.threshold = 1.01  # nothing is that sure
     app.key(ord("s"))
-    assert "not sure" in app.status and not app.state.empty
+    assert "does not look like a digit" in app.status and not app.state.empty
 
 
 def test_saving_an_empty_pad_is_refused(app, tmp_path):

@@ -85,3 +85,28 @@ def test_the_pads_samples_folder_is_searched_below(tmp_path, mnist):
     assert r.returncode == 0, r.stderr
     assert "samples: 2 images" in r.stderr and len(r.stdout.splitlines()) == 2
     assert "/3/a.png: 3" in r.stdout and "/7/a.png: 7" in r.stdout
+
+
+def asterisk_png(path):
+    """An asterisk drawn with the pad's brush, dark on white: not a digit."""
+    from pad.brush import render
+    centre, arms = np.array([150.0, 150.0]), [0, np.pi / 3, 2 * np.pi / 3]
+    strokes = [(np.array([centre - 100 * np.array([np.cos(a), np.sin(a)]),
+                          centre + 100 * np.array([np.cos(a), np.sin(a)])]), 20) for a in arms]
+    cv2.imwrite(str(path), 255 - render(strokes, 300))
+    return path
+
+
+def test_not_a_digit_is_a_question_mark_with_the_best_guess(tmp_path, images):
+    folder, labels = images
+    star = asterisk_png(tmp_path / "star.png")
+    r = run(star, folder / "light0.png")
+    assert r.returncode == 0, r.stderr
+    star_line, digit_line = r.stdout.splitlines()
+    assert star_line.startswith(f"{star}: ? not sure it is a digit; best guess ")
+    assert digit_line.startswith(f"{folder / 'light0.png'}: {labels[0]} (")
+    answers = [json.loads(line) for line in run(star, folder / "light0.png", "--json").stdout.splitlines()]
+    assert [a["sure"] for a in answers] == [False, True]
+    assert json.loads(run(star, "--json", "--threshold", "0").stdout)["sure"] is True
+    bad = run(star, "--threshold", "1.5")
+    assert bad.returncode == 2 and "--threshold must be between 0 and 1" in bad.stderr

@@ -45,6 +45,14 @@ def test_predict_from_pixels(server, mnist):
     assert set(body["probabilities"]) == {str(d) for d in range(10)}
     assert abs(sum(body["probabilities"].values()) - 1) < 1e-4
     assert body["confidence"] == max(body["probabilities"].values())
+    assert body["sure"] is True
+
+
+def test_not_a_digit_is_not_sure(server, tmp_path):
+    from test_predict_tool import asterisk_png
+    status, body = request(server, "POST", "/predict", asterisk_png(tmp_path / "star.png").read_bytes(),
+                           {"Content-Type": "image/png"})
+    assert status == 200 and body["sure"] is False and body["confidence"] < 0.5
 
 
 @pytest.mark.parametrize("invert", [False, True])

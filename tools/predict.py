@@ -1,13 +1,14 @@
 """Classify digit images from files, through the same preprocessing as the pad.
 
 Usage:
-    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--json]
+    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.5] [--json]
     python tools/predict.py --number IMAGE... [--json]     # each image read as a whole number
 
 PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
 light-on-dark are both recognised, transparency is paper. Prints one line per file:
-the digit and its confidence (with --top, the K most likely digits); --json prints
-one JSON object per line with all ten probabilities. With --number each image is
+the digit and its confidence (with --top, the K most likely digits), or "?" and the best
+guess when the confidence is under --threshold (probably not a digit); --json prints one
+JSON object per line with all ten probabilities and "sure". With --number each image is
 read as a number of several digits (drawn.numbers): "path: 2024 (lowest confidence
 97.1%)", or with --json {"file", "number", "digits": [{"digit", "confidence", "box"}]}. A folder stands for the images
 in it and in its subfolders (the pad's samples/ included). A file that cannot be
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cli  # noqa: E402  (tools/cli.py, beside this script)
 
-from mnist_mlp import ModelError, load_model  # noqa: E402
+from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from preprocessing import canvas_from_image, prepare  # noqa: E402
 from drawn.numbers import read_image  # noqa: E402
 from preprocessing.images import ImageError, read_gray  # noqa: E402
@@ -101,11 +102,15 @@ def main(argv=None):
     p.add_argument("images", nargs="+", type=Path)
     p.add_argument("--weights", type=Path, default=Path("weights"))
     p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
+    p.add_argument("--threshold", type=float, default=SURE,
+                   help="under this confidence the answer is ? with the best guess (as in the pad)")
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
     p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
     args = p.parse_args(argv)
     if not 1 <= args.top <= 10:
         p.error("--top must be between 1 and 10")
+    if not 0 <= args.threshold <= 1:
+        p.error("--threshold must be between 0 and 1")
     try:
         model = load_model(args.weights)
     except ModelError as e:
@@ -125,12 +130,14 @@ def main(argv=None):
             print(f"error: {shown(path)}: {e}" if not problem else f"error: {e}", file=sys.stderr)
             continue
         order = np.argsort(probabilities)[::-1][:args.top]
+        sure = bool(probabilities[order[0]] >= args.threshold)
         if args.json:
             print(json.dumps({"file": str(path), "prediction": int(order[0]),
-                              "confidence": round(float(probabilities[order[0]]), 6),
+                              "confidence": round(float(probabilities[order[0]]), 6), "sure": sure,
                               "probabilities": {str(d): round(float(q), 6) for d, q in enumerate(probabilities)}}))
         else:
-            print(f"{shown(path)}: " + ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order))
+            guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
+            print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
     return 1 if failed else 0
 
 

@@ -2,13 +2,14 @@
 
 Usage:
     python tools/serve.py [--weights weights/] [--host 127.0.0.1] [--port 8000] [--max-body 1048576]
-                          [--max-connections 2048] [--quiet]
+                          [--max-connections 2048] [--threshold 0.5] [--quiet]
 
 Endpoints:
     POST /predict      JSON {"pixels": [784 floats in 0..1]} (MNIST style: white digit on black,
                        row by row), or a PNG, JPEG or BMP body (Content-Type image/png, image/jpeg
                        or image/bmp; up to 16 megapixels, either polarity, prepared like the pad's canvas)
-                       -> {"prediction": 7, "confidence": 0.98, "probabilities": {"0": ..., "9": ...}}
+                       -> {"prediction": 7, "confidence": 0.98, "sure": true, "probabilities": {"0": ..., "9": ...}}
+                       ("sure": false when the confidence is under --threshold: probably not a digit)
     GET  /health       -> {"status": "ok", "model_loaded": true}
     GET  /model/info   -> the model's layer sizes, metrics and training summary
     (HEAD works wherever GET does.)
@@ -23,15 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mnist_mlp import ModelError, load_model  # noqa: E402
+from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from serving.digits import make_app  # noqa: E402, F401  (make_app and Server: for tests and callers)
 from serving.http import Server  # noqa: E402
 
 MAX_BODY = 1 << 20
 
 
-def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY, max_connections=2048, quiet=False):
-    return Server(make_app(model), host, port, max_body, max_connections,
+def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY, max_connections=2048, quiet=False,
+                threshold=SURE):
+    return Server(make_app(model, threshold), host, port, max_body, max_connections,
                   log=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
 
 
@@ -42,19 +44,23 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     p.add_argument("--max-body", type=int, default=MAX_BODY, help="largest request body accepted, bytes")
     p.add_argument("--max-connections", type=int, default=2048, help="open connections at most; more get 503")
+    p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")
     if args.max_body < 1 or args.max_connections < 1:
         p.error("--max-body and --max-connections must be at least 1")
+    if not 0 <= args.threshold <= 1:
+        p.error("--threshold must be between 0 and 1")
     try:
         model = load_model(args.weights)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        server = make_server(model, args.host, args.port, args.max_body, args.max_connections, args.quiet)
+        server = make_server(model, args.host, args.port, args.max_body, args.max_connections, args.quiet,
+                             args.threshold)
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror or e}"
               + (" (another server is using it; choose another --port)" if e.errno == 98 else ""), file=sys.stderr)
