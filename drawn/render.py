@@ -34,6 +34,7 @@ CONDITIONS = [
     Condition("thick-brush", 400, 0.70, (0.50, 0.50), 48),
     Condition("canvas-280", 280, 0.70, (0.50, 0.50), 18),
     Condition("canvas-1000", 1000, 0.70, (0.50, 0.50), 64),
+    Condition("tiny-thick-brush", 400, 0.10, (0.25, 0.25), 26),  # 40 px tall with the default brush
 ]
 
 

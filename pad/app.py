@@ -260,8 +260,7 @@ class PadApp:
     def save_predicted(self):
         self.update()
         if self.prediction is not None and self.prediction.confidence < self.threshold:
-            self.status = ("not saved: this does not look like a digit; if it is one, press its digit key "
-                           "to save it with your label")
+            self.status = "not saved: it does not look like a digit (its digit key saves it anyway)"
             return None
         return self.save()
 

@@ -44,18 +44,20 @@ def render(strokes, size, height=None):
 
 REDRAW_SIDE = 80  # pixels: the redrawn drawing's longer side (prepare shrinks it to 20 anyway)
 REDRAW_WIDTH = 0.05  # the brush as a fraction of that side: a thin pen (docs/not-a-digit.md: widths compared)
+BLOB = 0.25  # a path no longer than this fraction of the brush is a dot, not a tiny drawing
 
 
 def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
     """The (points, thickness) strokes drawn again on a fresh canvas, their path scaled so its
     longer side is ``side`` pixels and drawn with a brush of ``width * side``, so the network sees
-    the same stroke width whatever brush the user picked and however small they wrote. A drawing
-    no larger than its own brush (a dot, a tap, a smudge) is a blob, and drawn as it was, scaled alike.
+    the same stroke width whatever brush the user picked and however small they wrote. A path
+    shorter than a quarter of its brush (a dot, a tap, a wobble of the mouse) is a blob, and drawn
+    as it was, scaled alike.
     """
     points = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p, _ in strokes])
     lo, hi = points.min(axis=0), points.max(axis=0)
     extent, thickest = float((hi - lo).max()), max(t for _, t in strokes)
-    if extent > thickest:
+    if extent > BLOB * thickest:
         scale, brush = side / extent, [max(1, round(width * side))] * len(strokes)
     else:
         scale = side / (extent + thickest)

@@ -19,7 +19,7 @@ from drawn.render import Condition, network_inputs
 from mnist_mlp import MLP
 from mnist_mlp.mnist import DEFAULT_DIR, as_inputs, fetch_mnist, load_mnist
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
-from pad.brush import render as render_strokes
+from pad.brush import redraw
 from preprocessing import prepare
 
 MIN_PER_DIGIT = 1  # samples of every digit before adapting
@@ -161,12 +161,11 @@ def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
 
 
 def as_drawn(samples):
-    """The network inputs the pad saw for these samples (their strokes redrawn with their own
-    brushes on their own canvas) and their labels."""
+    """The network inputs the pad saw for these samples (their strokes redrawn as the pad redraws
+    them to predict, pad.brush.redraw) and their labels."""
     images = np.zeros((len(samples), 784), np.float32)
     for i, s in enumerate(samples):
-        width, height = s.canvas_size
-        image = prepare(render_strokes(zip(s.strokes, s.brushes), width, height))
+        image = prepare(redraw(list(zip(s.strokes, s.brushes))))
         if image is not None:
             images[i] = image.reshape(-1)
     return images, np.array([s.label for s in samples], np.int64)

@@ -37,6 +37,12 @@ def test_a_dot_or_a_tap_stays_a_blob():
         assert ink.sum() >= 0.7 * w * h
 
 
+def test_a_path_smaller_than_the_brush_is_still_redrawn_thin():
+    """A 2 whose path is 29 px tall, drawn with a 46 px brush: a blob on the screen, a 2 to the network."""
+    tiny = TWO[0] * 29 / 55 + 40
+    assert np.array_equal(redraw([(tiny, 46)]), redraw([(TWO[0], 4)]))
+
+
 def test_a_tiny_digit_with_a_thick_brush_reads_like_a_big_one():
     """The issue's case: a 40 px digit drawn with the default 26 px brush used to be a blob."""
     model = load_model(ROOT / "weights")

@@ -20,7 +20,7 @@ def test_every_family_draws_network_inputs(family):
     images, names = non_digit_inputs(12, np.random.default_rng(0), (family,))
     assert images.shape == (12, 784) and images.dtype == np.float32 and names == [family] * 12
     assert images.min() >= 0 and images.max() <= 1
-    assert (images.max(axis=1) == 1).all()  # each has ink, normalised like a digit
+    assert (images.max(axis=1) > 0.999).all()  # each has ink, normalised like a digit
     assert len({im.tobytes() for im in images}) > 6  # not the same drawing over and over
 
 

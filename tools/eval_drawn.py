@@ -76,7 +76,7 @@ def show_refusal(model, digits, conditions, args):
     print(f"  {'held out':<14} {100 * result['held_out_refused']:6.2f}%")
     print(f"digits of writers {args.writers}:  answered  accuracy")
     for name, c in result["conditions"].items():
-        print(f"  {name:<14} {100 * c['answered']:8.2f}% {100 * c['accuracy']:8.2f}%")
+        print(f"  {name:<18} {100 * c['answered']:8.2f}% {100 * c['accuracy']:8.2f}%")
     print("threshold  held-out non-digits refused  digits answered")
     for row in result["curve"]:
         print(f"  {row['threshold']:.2f}     {100 * row['held_out_refused']:6.2f}%"
@@ -143,9 +143,9 @@ def main(argv=None):
         print(json.dumps(result, indent=1))
         return 0
     print(f"{len(digits)} drawn digits from writers {args.writers} of {args.data}\n")
-    print(f"{'condition':<14} {'accuracy':>9}")
+    print(f"{'condition':<18} {'accuracy':>9}")
     for name, c in result["conditions"].items():
-        print(f"{name:<14} {100 * c['accuracy']:8.2f}%")
+        print(f"{name:<18} {100 * c['accuracy']:8.2f}%")
     print(f"\nworst: {result['worst']} {100 * result['worst_accuracy']:.2f}%   "
           f"mean: {100 * result['mean_accuracy']:.2f}%")
     total_errors = sum(w["errors"] for w in result["writers"].values())

@@ -332,6 +332,9 @@ def main(argv=None):
     history = [{**h, "member": i + 1} if ensemble else h for i, s in enumerate(states) for h in s["history"]]
     training = {"command": command, "config": config, "data": data_sums,
                 "train_seconds": round(sum(h["seconds"] for h in history), 1)}
+    if init is not None:  # how the starting model was made, so the chain of commands stays on record
+        made = init.manifest.get("training", {}) if isinstance(init.manifest, dict) else {}
+        training["init"] = {"model": str(args.init), "training": made}
     if ensemble:
         training["best_epoch"] = [s["best_epoch"] for s in states]
         training["members"] = [{"seed": args.seed + i, "sizes": m.sizes, "best_epoch": s["best_epoch"],
