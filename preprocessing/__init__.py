@@ -10,17 +10,24 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 FIELD = 28  # output side, pixels
 BOX = 20  # the longer side of the digit after scaling
 CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set: 14.0, 14.0)
-MIN_CONTRAST = 40  # of 255: the faintest ink canvas_from_image takes for a digit
+MIN_CONTRAST = 24  # of 255: the faintest ink canvas_from_image takes for a digit (over 3x3 pixels)
 PAPER_SIDE = 96  # pixels: the picture's longer side while the paper's brightness is estimated
 PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not paper
 # A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
+PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
+MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
+SPECK_SHARE = 0.02  # ink pieces smaller than this fraction of the largest are noise, not strokes
+FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
+TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
+TILT_GAIN = 1.5  # turned level, ruling sharpens the profile of rows this much; a digit alone does not
 MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
 
 
@@ -97,17 +104,74 @@ def canvas_from_image(gray):
     gray = _check_canvas(gray)
     if np.median(gray) > 127:  # most of the picture is light: paper (a table may show around it)
         ink = _ink_on_paper(gray)
+    elif _sheet_on_table(gray):  # a sheet with the table around it filling half the picture or more
+        ink = _ink_on_paper(gray, on_table=True)
     else:
         ink = cv2.subtract(gray, np.full_like(gray, int(np.median(_border(gray)))))
-    peak = int(ink.max())
+    peak = int(cv2.blur(ink, (3, 3)).max())  # over 3x3 pixels: a stroke, not one noisy pixel
     if peak < MIN_CONTRAST:  # sensor noise or a smudge on blank paper, not a digit
         ink[...] = 0
         return ink
     ink[ink < max(1, peak // 5)] = 0  # paper texture and JPEG noise, not ink
+    return _without_specks(ink)
+
+
+def _without_specks(ink):
+    """``ink`` without the pieces far smaller than its largest (sensor noise, dust) or far fainter
+    than its darkest (what is left of a rule in a shadow): one pen writes a digit."""
+    # OpenCV's labelling costs memory per row: a tall picture is labelled lying on its side.
+    tall = ink.shape[0] > ink.shape[1]
+    marked = np.ascontiguousarray((ink > 0).T if tall else ink > 0, dtype=np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    if n <= 2:
+        return ink
+    labels = labels.T if tall else labels
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    peaks = np.asarray(ndimage.maximum(ink, labels, np.arange(1, n)))
+    specks = np.flatnonzero((areas < SPECK_SHARE * areas.max()) | (peaks < FAINT * peaks.max())) + 1
+    if len(specks):
+        ink[np.isin(labels, specks)] = 0
     return ink
 
 
-def _ink_on_paper(gray):
+def _shrunk(image, side=PAPER_SIDE):
+    """``image`` shrunk (area averaging) so its longer side is at most ``side``, and the factor."""
+    h, w = image.shape
+    f = min(1.0, side / max(h, w))
+    return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA), f
+
+
+def _sheet_on_table(gray):
+    """True when a large, solid light region fills much of the picture: a sheet of paper with a
+    darker table around it taking up half of the picture or more (strokes are never that solid)."""
+    small, _ = _shrunk(gray)
+    if min(small.shape) < MIN_SHEET:
+        return False
+    _, light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=4)
+    if n < 2 or np.mean(_border(light) > 0) > 0.5:  # the table shows around the sheet
+        return False
+    x, y, w, h, area = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
+    return area >= PAPER_SHARE * small.size and area >= PAPER_FILL * w * h
+
+
+def _ruling_tilt(ink):
+    """The angle, in degrees, that turns ruled lines in ``ink`` level: the turn of TILTS under which
+    the rows (or columns) of the shrunk ink add up to the sharpest profile; 0 when none beats level."""
+    small, _ = _shrunk(ink, 4 * PAPER_SIDE)
+    small = small.astype(np.float32)
+    centre = (small.shape[1] / 2, small.shape[0] / 2)
+
+    def sharpness(angle):
+        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, angle, 1.0), small.shape[::-1])
+        return max(float(turned.sum(axis=1).var()), float(turned.sum(axis=0).var()))
+
+    scores = [sharpness(a) for a in TILTS]
+    best = int(np.argmax(scores))
+    return float(TILTS[best]) if scores[best] > TILT_GAIN * sharpness(0.0) else 0.0
+
+
+def _ink_on_paper(gray, on_table=False):
     """How much darker than the paper each pixel is (0-255), ruled lines taken out. Where the
     paper is evenly lit (its edges alike, and like the picture as a whole), its level is
     subtracted, however thick the strokes; where it is not (a shadow, fading light, the table
@@ -115,24 +179,37 @@ def _ink_on_paper(gray):
     h, w = gray.shape
     border = _border(gray).astype(np.int64)
     low, high = np.percentile(border, [10, 90])
-    even = high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN  # no shadow, no table
+    even = not on_table and high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN
     if even:
         ink = cv2.subtract(np.full_like(gray, int(np.median(border))), gray)
     else:
-        f = min(1.0, PAPER_SIDE / max(h, w))
-        small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        small, _ = _shrunk(gray)
         # Closing (a max then a min filter) fills in strokes thinner than the kernel with the paper
         # beside them; larger dark regions (a shadow, the table) stay, and are divided out as paper.
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PAPER_KERNEL, PAPER_KERNEL))
         paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), 5)
         paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
         ink = np.clip(255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1)), 0, 255).astype(np.uint8)
-    # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows.
+    # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows. A photo
+    # may be turned: the lines are found on the ink turned level, and turned back.
+    if min(h, w) * min(1.0, PAPER_SIDE / max(h, w)) < MIN_SHEET:  # a strip: no ruled sheet fits in it
+        return ink
     span = LINE_SPAN_EVEN if even else LINE_SPAN
+    tilt = _ruling_tilt(ink)
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), tilt, 1.0)
+    level = cv2.warpAffine(ink, turn, (w, h)) if tilt else ink
+    # A line's faintest stretch is what is taken off all of it (a digit crossing it keeps its ink);
+    # where a line is found at all, what is left of it but faint ink goes too (a line in a shadow
+    # is darker than its faintest stretch).
     lines = np.zeros_like(ink)
     for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))):
-        lines = cv2.max(lines, cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
-    return cv2.subtract(ink, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+        lines = cv2.max(lines, cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
+    if tilt:
+        lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    left = cv2.subtract(ink, lines)
+    left[(lines > int(ink.max()) // 5) & (left < int(ink.max()) // 2)] = 0
+    return left
 
 
 def _border(gray):

@@ -84,7 +84,8 @@ def answer(probabilities, threshold=SURE):
     ``threshold`` (probably not a digit at all; "prediction" is then only the best guess)."""
     digit = int(np.argmax(probabilities))
     return {"prediction": digit, "confidence": float(probabilities[digit]),
-            "sure": bool(probabilities[digit] >= threshold), "probabilities": {str(d): float(p) for d, p in enumerate(probabilities)}}
+            "sure": bool(probabilities[digit] >= threshold),
+            "probabilities": {str(d): float(p) for d, p in enumerate(probabilities)}}
 
 
 def model_info(model):

@@ -34,3 +34,17 @@ def test_shadow_table_and_ruling_are_not_ink():
             assert w < 0.8 * SIDE and h < 0.8 * SIDE, (condition, (x, y, w, h))  # the digit's box, not the sheet's
             if condition != "table":  # 94.8% on writers 21-25 (README): not every digit, yet
                 assert model.predict(prepare(canvas))[0] == digit.label, condition
+
+
+def test_faint_ink_a_sheet_on_a_table_and_everything_at_once_are_read():
+    """Low contrast (ink 30% as dark), a table filling half the picture, and all the troubles together
+    (tilted squared paper in a shadow on a table, blurred, noisy, JPEG): the canvas holds the digit."""
+    model = load_model(ROOT / "weights")
+    rng = np.random.default_rng(4)
+    for condition in ("low-contrast", "table", "all"):
+        for digit in (SEVEN, FOUR):
+            gray = cv2.cvtColor(photo(digit.strokes, condition, rng), cv2.COLOR_BGR2GRAY)
+            canvas = canvas_from_image(gray)
+            x, y, w, h = cv2.boundingRect(canvas)
+            assert 0 < w < 0.7 * SIDE and 0 < h < 0.7 * SIDE, (condition, (x, y, w, h))
+            assert model.predict(prepare(canvas))[0] == digit.label, condition
