@@ -24,7 +24,7 @@ LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
-SPECK_SHARE = 0.02  # ink pieces smaller than this fraction of the largest are noise, not strokes
+SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
 FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
 TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
 TILT_GAIN = 1.5  # turned level, ruling sharpens the profile of rows this much; a digit alone does not
@@ -148,6 +148,8 @@ def _sheet_on_table(gray):
     if min(small.shape) < MIN_SHEET:
         return False
     _, light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Closed over the strokes written on it, the sheet is one solid region (a big 0 would cut it in two).
+    light = cv2.morphologyEx(light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=4)
     if n < 2 or np.mean(_border(light) > 0) > 0.5:  # the table shows around the sheet
         return False
