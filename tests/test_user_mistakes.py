@@ -60,3 +60,16 @@ def test_eval_drawn_warns_about_training_writers():
     assert r.returncode == 0 and "trained on writers 1, 2" in r.stderr
     r = tool("eval_drawn", "--writers", "26", "--conditions", "centred")
     assert r.returncode == 0 and "warning" not in r.stderr
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("eval_drawn", ["--non-digits", "10000000000"], "at most 20,000"),
+    ("eval_drawn", ["--numbers", "99999999"], "at most 20,000"),
+    ("eval_drawn", ["--non-digits", "5", "--threshold", "nan"], "--threshold must be between 0 and 1"),
+    ("train", ["--non-digits", "100000000", "--out", "/tmp/never-written"], "at most 1,000,000"),
+    ("predict", ["README.md", "--threshold", "-0.1"], "--threshold must be between 0 and 1"),
+    ("serve", ["--threshold", "2"], "--threshold must be between 0 and 1"),
+])
+def test_sizes_and_thresholds_are_checked_before_anything_is_made(name, args, message):
+    r = tool(name, *args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -64,6 +64,9 @@ def show_numbers(model, digits, args):
     return 0
 
 
+MAX_MADE = 20_000
+
+
 def show_refusal(model, digits, conditions, args):
     non_digits = held_out_non_digits(args.non_digits, args.seed)
     result = evaluate_refusal(model, digits, conditions, non_digits, args.threshold)
@@ -101,6 +104,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.numbers < 0 or args.non_digits < 0:
         p.error(f"--{'numbers' if args.numbers < 0 else 'non-digits'} must be 0 or more")
+    if args.numbers > MAX_MADE or args.non_digits > MAX_MADE:  # each is drawn and held in memory
+        p.error(f"--numbers and --non-digits make at most {MAX_MADE:,} (more says nothing new, and fills memory)")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     by_name = {c.name: c for c in CONDITIONS}

@@ -64,6 +64,7 @@ from pad.samples import SampleError, load_samples  # noqa: E402
 from preprocessing.augment import Augmentation  # noqa: E402
 
 VALIDATION_SIZE = 10_000
+MAX_NON_DIGITS = 1_000_000  # 3 GiB of inputs
 
 
 def parse_args(argv):
@@ -133,6 +134,9 @@ def parse_args(argv):
         p.error("--held-out must be between 0 and 0.5 (most samples must be left to learn from)")
     if args.replay < 0 or args.non_digits < 0:
         p.error(f"--{'replay' if args.replay < 0 else 'non-digits'} must be 0 or more")
+    if args.non_digits > MAX_NON_DIGITS:
+        p.error(f"--non-digits {args.non_digits:,} would take {args.non_digits * 784 * 4 / 2**30:.1f} GiB; "
+                f"at most {MAX_NON_DIGITS:,}")
     if args.init is not None and args.members != 1:
         p.error("--members trains networks from scratch; --init continues one model")
     if args.out is None:
