@@ -61,13 +61,18 @@ def place(strokes, size, height, centre, margin=0.0, slant=0.0, width=1.0, y_up=
     return placed
 
 
-def render_digit(strokes, condition, y_up=True):
-    """The uint8 canvas a pad of this condition would hold; ``y_up=False`` for strokes in
-    the pad's own coordinates (y pointing down)."""
+def pad_strokes(strokes, condition, y_up=True):
+    """The (points, brush) strokes a pad of this condition would hold; ``y_up=False`` for strokes
+    in the pad's own coordinates (y pointing down)."""
     margin = condition.brush / 2 + 3  # the brush's radius and its anti-aliased rim
     placed = place(strokes, condition.canvas, condition.height, condition.centre, margin,
                    condition.slant, condition.width, y_up)
-    return render([(p, condition.brush) for p in placed], condition.canvas)
+    return [(p, condition.brush) for p in placed]
+
+
+def render_digit(strokes, condition, y_up=True):
+    """The uint8 canvas a pad of this condition would hold (what the user sees)."""
+    return render(pad_strokes(strokes, condition, y_up), condition.canvas)
 
 
 def random_condition(rng, hands=False):
@@ -89,10 +94,7 @@ def drawn_input(strokes, condition, y_up=True):
     """The (28, 28) network input the pad makes of these strokes drawn under ``condition``: their
     path placed as the condition says, redrawn at the stroke width the pad predicts from
     (pad.brush.redraw), and prepared; None for no ink."""
-    margin = condition.brush / 2 + 3
-    placed = place(strokes, condition.canvas, condition.height, condition.centre, margin,
-                   condition.slant, condition.width, y_up)
-    return prepare(redraw([(p, condition.brush) for p in placed]))
+    return prepare(redraw(pad_strokes(strokes, condition, y_up)))
 
 
 def network_inputs(digits, conditions, y_up=True):

@@ -134,19 +134,29 @@ def _without_specks(ink):
     return ink
 
 
-def _shrunk(image, side=PAPER_SIDE):
-    """``image`` shrunk (area averaging) so its longer side is at most ``side``, and the factor."""
-    h, w = image.shape
+def _shrunk_size(shape, side=PAPER_SIDE):
+    """(width, height) of a picture of ``shape`` shrunk so its longer side is at most ``side``."""
+    h, w = shape
     f = min(1.0, side / max(h, w))
-    return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA), f
+    return max(1, round(w * f)), max(1, round(h * f))
+
+
+def _shrunk(image, side=PAPER_SIDE):
+    """``image`` shrunk (area averaging) so its longer side is at most ``side``."""
+    return cv2.resize(image, _shrunk_size(image.shape, side), interpolation=cv2.INTER_AREA)
+
+
+def _strip(shape):
+    """True for a picture too thin, once shrunk, to be a photo of a sheet (no table, no ruling)."""
+    return min(_shrunk_size(shape)) < MIN_SHEET
 
 
 def _sheet_on_table(gray):
     """True when a large, solid light region fills much of the picture: a sheet of paper with a
     darker table around it taking up half of the picture or more (strokes are never that solid)."""
-    small, _ = _shrunk(gray)
-    if min(small.shape) < MIN_SHEET:
+    if _strip(gray.shape):
         return False
+    small = _shrunk(gray)
     _, light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Closed over the strokes written on it, the sheet is one solid region (a big 0 would cut it in two).
     light = cv2.morphologyEx(light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
@@ -160,8 +170,7 @@ def _sheet_on_table(gray):
 def _ruling_tilt(ink):
     """The angle, in degrees, that turns ruled lines in ``ink`` level: the turn of TILTS under which
     the rows (or columns) of the shrunk ink add up to the sharpest profile; 0 when none beats level."""
-    small, _ = _shrunk(ink, 4 * PAPER_SIDE)
-    small = small.astype(np.float32)
+    small = _shrunk(ink, 4 * PAPER_SIDE).astype(np.float32)
     centre = (small.shape[1] / 2, small.shape[0] / 2)
 
     def sharpness(angle):
@@ -170,7 +179,7 @@ def _ruling_tilt(ink):
 
     scores = [sharpness(a) for a in TILTS]
     best = int(np.argmax(scores))
-    return float(TILTS[best]) if scores[best] > TILT_GAIN * sharpness(0.0) else 0.0
+    return float(TILTS[best]) if scores[best] > TILT_GAIN * scores[int(np.argmin(np.abs(TILTS)))] else 0.0
 
 
 def _ink_on_paper(gray, on_table=False):
@@ -185,7 +194,7 @@ def _ink_on_paper(gray, on_table=False):
     if even:
         ink = cv2.subtract(np.full_like(gray, int(np.median(border))), gray)
     else:
-        small, _ = _shrunk(gray)
+        small = _shrunk(gray)
         # Closing (a max then a min filter) fills in strokes thinner than the kernel with the paper
         # beside them; larger dark regions (a shadow, the table) stay, and are divided out as paper.
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PAPER_KERNEL, PAPER_KERNEL))
@@ -194,7 +203,7 @@ def _ink_on_paper(gray, on_table=False):
         ink = np.clip(255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1)), 0, 255).astype(np.uint8)
     # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows. A photo
     # may be turned: the lines are found on the ink turned level, and turned back.
-    if min(h, w) * min(1.0, PAPER_SIDE / max(h, w)) < MIN_SHEET:  # a strip: no ruled sheet fits in it
+    if _strip(gray.shape):
         return ink
     span = LINE_SPAN_EVEN if even else LINE_SPAN
     tilt = _ruling_tilt(ink)
@@ -209,8 +218,8 @@ def _ink_on_paper(gray, on_table=False):
     if tilt:
         lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    left = cv2.subtract(ink, lines)
-    left[(lines > int(ink.max()) // 5) & (left < int(ink.max()) // 2)] = 0
+    left, strongest = cv2.subtract(ink, lines), int(ink.max())
+    left[(lines > strongest // 5) & (left < strongest // 2)] = 0
     return left
 
 
