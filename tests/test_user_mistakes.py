@@ -73,3 +73,16 @@ def test_eval_drawn_warns_about_training_writers():
 def test_sizes_and_thresholds_are_checked_before_anything_is_made(name, args, message):
     r = tool(name, *args)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("mosaic", ["/nope/m.png", "m.unknown-extension"])
+def test_a_mosaic_that_cannot_be_written_is_an_error(mosaic, tmp_path):
+    r = tool("eval_drawn", "--data", "tests/fixtures/tiny.tra", "--writers", "all", "--conditions", "centred",
+             "--non-digits", "2", "--mosaic", tmp_path / mosaic if "/" not in mosaic else mosaic)
+    assert r.returncode == 1 and "cannot write" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_init_that_is_not_a_model(tmp_path):
+    r = tool("train", "--init", tmp_path / "missing", "--non-digits", "10", "--out", tmp_path / "out")
+    assert r.returncode == 1 and "no such model directory" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()

@@ -67,6 +67,17 @@ def show_numbers(model, digits, args):
 MAX_MADE = 20_000
 
 
+def write_png(path, image):
+    """Write ``image``, or say on stderr why it could not be (cv2.imwrite itself only returns False)."""
+    try:
+        written = cv2.imwrite(str(path), image)
+    except cv2.error:  # a name without a known image extension
+        written = False
+    if not written:
+        print(f"error: cannot write {path}: give a .png path in a folder that exists", file=sys.stderr)
+    return written
+
+
 def show_refusal(model, digits, conditions, args):
     non_digits = held_out_non_digits(args.non_digits, args.seed)
     result = evaluate_refusal(model, digits, conditions, non_digits, args.threshold)
@@ -132,12 +143,12 @@ def main(argv=None):
     if args.numbers:
         return show_numbers(model, digits, args)
     if args.non_digits:
-        if args.mosaic:
-            cv2.imwrite(str(args.mosaic), non_digit_mosaic(np.random.default_rng(args.seed)))
+        if args.mosaic and not write_png(args.mosaic, non_digit_mosaic(np.random.default_rng(args.seed))):
+            return 1
         return show_refusal(model, digits, [by_name[n] for n in args.conditions.split(",")], args)
     if args.photos:
-        if args.mosaic:
-            cv2.imwrite(str(args.mosaic), mosaic(digits, np.random.default_rng(args.seed)))
+        if args.mosaic and not write_png(args.mosaic, mosaic(digits, np.random.default_rng(args.seed))):
+            return 1
         result = {"photos": evaluate_photos(model, digits, seed=args.seed), "selected_writers": args.writers}
         print(json.dumps(result, indent=1) if args.json else "\n".join(
             f"{name:<14} {100 * accuracy:6.2f}%" for name, accuracy in result["photos"].items()))
