@@ -132,7 +132,7 @@ def refusal_images(model, digits, per_family=100):
                                f"digits answered (writers {VALIDATION_WRITERS})":
                                    (ts, [100 * r["digits_answered"] for r in curve])},
                               "Not a digit: refused against answered as the threshold rises", "threshold",
-                              "share (%)", y_range=(0, 100.5), legend_corner="bottom-left")
+                              "share (%)", y_range=(0, 100.5), legend_corner="bottom-right")
     table = [r for r in curve if r["threshold"] in (0.3, 0.5, 0.7, 0.9)]
     return chart, table
 
