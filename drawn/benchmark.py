@@ -4,10 +4,11 @@ from pathlib import Path
 import numpy as np
 
 from mnist_mlp.metrics import confusion_matrix, most_confused
+from mnist_mlp.mnist import sha256
 
 from .nondigits import FAMILIES, HELD_OUT, non_digit_inputs
-from .render import network_inputs
-from .unipen import parse_writers
+from .render import CONDITIONS, VALIDATION_WRITERS, network_inputs
+from .unipen import parse_writers, read_unipen
 
 
 def trained_on(manifest, writers, data):
@@ -46,6 +47,18 @@ def evaluate_drawn(model, digits, conditions):
             "worst_accuracy": per_condition[worst]["accuracy"],
             "mean_accuracy": float(np.mean([c["accuracy"] for c in per_condition.values()])),
             "most_confused": most_confused(total)}
+
+
+def validation_metrics(model, path):
+    """What a model's manifest records of the validation writers' drawn digits in the UNIPEN file
+    at ``path``: accuracy per condition, the worst and the mean; None when there is no such file."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    digits = read_unipen(path, parse_writers(VALIDATION_WRITERS))
+    result = evaluate_drawn(model, digits, CONDITIONS)
+    return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": sha256(path.read_bytes()),
+            **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
 
 
 def held_out_non_digits(n_per_family, seed=0, families=None):

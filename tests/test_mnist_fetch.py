@@ -118,3 +118,14 @@ def test_restricted_unpickler_refuses_code():
 def test_real_data_matches_official_checksums(mnist):
     assert mnist["x_train"].shape == (60000, 28, 28) and mnist["x_test"].shape == (10000, 28, 28)
     assert mnist["y_train"].max() == 9 and gzip  # loaded through load_mnist, which checks SHA-256
+
+
+def test_training_split_keeps_the_last_images_for_validation():
+    from mnist_mlp.mnist import training_split
+
+    data = {"x_train": np.arange(12 * 784, dtype=np.uint32).reshape(12, 28, 28).astype(np.uint8),
+            "y_train": np.arange(12, dtype=np.uint8), "x_test": np.full((2, 28, 28), 255, np.uint8),
+            "y_test": np.array([3, 4], np.uint8)}
+    (x, y), (x_val, y_val), (x_test, y_test) = training_split(data, limit=5, validation_size=4)
+    assert list(y) == [0, 1, 2, 3, 4] and list(y_val) == [8, 9, 10, 11] and list(y_test) == [3, 4]
+    assert x.shape == (5, 784) and x.dtype == np.float32 and y.dtype == np.int64 and x_test.max() == 1.0

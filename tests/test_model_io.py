@@ -147,3 +147,16 @@ def test_broken_model_directories_give_one_clear_error(saved, breaker, message):
 def test_missing_directory(tmp_path):
     with pytest.raises(ModelError, match="no such model directory"):
         load_model(tmp_path / "nope")
+
+
+def test_write_problem_says_why_a_model_folder_cannot_be_made(tmp_path):
+    from mnist_mlp.model_io import write_problem
+
+    assert write_problem(tmp_path / "new" / "weights") is None and (tmp_path / "new").is_dir()
+    assert list((tmp_path / "new").iterdir()) == []  # the probe folder is gone
+    (tmp_path / "file").write_text("x")
+    assert "is a file, not a folder" in write_problem(tmp_path / "file" / "weights")
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert "cannot write" in write_problem(locked / "weights")

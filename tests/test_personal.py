@@ -91,6 +91,26 @@ def test_fine_tune_learns_new_data_and_replay_keeps_the_old(mnist):
     assert accuracy(rehearsed, x[rest], y[rest]) > accuracy(forgetful, x[rest], y[rest]) + 0.02
 
 
+def test_fine_tune_measured_keeps_a_part_of_each_digit_out_and_measures_it(mnist):
+    from mnist_mlp.training import TrainingError, fine_tune_measured
+
+    x, y = as_inputs(mnist["x_train"][:2000]), mnist["y_train"][:2000].astype(np.int64)
+    x_test, y_test = as_inputs(mnist["x_test"][:500]), mnist["y_test"][:500].astype(np.int64)
+    model = MLP([784, 32, 10], seed=0)
+    r = fine_tune_measured(model, x[:400], y[:400], x[400:], y[400:], x_test, y_test, held_out=0.25,
+                           rng=np.random.default_rng(0), epochs=3, lr=3e-3, replay=400)
+    assert r["held_out"] + r["trained_on"] == 400 and 80 <= r["held_out"] <= 120
+    assert r["before"]["samples_held_out"] < 0.3 < 0.7 < r["after"]["samples_held_out"]
+    assert r["after"]["mnist_test"] > r["before"]["mnist_test"] + 0.4
+    threes = np.flatnonzero(y == 3)[:2]
+    with pytest.raises(TrainingError, match="no sample is left"):
+        fine_tune_measured(model, x[threes], y[threes], x, y, x_test, y_test, held_out=1.0,
+                           rng=np.random.default_rng(0), epochs=1, lr=1e-3, replay=10)
+    r = fine_tune_measured(model, x[:1], y[:1], x, y, x_test, y_test, held_out=0.5, rng=np.random.default_rng(0),
+                           epochs=1, lr=1e-3, replay=10)  # a lone sample is never held out
+    assert r["held_out"] == 0 and r["after"]["samples_held_out"] is None
+
+
 def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
     base = load_model(ROOT / "weights")
     with pytest.raises(ValueError, match="1 more 9"):

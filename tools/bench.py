@@ -198,7 +198,7 @@ def bench_augment():
 
 def bench_model():
     import evaluate
-    import train  # tools/train.py: the drawn-digit numbers it records in model.json
+    from drawn.benchmark import validation_metrics  # the drawn-digit numbers train.py records in model.json
     from drawn.render import DEFAULT_DATA
     from mnist_mlp.mnist import load_mnist
 
@@ -206,7 +206,7 @@ def bench_model():
     d = load_mnist(ROOT / "data" / "mnist")
     result = {"sizes": model.sizes,
               "mnist_test_accuracy": evaluate.evaluate(model, d["x_test"], d["y_test"])["accuracy"]}
-    drawn = train.drawn_metrics(model, ROOT / DEFAULT_DATA)
+    drawn = validation_metrics(model, ROOT / DEFAULT_DATA)
     if drawn:
         result.update(drawn_writers=drawn["writers"], drawn_worst=drawn["worst"],
                       drawn_worst_accuracy=round(drawn["worst_accuracy"], 4),

@@ -41,7 +41,6 @@ import argparse
 import json
 import shlex
 import shutil
-import tempfile
 import sys
 import time
 from pathlib import Path
@@ -50,20 +49,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drawn.benchmark import evaluate_drawn  # noqa: E402
-from drawn.nondigits import NOT_A_DIGIT, non_digit_inputs  # noqa: E402
-from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, training_inputs  # noqa: E402
-from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from drawn.benchmark import validation_metrics  # noqa: E402
+from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
+from drawn.training import with_drawings  # noqa: E402
+from drawn.unipen import UnipenError, parse_writers  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.ensemble import merge  # noqa: E402
-from mnist_mlp.model_io import replace_problem  # noqa: E402
-from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, as_inputs, fetch_mnist, load_mnist, sha256  # noqa: E402
+from mnist_mlp.model_io import replace_problem, write_problem  # noqa: E402
+from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, fetch_mnist, load_mnist, sha256, training_split  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS  # noqa: E402
-from mnist_mlp.training import TrainingError, accuracy, fine_tune, split_held_out, train_network  # noqa: E402
+from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network  # noqa: E402
 from pad.samples import SampleError, load_samples  # noqa: E402
 from preprocessing.augment import Augmentation  # noqa: E402
 
-VALIDATION_SIZE = 10_000
 MAX_NON_DIGITS = 1_000_000  # 3 GiB of inputs
 
 
@@ -172,32 +170,12 @@ def run_config(args):
 
 
 def load_data(args):
-    """Flat float32 inputs in [0, 1]: training, validation (last 10,000) and test."""
+    """Flat float32 inputs in [0, 1]: training, validation (the last 10,000) and test."""
     try:
         fetch_mnist(args.data, log=lambda msg: print(msg, file=sys.stderr))
-        d = load_mnist(args.data)
+        return training_split(load_mnist(args.data), args.train_limit)
     except DataError as e:
         sys.exit(f"error: {e}")
-    x, y, x_test = as_inputs(d["x_train"]), d["y_train"].astype(np.int64), as_inputs(d["x_test"])
-    split = len(x) - VALIDATION_SIZE
-    x_train, y_train = x[:split][:args.train_limit], y[:split][:args.train_limit]
-    return (x_train, y_train), (x[split:], y[split:]), (x_test, d["y_test"].astype(np.int64))
-
-
-def load_pendigits(args, seed):
-    """Pen-drawn training digits, each rendered ``variants`` times at random (same seed, same images)."""
-    try:
-        writers = parse_writers(args.pendigits_writers)
-        digits = read_unipen(args.pendigits, writers)
-    except UnipenError as e:
-        sys.exit(f"error: {e}")
-    if not digits:
-        sys.exit(f"error: no digits from writers {args.pendigits_writers} in {args.pendigits}")
-    images, labels = training_inputs(digits, args.pendigits_variants, np.random.default_rng([seed, 1_000_003]),
-                                     args.pendigits_hands)
-    print(f"rendered {len(images)} pen-drawn digits from {len(digits)} of writers {args.pendigits_writers}",
-          file=sys.stderr)
-    return images, labels
 
 
 def load_init(args):
@@ -210,16 +188,6 @@ def load_init(args):
     return model
 
 
-def drawn_metrics(model, path):
-    """Accuracy on the validation writers' drawn digits, per condition, or None without the file."""
-    if not path.exists():
-        return None
-    digits = read_unipen(path, parse_writers(VALIDATION_WRITERS))
-    result = evaluate_drawn(model, digits, CONDITIONS)
-    return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": sha256(path.read_bytes()),
-            **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
-
-
 def fine_tune_samples(args, command):
     try:
         model = MLP.from_arrays(load_model(args.init).arrays(), dropout=args.dropout)
@@ -230,28 +198,19 @@ def fine_tune_samples(args, command):
         print(f"warning: {problem}", file=sys.stderr)
     if len(images) < 2:
         sys.exit(f"error: {args.samples} holds {len(images)} usable samples; save some with the pad first")
-    rng = np.random.default_rng(args.seed)
-    train_idx, held_idx = split_held_out(labels, args.held_out, rng)
-    if not len(train_idx):
-        sys.exit(f"error: no sample of {args.samples} is left to train on after holding out {args.held_out}")
     (x_mnist, y_mnist), _, (x_test, y_test) = load_data(args)
-
-    def measure(m):
-        held = accuracy(m, images[held_idx], labels[held_idx]) if len(held_idx) else None
-        return {"samples_held_out": held, "mnist_test": accuracy(m, x_test, y_test)}
-
-    before = measure(model)
-    x_own, y_own = images[train_idx], labels[train_idx]
-    repeat = max(1, args.replay // (2 * len(x_own)))  # own samples make up about a third of each epoch
-    x_own, y_own = np.tile(x_own, (repeat, 1)), np.tile(y_own, repeat)
-    loss = fine_tune(model, x_own, y_own, x_mnist, y_mnist, epochs=args.epochs, lr=args.lr, replay=args.replay,
-                     batch_size=args.batch_size, weight_decay=args.weight_decay, rng=rng,
-                     augment=Augmentation() if args.augment else None)
-    print(f"{args.epochs} epochs, last loss {loss:.4f}", file=sys.stderr)
-    after = measure(model)
+    try:
+        result = fine_tune_measured(model, images, labels, x_mnist, y_mnist, x_test, y_test, held_out=args.held_out,
+                                    rng=np.random.default_rng(args.seed), epochs=args.epochs, lr=args.lr,
+                                    replay=args.replay, batch_size=args.batch_size, weight_decay=args.weight_decay,
+                                    augment=Augmentation() if args.augment else None)
+    except TrainingError as e:
+        sys.exit(f"error: {args.samples}: {e}")
+    print(f"{args.epochs} epochs, last loss {result['loss']:.4f}", file=sys.stderr)
+    before, after = result["before"], result["after"]
     info = {"training": {"command": command, "config": run_config(args), "init": str(args.init),
                          "samples": {"folder": str(args.samples), "used": len(images),
-                                     "trained_on": len(train_idx), "held_out": len(held_idx),
+                                     "trained_on": result["trained_on"], "held_out": result["held_out"],
                                      "skipped": len(problems)}},
             "metrics": {"test_accuracy": after["mnist_test"], "mnist_test_samples": len(x_test),
                         "fine_tuning": {"before": before, "after": after}}}
@@ -263,7 +222,7 @@ def fine_tune_samples(args, command):
     def pct(v):
         return "   n/a" if v is None else f"{100 * v:5.2f}%"
 
-    print(f"fine-tuned on {len(train_idx)} samples ({len(held_idx)} held out, {len(problems)} skipped)")
+    print(f"fine-tuned on {result['trained_on']} samples ({result['held_out']} held out, {len(problems)} skipped)")
     print(f"{'':22} {'before':>8} {'after':>8}")
     print(f"{'held-out samples':22} {pct(before['samples_held_out']):>8} {pct(after['samples_held_out']):>8}")
     print(f"{'MNIST test':22} {pct(before['mnist_test']):>8} {pct(after['mnist_test']):>8}")
@@ -271,23 +230,13 @@ def fine_tune_samples(args, command):
     return 0
 
 
-def check_writable(*paths):
-    """Fail now, not after an hour of training, if a model directory cannot be written."""
-    for path in paths:
-        blocking = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
-        if blocking is not None:
-            sys.exit(f"error: cannot write {path}: {blocking} is a file, not a folder")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=path.parent))
-        except OSError as e:
-            sys.exit(f"error: cannot write {path}: {e.strerror or e} ({e.filename or path.parent})")
-
-
 def main(argv=None):
     args = parse_args(argv)
     command = shlex.join(["python", "tools/train.py", *(sys.argv[1:] if argv is None else argv)])
-    check_writable(args.out, args.checkpoint)
+    for path in (args.out, args.checkpoint):  # fail now, not after an hour of training
+        problem = write_problem(path)
+        if problem:
+            sys.exit(f"error: {problem}")
     if args.samples is not None:
         return fine_tune_samples(args, command)
     if args.resume and not args.checkpoint.exists():
@@ -306,15 +255,12 @@ def main(argv=None):
     members, states = [], []
     for i in range(args.members):
         seed = args.seed + i
-        x_train, y_train = x_mnist, y_mnist
-        if args.pendigits:
-            x_pen, y_pen = load_pendigits(args, seed)
-            x_train, y_train = np.concatenate([x_mnist, x_pen]), np.concatenate([y_mnist, y_pen])
-        if args.non_digits:
-            x_non, _ = non_digit_inputs(args.non_digits, np.random.default_rng([seed, 2_000_003]))
-            print(f"drew {len(x_non)} non-digits", file=sys.stderr)
-            x_train = np.concatenate([x_train, x_non])
-            y_train = np.concatenate([y_train, np.full(len(x_non), NOT_A_DIGIT, np.int64)])
+        try:
+            x_train, y_train = with_drawings(x_mnist, y_mnist, seed, args.pendigits, args.pendigits_writers,
+                                             args.pendigits_variants, args.pendigits_hands, args.non_digits,
+                                             log=lambda msg: print(msg, file=sys.stderr))
+        except UnipenError as e:
+            sys.exit(f"error: {e}")
         checkpoint, label = (args.checkpoint / f"member-{i + 1}", f"member {i + 1}/{args.members} ") if ensemble \
             else (args.checkpoint, "")
         try:
@@ -332,7 +278,7 @@ def main(argv=None):
     final = merge(members) if ensemble else members[0]
     test_acc = accuracy(final, x_test, y_test)
     val_acc = accuracy(final, *val)
-    drawn = drawn_metrics(final, args.drawn_eval)
+    drawn = validation_metrics(final, args.drawn_eval)
     history = [{**h, "member": i + 1} if ensemble else h for i, s in enumerate(states) for h in s["history"]]
     training = {"command": command, "config": config, "data": data_sums,
                 "train_seconds": round(sum(h["seconds"] for h in history), 1)}
