@@ -27,6 +27,7 @@ MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a s
 SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
 FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
 TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
+LINE_PEAK = 7  # rows, at 4 x PAPER_SIDE: wider than a ruled line, narrower than the gap between two
 TILT_GAIN = 1.5  # turned level, ruling sharpens the profile of rows this much; a digit alone does not
 MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
 
@@ -175,11 +176,18 @@ def _ruling_tilt(ink):
 
     def sharpness(angle):
         turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, angle, 1.0), small.shape[::-1])
-        return max(float(turned.sum(axis=1).var()), float(turned.sum(axis=0).var()))
+        return max(_thin_peaks(turned.sum(axis=1)), _thin_peaks(turned.sum(axis=0)))
 
     scores = [sharpness(a) for a in TILTS]
     best = int(np.argmax(scores))
     return float(TILTS[best]) if scores[best] > TILT_GAIN * scores[int(np.argmin(np.abs(TILTS)))] else 0.0
+
+
+def _thin_peaks(profile):
+    """How sharply a profile of ink sums jumps from one row to the next: the variance left once its
+    running mean over LINE_PEAK rows is taken off, so thin lines count and broad regions (a shadow
+    along the edge, the table, a digit's body) hardly do."""
+    return float(np.var(profile - np.convolve(profile, np.ones(LINE_PEAK) / LINE_PEAK, mode="same")))
 
 
 def _ink_on_paper(gray, on_table=False):

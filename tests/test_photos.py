@@ -48,3 +48,18 @@ def test_faint_ink_a_sheet_on_a_table_and_everything_at_once_are_read():
             x, y, w, h = cv2.boundingRect(canvas)
             assert 0 < w < 0.7 * SIDE and 0 < h < 0.7 * SIDE, (condition, (x, y, w, h))
             assert model.predict(prepare(canvas))[0] == digit.label, condition
+
+
+def test_the_tilt_of_squared_paper_is_found_beside_a_shadow_and_the_table():
+    """Broad dark regions (a shadow band, the table) change the rows' ink sums far more than thin
+    rules do; the tilt is found from the thin jumps, so the rules still come out level."""
+    from preprocessing import _ruling_tilt
+
+    ink = np.zeros((320, 320), np.uint8)
+    for k in range(-20, 21):  # squared paper, rules 2 px wide every 30 px
+        ink[:, 160 + 30 * k: 162 + 30 * k] = 90
+        ink[160 + 30 * k: 162 + 30 * k] = 90
+    ink = cv2.warpAffine(ink, cv2.getRotationMatrix2D((160, 160), 6.0, 1.0), (320, 320))
+    ink[:, :70] = 160  # a wide shadow band read as ink along the left edge
+    ink[:, 60:70] = 250  # and its darkest edge
+    assert _ruling_tilt(ink) == -6.0
