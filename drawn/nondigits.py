@@ -1,4 +1,5 @@
-"""Drawings that are not digits: letters, other alphabets, signs, scribbles, hatching, dots, shapes, two marks.
+"""Drawings that are not digits: letters, other alphabets and scripts, signs, scribbles, hatching, dots,
+shapes, two marks.
 
 The network learns to spread its probability over all ten digits for these (outlier
 exposure), and they measure how often the pad refuses what is not a digit. Every one
@@ -18,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .render import drawn_input, random_condition
+from .render import brushed_input, drawn_input, random_condition
 
 NOT_A_DIGIT = -1  # the label of a non-digit in training data: its target is the uniform distribution
 
@@ -34,8 +35,15 @@ GREEK = "FGLPSWXY" + "acfghklmnprwuy"
 CYRILLIC = "DEFGHIKLMNPQRSTUWXY[]^$%" + "adefghiklmnpqrstuwxy"
 SIGNS = [(["astrology"], "!$%'+-/:;<=>?@[]_`{}~"), (["mathlow"], "!\"#&'*:;?@_`dfghovwxz~"),
          (["symbolic"], "WXYZ[]^abcdfhijknpxyz{|")]
-GLYPH_SETS = {"letters": [(["futural", "futuram", "rowmans", "rowmand", "timesr", "timesi"], LETTERS)],
+# Japanese kana and kanji by their key in Hershey's font; left out: ; < = > ? @ t u v w (no glyph),
+# 8 : (the kanji for 7 and 9), ! p (small and plain u, like a 5), L (shi, like a J), S (te, like a 7),
+# Y (no, like a 6), i (ra, like a 5), j (ri, like 11), k m (ru, ro, like a 3).
+JAPANESE = "".join(c for c in map(chr, range(33, 127)) if c not in ";<=>?@tuvw" + "8:!pLSYijkm")
+GLYPH_SETS = {"letters": [(["futural", "futuram", "rowmans", "rowmand", "rowmant", "timesr", "timesi", "timesib"],
+                           LETTERS)],
               "script": [(["scripts", "scriptc", "cursive"], LETTERS)],
+              "blackletter": [(["gothiceng", "gothicger", "gothicita"], LETTERS)],
+              "kana-kanji": [(["japanese"], JAPANESE)],
               "symbols": [(["futural", "rowmand", "timesr"], SYMBOLS)],
               "alphabets": [(["greek"], GREEK), (["cyrillic"], CYRILLIC)],
               "signs": SIGNS}
@@ -174,13 +182,15 @@ HELD_OUT = ("script", "shapes")  # never trained on: refusing these is what the 
 TRAINING_FAMILIES = tuple(name for name in FAMILIES if name not in HELD_OUT)
 
 
-def non_digit_inputs(n, rng, families=TRAINING_FAMILIES):
+def non_digit_inputs(n, rng, families=TRAINING_FAMILIES, brushed=False):
     """(n, 784) float32 prepared inputs, the same number from each family (in turn), and the
-    family name of each."""
+    family name of each: as the pad predicts from them, or with ``brushed`` every second one as a
+    picture of it shows it (drawn.render.brushed_input), as training wants."""
     names = [families[i % len(families)] for i in range(n)]
     images = np.zeros((n, 784), np.float32)
     for i, family in enumerate(names):
-        image = drawn_input(FAMILIES[family](rng), random_condition(rng, hands=True), y_up=False)
+        draw = brushed_input if brushed and i % 2 else drawn_input
+        image = draw(FAMILIES[family](rng), random_condition(rng, hands=True), y_up=False)
         if image is not None:
             images[i] = image.reshape(-1)
     return images, names

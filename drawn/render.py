@@ -97,12 +97,20 @@ def drawn_input(strokes, condition, y_up=True):
     return prepare(redraw(pad_strokes(strokes, condition, y_up)))
 
 
-def network_inputs(digits, conditions, y_up=True):
+def brushed_input(strokes, condition, y_up=True):
+    """The (28, 28) network input of the canvas itself, strokes as wide as the condition's brush
+    left them: what a picture of the drawing gives (predict.py, the server); None for no ink."""
+    return prepare(render_digit(strokes, condition, y_up))
+
+
+def network_inputs(digits, conditions, y_up=True, brushed=()):
     """(N, 784) float32 network inputs: each digit (anything with ``.strokes``) drawn under its
-    condition, as the pad would predict from it (``drawn_input``)."""
+    condition, as the pad would predict from it (``drawn_input``), or as a picture of it shows it
+    (``brushed_input``) for the indices in ``brushed``."""
     images = np.zeros((len(digits), 784), np.float32)
+    brushed = set(brushed)
     for i, (digit, condition) in enumerate(zip(digits, conditions)):
-        image = drawn_input(digit.strokes, condition, y_up)
+        image = (brushed_input if i in brushed else drawn_input)(digit.strokes, condition, y_up)
         if image is not None:
             images[i] = image.reshape(-1)
     return images
@@ -110,7 +118,9 @@ def network_inputs(digits, conditions, y_up=True):
 
 def training_inputs(digits, variants, rng, hands=False):
     """Each digit drawn ``variants`` times under random conditions (see ``random_condition``):
-    (N, 784) inputs and (N,) labels."""
-    chosen = list(digits) * variants
-    images = network_inputs(chosen, [random_condition(rng, hands) for _ in chosen])
+    (N, 784) inputs and (N,) labels. Every second rendering is the brushed canvas rather than the
+    redrawn strokes, so the network reads pictures of digits at any stroke width as well as the pad."""
+    chosen, n = list(digits) * variants, len(digits)
+    brushed = [i for i in range(len(chosen)) if (i % n + i // n) % 2]  # each digit both ways, turn by turn
+    images = network_inputs(chosen, [random_condition(rng, hands) for _ in chosen], brushed=brushed)
     return images, np.array([d.label for d in chosen], np.int64)

@@ -23,7 +23,7 @@ def with_drawings(x, y, seed, pendigits=None, writers="1-25", variants=4, hands=
         xs.append(images)
         ys.append(labels)
     if non_digits:
-        images, _ = non_digit_inputs(non_digits, np.random.default_rng([seed, 2_000_003]))
+        images, _ = non_digit_inputs(non_digits, np.random.default_rng([seed, 2_000_003]), brushed=True)
         log(f"drew {len(images)} non-digits")
         xs.append(images)
         ys.append(np.full(len(images), NOT_A_DIGIT, np.int64))

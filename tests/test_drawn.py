@@ -159,6 +159,19 @@ def test_training_inputs_are_reproducible_and_labelled():
     assert np.array_equal(c, d) and not np.array_equal(a, c)
 
 
+def test_training_inputs_draw_each_digit_both_as_the_pad_reads_it_and_as_a_picture_shows_it():
+    """Redrawn, a digit's input is the same under any condition (one path, one width); brushed, it
+    carries the condition's brush. Each digit gets both, variant by variant."""
+    from drawn.render import drawn_input
+
+    digits = read_unipen(FIXTURE)
+    images, _ = training_inputs(digits, 4, np.random.default_rng(0))
+    for j, digit in enumerate(digits):
+        redrawn = drawn_input(digit.strokes, CONDITIONS[0]).reshape(-1)
+        same = [np.allclose(images[v * len(digits) + j], redrawn, atol=1e-6) for v in range(4)]
+        assert same == [j % 2 == 0, j % 2 == 1] * 2, (j, same)
+
+
 def test_with_drawings_adds_pen_digits_and_non_digits_the_same_for_a_seed():
     from drawn.nondigits import NOT_A_DIGIT
     from drawn.training import with_drawings

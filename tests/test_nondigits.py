@@ -31,6 +31,12 @@ def test_same_seed_same_drawings_and_families_take_turns():
     assert names[:len(TRAINING_FAMILIES)] == list(TRAINING_FAMILIES)
 
 
+def test_brushed_non_digits_are_drawn_every_other_time_with_the_brush():
+    plain, _ = non_digit_inputs(8, np.random.default_rng(3))
+    mixed, _ = non_digit_inputs(8, np.random.default_rng(3), brushed=True)
+    assert np.array_equal(plain[::2], mixed[::2]) and not np.array_equal(plain[1::2], mixed[1::2])
+
+
 def test_held_out_families_are_never_trained_on():
     assert set(HELD_OUT) <= set(FAMILIES) and not set(HELD_OUT) & set(TRAINING_FAMILIES)
 
@@ -38,8 +44,9 @@ def test_held_out_families_are_never_trained_on():
 def test_glyphs_that_read_as_digits_are_left_out():
     assert not set(DIGIT_LIKE) & set(LETTERS)
     data = json.loads((ROOT / "drawn" / "glyphs.json").read_text())["glyphs"]
-    for family in ("letters", "script"):
+    for family in ("letters", "script", "blackletter"):
         assert not {g["char"] for g in data[family]} & set(DIGIT_LIKE)
+    assert not {g["char"] for g in data["kana-kanji"]} & set("8:Ykm")  # the kanji 7 and 9; no, ru, ro (6, 3, 3)
     assert all(glyphs()[f] for f in data)
 
 

@@ -24,11 +24,11 @@ pad size, digit size, place and brush width (and, with --pendigits-hands, a rand
 slant and width of the writing). When the pen-digit file is there,
 accuracy on the validation writers is measured at the end and recorded.
 
---non-digits N adds N drawings that are not digits (drawn.nondigits: letters, symbols,
-scribbles, hatching, dots and dashes, two marks; never the held-out families), whose target is
-the uniform distribution, so the network spreads its probability over them instead of naming a
-digit (outlier exposure). --init MODEL without --samples starts from MODEL's weights instead of
-random ones, with all the training data.
+--non-digits N adds N drawings that are not digits (drawn.nondigits: letters, other alphabets and
+scripts, signs, scribbles, hatching, dots and dashes, polygons, two marks; never the held-out
+families), whose target is the uniform distribution, so the network spreads its probability over
+them instead of naming a digit (outlier exposure). --init MODEL without --samples starts from
+MODEL's weights instead of random ones, with all the training data.
 
 Fine-tuning (--init MODEL --samples DIR) continues training MODEL on the pad's
 saved samples, mixed with replayed MNIST so that nothing is forgotten. A part of
