@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from mnist_mlp import MLP, load_model
+from mnist_mlp import MLP, SURE, load_model
 from mnist_mlp.mnist import as_inputs
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from pad.app import PadApp
@@ -117,7 +117,7 @@ def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
         adapt(base, [sample(d, [[(200, 60), (200, 340)]]) for d in range(9)], None, None)
     before = {k: v.copy() for k, v in base.arrays().items()}
     x, y = as_inputs(mnist["x_train"][:2000]), mnist["y_train"][:2000].astype(np.int64)
-    # A hand whose 1s are crosses, which the base model reads as 4s.
+    # A hand whose 1s are crosses, which the base model refuses as no digit (or reads as another one).
     cross = [sample(1, [[(80 + 9 * i, 80), (320, 320 - 9 * i)], [(320, 80 + 9 * i), (80, 320)]], i) for i in range(3)]
     others = [sample(d, [[(200 + 9 * d, 60), (150 + 5 * d, 200), (250, 340 - 9 * d)]])
               for d in (0, 2, 3, 4, 5, 6, 7, 8, 9)]
@@ -125,10 +125,14 @@ def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
     adapted = adapt(base, cross + others, x, y, Recipe(renderings=1000, replay=1000),
                     progress=lambda f, text: reports.append(f))
     assert all(np.array_equal(v, base.arrays()[k]) for k, v in before.items())
-    assert adapted.held_out == 1 and adapted.trained_on == 12 and adapted.before < 1.0 == adapted.after
+    assert adapted.held_out == 1 and adapted.trained_on == 12 and adapted.after == 1.0
     assert reports[0] == 0.0 and reports[-1] == pytest.approx(1.0) and reports == sorted(reports)
     x_cross, _ = as_drawn([sample(1, [[(100, 90), (300, 330)], [(310, 100), (90, 300)]])])
-    assert base.predict(x_cross)[0] != 1 and adapted.model.predict(x_cross)[0] == 1
+    assert base.predict(x_cross)[0] != 1 or base.predict_proba(x_cross).max() < SURE
+    # Read as 1 now, but not surely: crosses are what the network was trained to refuse (two-marks,
+    # symbols), and 12 samples pull them only so far (0.16 for 1 against 0.10 before).
+    assert adapted.model.predict(x_cross)[0] == 1
+    assert adapted.model.predict_proba(x_cross)[0, 1] > base.predict_proba(x_cross)[0, 1] + 0.03
     assert accuracy(adapted.model, as_inputs(mnist["x_test"][:2000]), mnist["y_test"][:2000]) > 0.98
 
 
