@@ -65,9 +65,9 @@ def training_split(data, limit=None, validation_size=VALIDATION_SIZE):
     """``load_mnist``'s arrays as network inputs and int64 labels: (training, validation, test)
     pairs, validation being the last ``validation_size`` training images, and training cut to its
     first ``limit`` images when given."""
-    x, y = as_inputs(data["x_train"]), data["y_train"].astype(np.int64)
+    x, y = data["x_train"], data["y_train"].astype(np.int64)
     split = len(x) - validation_size
-    return (x[:split][:limit], y[:split][:limit]), (x[split:], y[split:]), \
+    return (as_inputs(x[:split][:limit]), y[:split][:limit]), (as_inputs(x[split:]), y[split:]), \
         (as_inputs(data["x_test"]), data["y_test"].astype(np.int64))
 
 

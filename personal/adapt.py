@@ -17,7 +17,7 @@ import numpy as np
 
 from drawn.render import Condition, network_inputs
 from mnist_mlp import MLP
-from mnist_mlp.mnist import DEFAULT_DIR, as_inputs, fetch_mnist, load_mnist
+from mnist_mlp.mnist import DEFAULT_DIR, fetch_mnist, load_mnist, training_split
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from pad.brush import redraw
 from preprocessing import prepare
@@ -57,8 +57,7 @@ def replay_data(data_dir=DEFAULT_DIR, log=print):
     """The images replayed while adapting: MNIST's first 50,000 training digits (the base model's
     own training set), fetched once into ``data_dir`` if missing. ((N, 784) inputs, (N,) labels)."""
     fetch_mnist(data_dir, log=log)
-    data = load_mnist(data_dir)
-    return as_inputs(data["x_train"][:50_000]), data["y_train"][:50_000].astype(np.int64)
+    return training_split(load_mnist(data_dir))[0]
 
 
 def missing(samples, minimum=MIN_PER_DIGIT):
