@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,11 @@ def send_wm_delete_window(display_name, window):
     x11.XSendEvent(display, window, 0, 0, ctypes.byref(event))
     x11.XFlush(display)
     x11.XCloseDisplay(display)
+
+
+def is_blank(image):
+    """True for a capture of one colour only: a window not painted yet."""
+    return image is None or image.size == 0 or bool((image == image.reshape(-1, image.shape[-1])[0]).all())
 
 
 def missing_tools():
@@ -155,9 +161,28 @@ class VirtualPad:
         self.xdotool("key", "--window", self.window, name)
         time.sleep(0.3)
 
-    def screenshot(self, path):
-        """A PNG of the pad's window alone."""
-        subprocess.run(["import", "-window", self.window, str(path)], env=self.env, check=True, timeout=20)
+    def capture(self):
+        """The pad's window as it is on screen now: a BGR image."""
+        png = subprocess.run(["import", "-window", self.window, "png:-"], env=self.env, check=True,
+                             capture_output=True, timeout=20).stdout
+        return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+
+    def screenshot(self, path, timeout=15):
+        """A PNG of the pad's window alone, once it has settled: two captures alike and not one colour.
+        A loaded machine can capture the window before it is painted (all black); that raises."""
+        deadline, last = time.time() + timeout, None
+        while True:
+            image = self.capture()
+            settled = last is not None and image.shape == last.shape and (image == last).all()
+            if settled and not is_blank(image):
+                break
+            if time.time() > deadline:
+                raise RuntimeError(f"the pad's window {'stayed blank' if is_blank(image) else 'kept changing'} "
+                                   f"for {timeout} s; no screenshot written to {path}")
+            last = image
+            time.sleep(0.2)
+        if not cv2.imwrite(str(path), image):
+            raise OSError(f"cannot write {path}")
 
     def close_window(self):
         """Press the window's close button, and wait for the app to end.
