@@ -122,17 +122,15 @@ def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
     others = [sample(d, [[(200 + 9 * d, 60), (150 + 5 * d, 200), (250, 340 - 9 * d)]])
               for d in (0, 2, 3, 4, 5, 6, 7, 8, 9)]
     reports = []
-    adapted = adapt(base, cross + others, x, y, Recipe(renderings=1000, replay=1000),
-                    progress=lambda f, text: reports.append(f))
+    # The pad's own recipe: a smaller one (1,000 renderings and replayed digits) took the cross only
+    # to 0.16 for 1, since crosses are what the network was trained to refuse (letters, symbols).
+    adapted = adapt(base, cross + others, x, y, Recipe(), progress=lambda f, text: reports.append(f))
     assert all(np.array_equal(v, base.arrays()[k]) for k, v in before.items())
     assert adapted.held_out == 1 and adapted.trained_on == 12 and adapted.after == 1.0
     assert reports[0] == 0.0 and reports[-1] == pytest.approx(1.0) and reports == sorted(reports)
     x_cross, _ = as_drawn([sample(1, [[(100, 90), (300, 330)], [(310, 100), (90, 300)]])])
     assert base.predict(x_cross)[0] != 1 or base.predict_proba(x_cross).max() < SURE
-    # Read as 1 now, but not surely: crosses are what the network was trained to refuse (two-marks,
-    # symbols), and 12 samples pull them only so far (0.16 for 1 against 0.10 before).
-    assert adapted.model.predict(x_cross)[0] == 1
-    assert adapted.model.predict_proba(x_cross)[0, 1] > base.predict_proba(x_cross)[0, 1] + 0.03
+    assert adapted.model.predict(x_cross)[0] == 1 and adapted.model.predict_proba(x_cross).max() >= SURE
     assert accuracy(adapted.model, as_inputs(mnist["x_test"][:2000]), mnist["y_test"][:2000]) > 0.98
 
 
