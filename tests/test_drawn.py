@@ -135,6 +135,11 @@ def test_eval_drawn_tool(tmp_path):
     assert set(result["conditions"]) == {"centred", "thin-brush"}
     assert set(result["writers"]) == {"3", "27"} and result["selected_writers"] == "all"
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE),
+                        "--writers", "all", "--conditions", "centred", "--turn", "10", "--json"],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["conditions"]["centred"]["samples"] == 3
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE),
                         "--writers", "3", "--conditions", "centred"], capture_output=True, text=True, timeout=120,
                        cwd=ROOT)
     assert r.returncode == 0, r.stderr

@@ -6,6 +6,7 @@ Usage:
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
     python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
+    python tools/eval_drawn.py --turn 10 ...   # any of these, each image also read turned by -10 and +10 degrees
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
@@ -30,6 +31,9 @@ around the sheet; one at a time and all together) and reads it as predict.py rea
 were never trained on) and prints the share of each that is refused at --threshold (the top
 probability under it), and for the writers' digits under each condition the share still
 answered and the accuracy, then the curve of both as the threshold moves.
+
+--turn D reads every image three ways, as it is and turned by -D and +D degrees, and averages the
+three probability vectors (mnist_mlp.views; not what the pad does yet, see docs/not-a-digit.md).
 """
 import argparse
 import json
@@ -50,6 +54,7 @@ from drawn.photos import evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
+from mnist_mlp.views import TurnedViews  # noqa: E402
 
 
 def show_numbers(model, digits, args):
@@ -112,6 +117,7 @@ def main(argv=None):
     p.add_argument("--mosaic", type=Path, default=None, help="with --photos or --non-digits: also write examples")
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
     p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold")
+    p.add_argument("--turn", type=float, default=0, help="also read each image turned by -D and +D degrees")
     args = p.parse_args(argv)
     if args.numbers < 0 or args.non_digits < 0:
         p.error(f"--{'numbers' if args.numbers < 0 else 'non-digits'} must be 0 or more")
@@ -119,6 +125,8 @@ def main(argv=None):
         p.error(f"--numbers and --non-digits make at most {MAX_MADE:,} (more says nothing new, and fills memory)")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
+    if not 0 <= args.turn <= 45:
+        p.error("--turn must be between 0 and 45 degrees")
     by_name = {c.name: c for c in CONDITIONS}
     unknown = [n for n in args.conditions.split(",") if n not in by_name]
     if unknown:
@@ -140,6 +148,8 @@ def main(argv=None):
     if seen:
         print(f"warning: the model was trained on writers {', '.join(map(str, seen))} of {args.data.name}: "
               "their accuracy says little about people it never saw", file=sys.stderr)
+    if args.turn:
+        model = TurnedViews(model, (-args.turn, 0, args.turn))
     if args.numbers:
         return show_numbers(model, digits, args)
     if args.non_digits:
