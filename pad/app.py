@@ -10,6 +10,7 @@ import cv2
 from drawn.numbers import read_groups
 from mnist_mlp import ModelError, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
+from mnist_mlp.views import TurnedViews
 from preprocessing import prepare_with_info
 
 from .brush import redraw
@@ -200,7 +201,7 @@ class PadApp:
             image, info = prepare_with_info(redraw([(s.points, s.thickness) for s in self.state.strokes]))
             if image is not None:
                 info = replace(info, bbox=cv2.boundingRect(self.state.canvas))
-                self.prediction = Prediction(self.model.predict_proba(image)[0], image, info)
+                self.prediction = Prediction(TurnedViews(self.model).predict_proba(image)[0], image, info)
         self.changed = True
 
     def read_number(self):
@@ -209,8 +210,8 @@ class PadApp:
         if len(self.state.strokes) < self.strokes_read or self.model is not self.model_read:
             self.number_cache = {}  # strokes were undone or cleared, or the model changed: read afresh
         self.strokes_read, self.model_read = len(self.state.strokes), self.model
-        self.groups, self.number, images, probabilities = read_groups(self.model, self.state.stroke_dicts(),
-                                                                      self.number_cache)
+        self.groups, self.number, images, probabilities = read_groups(
+            TurnedViews(self.model), self.state.stroke_dicts(), self.number_cache)
         self.digit_images = images
         if "error" in self.number:
             self.status = f"{self.number['error']}; c clears the pad"

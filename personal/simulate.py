@@ -7,6 +7,7 @@ import numpy as np
 
 from drawn.benchmark import evaluate_drawn
 from drawn.render import CONDITIONS, place
+from mnist_mlp.views import TurnedViews
 from pad.app import PadApp
 from pad.samples import load_stroke_samples
 
@@ -60,8 +61,8 @@ def simulate_writer(base, digits, k, x_replay, y_replay, recipe=None, seed=0, sa
     started = time.perf_counter()
     adapted = adapt(base, samples, x_replay, y_replay, recipe or Recipe())
     seconds = time.perf_counter() - started
-    before = evaluate_drawn(base, rest, CONDITIONS)
-    after = evaluate_drawn(adapted.model, rest, CONDITIONS)
+    before = evaluate_drawn(TurnedViews(base), rest, CONDITIONS)  # read as the pad reads
+    after = evaluate_drawn(TurnedViews(adapted.model), rest, CONDITIONS)
     return {"writer": int(digits[0].writer), "samples": len(samples), "n_test": len(rest),
             "before": _overall(before), "after": _overall(after), "seconds": round(seconds, 2),
             "worst_condition_after": after["worst_accuracy"],

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from mnist_mlp import SURE
+from mnist_mlp.views import TurnedViews
 from drawn.numbers import read_image, read_strokes
 from pad.samples import parse_strokes
 from preprocessing import canvas_from_image, prepare
@@ -98,10 +99,13 @@ def model_info(model):
 
 
 def make_app(model, threshold=SURE):
-    """The routes, as an app for serving.http.Server; answers under ``threshold`` are not sure."""
+    """The routes, as an app for serving.http.Server; answers under ``threshold`` are not sure.
+    Images are read three ways (mnist_mlp.views), as the pad reads them."""
+    reader = TurnedViews(model)
+
     def predict(kind, body):
         pixels = pixels_from_json(body) if kind == "application/json" else pixels_from_image(body)
-        return answer(model.predict_proba(pixels)[0], threshold)
+        return answer(reader.predict_proba(pixels)[0], threshold)
 
     async def app(request, run):
         method = "GET" if request.method == "HEAD" else request.method
@@ -114,7 +118,7 @@ def make_app(model, threshold=SURE):
             if kind != "application/json" and kind not in IMAGE_TYPES:
                 raise HttpError(415, "Content-Type must be application/json, image/png, image/jpeg or "
                                      f"image/bmp, not {kind or 'missing'}")
-            work = predict if request.path == "/predict" else lambda k, b: number_from(model, k, b)
+            work = predict if request.path == "/predict" else lambda k, b: number_from(reader, k, b)
             return 200, await run(work, kind, request.body)
         if request.path in ("/health", "/model/info", "/predict", "/predict/number"):
             raise HttpError(405, f"{request.method} is not allowed on {request.path}")

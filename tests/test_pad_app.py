@@ -4,6 +4,7 @@ import pytest
 
 from conftest import ROOT
 from mnist_mlp import load_model
+from mnist_mlp.views import TurnedViews
 from pad.app import PadApp
 from pad.display import display_problem
 
@@ -41,6 +42,11 @@ def test_prediction_follows_the_drawing_and_only_when_it_changes(app):
     app.update()
     assert app.prediction is not first and app.prediction.digit == 1
     np.testing.assert_allclose(app.prediction.probabilities.sum(), 1, rtol=1e-5)
+    # What it shows is the three turned views' reading (mnist_mlp.views), not the network's one view.
+    image = app.prediction.image
+    np.testing.assert_allclose(app.prediction.probabilities, TurnedViews(app.model).predict_proba(image)[0],
+                               rtol=1e-6)
+    assert not np.allclose(app.prediction.probabilities, app.model.predict_proba(image)[0], rtol=1e-3)
 
 
 def test_clicks_outside_the_pad_do_not_draw(app):

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from preprocessing import canvas_from_image
+from mnist_mlp import load_model
+from mnist_mlp.views import TurnedViews
+from preprocessing import canvas_from_image, prepare
 
 
 def run(*args):
@@ -38,6 +40,10 @@ def test_both_polarities(images):
     answers = [json.loads(line) for line in r.stdout.splitlines()]
     assert [a["prediction"] for a in answers] == [labels[i] for i in labels for _ in range(2)]
     assert all(abs(sum(a["probabilities"].values()) - 1) < 1e-4 for a in answers)
+    # Read as the pad reads: the three turned views' average (mnist_mlp.views).
+    image = prepare(canvas_from_image(cv2.imread(str(folder / "light0.png"), cv2.IMREAD_GRAYSCALE)))
+    expected = TurnedViews(load_model(ROOT / "weights")).predict_proba(image)[0]
+    assert np.allclose([answers[0]["probabilities"][str(d)] for d in range(10)], expected, atol=1e-4)
 
 
 def test_top_k_lines(images):

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT
 from mnist_mlp import load_model
+from mnist_mlp.views import TurnedViews
 from tools_path import serve
 
 
@@ -46,6 +47,8 @@ def test_predict_from_pixels(server, mnist):
     assert abs(sum(body["probabilities"].values()) - 1) < 1e-4
     assert body["confidence"] == max(body["probabilities"].values())
     assert body["sure"] is True
+    expected = TurnedViews(load_model(ROOT / "weights")).predict_proba(image.astype(np.float32))[0]  # as the pad
+    assert np.allclose([body["probabilities"][str(d)] for d in range(10)], expected, atol=1e-4)
 
 
 def test_not_a_digit_is_not_sure(server, tmp_path):

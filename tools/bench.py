@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from mnist_mlp import MLP, load_model  # noqa: E402
 from mnist_mlp.optim import Adam  # noqa: E402
 from mnist_mlp.training import train_epoch  # noqa: E402
+from mnist_mlp.views import TurnedViews  # noqa: E402
 
 BENCH_SIZES = [784, 128, 64, 10]
 BATCH = 128
@@ -143,11 +144,12 @@ def bench_pad():
     from preprocessing import prepare
 
     model = load_model(ROOT / "weights")
+    reader = TurnedViews(model)  # read as the pad reads
     seven = [(0.25, 0.2), (0.75, 0.2), (0.55, 0.5), (0.45, 0.85)]
     result = {}
     for size in (280, 1000):
         canvas = render([([(x * size, y * size) for x, y in seven], size // 14)], size)
-        result[f"prepare_predict_{size}"] = percentiles_ms(lambda c=canvas: model.predict_proba(prepare(c)), 2000)
+        result[f"prepare_predict_{size}"] = percentiles_ms(lambda c=canvas: reader.predict_proba(prepare(c)), 2000)
     app = PadApp(model, samples_dir=tempfile.gettempdir(), size=400)
     app.key(ord("d"))  # diagnostics on: the most drawing per frame
     app.mouse_down(100, 80)
@@ -283,7 +285,7 @@ def bench_number():
     from drawn.numbers import read_groups
     from screenshot import DIGIT_STROKES
 
-    model = load_model("weights")
+    model = TurnedViews(load_model("weights"))  # read as the pad reads
     strokes = []
     for k, digit in enumerate("204719"):
         for stroke in DIGIT_STROKES[digit]:

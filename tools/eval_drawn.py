@@ -6,7 +6,7 @@ Usage:
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
     python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
-    python tools/eval_drawn.py --turn 10 ...   # any of these, each image also read turned by -10 and +10 degrees
+    python tools/eval_drawn.py --turn 0 ...    # any of these, read by the network alone (one view)
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
@@ -32,8 +32,8 @@ were never trained on) and prints the share of each that is refused at --thresho
 probability under it), and for the writers' digits under each condition the share still
 answered and the accuracy, then the curve of both as the threshold moves.
 
---turn D reads every image three ways, as it is and turned by -D and +D degrees, and averages the
-three probability vectors (mnist_mlp.views; not what the pad does yet, see docs/not-a-digit.md).
+Every image is read as the pad reads it: as it is and turned by -D and +D degrees (--turn D,
+10 by default), the three probability vectors averaged (mnist_mlp.views); --turn 0 reads it once.
 """
 import argparse
 import json
@@ -54,7 +54,7 @@ from drawn.photos import evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
-from mnist_mlp.views import TurnedViews  # noqa: E402
+from mnist_mlp.views import TURN, TurnedViews  # noqa: E402
 
 
 def show_numbers(model, digits, args):
@@ -117,7 +117,7 @@ def main(argv=None):
     p.add_argument("--mosaic", type=Path, default=None, help="with --photos or --non-digits: also write examples")
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
     p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold")
-    p.add_argument("--turn", type=float, default=0, help="also read each image turned by -D and +D degrees")
+    p.add_argument("--turn", type=float, default=TURN, help="also read each image turned by -D and +D degrees")
     args = p.parse_args(argv)
     if args.numbers < 0 or args.non_digits < 0:
         p.error(f"--{'numbers' if args.numbers < 0 else 'non-digits'} must be 0 or more")

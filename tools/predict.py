@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cli  # noqa: E402  (tools/cli.py, beside this script)
 
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
+from mnist_mlp.views import TurnedViews  # noqa: E402
 from preprocessing import canvas_from_image, prepare  # noqa: E402
 from drawn.numbers import read_image  # noqa: E402
 from preprocessing.images import ImageError, read_gray  # noqa: E402
@@ -112,7 +113,7 @@ def main(argv=None):
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     try:
-        model = load_model(args.weights)
+        model = TurnedViews(load_model(args.weights))  # read as the pad reads
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

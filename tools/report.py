@@ -29,6 +29,7 @@ from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import confusion_matrix  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
+from mnist_mlp.views import TurnedViews  # noqa: E402
 
 
 def curve_series(history, keys):
@@ -152,9 +153,9 @@ def build_report(model, history, x_test, y_test, drawn_path=None):
     numbers = {"mnist_test_accuracy": float(counts.trace() / counts.sum()), "samples": int(counts.sum()),
                "per_class": (np.diag(counts) / np.maximum(counts.sum(axis=1), 1)).tolist(), "thresholds": table}
     if drawn_path is not None:
-        images["drawn_mistakes.png"], numbers["drawn_accuracy_centred"] = drawn_mistakes(model, drawn_path)
+        images["drawn_mistakes.png"], numbers["drawn_accuracy_centred"] = drawn_mistakes(TurnedViews(model), drawn_path)
         digits = read_unipen(drawn_path, parse_writers(VALIDATION_WRITERS))
-        images["refusal.png"], numbers["refusal"] = refusal_images(model, digits)
+        images["refusal.png"], numbers["refusal"] = refusal_images(TurnedViews(model), digits)
     return images, numbers
 
 
