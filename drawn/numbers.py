@@ -1,13 +1,15 @@
 """Reading a whole number: from the pad's strokes, or from an image.
 
-Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking the model where
-geometry cannot tell), each group is redrawn on its own as the pad predicts from a digit (pad.brush.redraw)
-and prepared, and all the groups are read in one batched ``predict_proba`` call. An
+Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking the network alone
+where geometry cannot tell: the grouping's thresholds were set on its confidences), each group is
+redrawn on its own as the pad predicts from a digit (pad.brush.redraw) and prepared, and the digits
+found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batched call. An
 image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
 ``{"number": "2024", "digits": [{"digit": 2, "confidence": 0.99, "box": [x, y, w, h]}, ...]}``.
 """
 import numpy as np
 
+from mnist_mlp.views import TURN, reader
 from pad.brush import redraw, render
 from preprocessing import canvas_from_image, prepare
 from preprocessing.numbers import group_boxes, split_canvas, stroke_boxes
@@ -37,16 +39,17 @@ def answer(probabilities, boxes):
     return {"number": "".join(str(d["digit"]) for d in digits), "digits": digits}
 
 
-def read_strokes(model, strokes):
+def read_strokes(model, strokes, turn=TURN):
     """The number written in the pad's strokes ({"brush", "points"} dicts in canvas pixels)."""
-    return read_groups(model, strokes)[1]
+    return read_groups(model, strokes, turn=turn)[1]
 
 
-def read_groups(model, strokes, cache=None):
+def read_groups(model, strokes, cache=None, turn=TURN):
     """(the strokes' grouping into digits, the number object, each digit's (28, 28) input and its
     ten probabilities). ``cache``, a dict kept between calls (the pad keeps one while the ink only
     grows), holds each group's reading, so a frame reads only the groups that changed: the digit
-    being written; the rest are read in one batched call."""
+    being written; the rest are read in one batched call. ``model`` is the network; the digits found
+    are read through ``mnist_mlp.views.reader(model, turn)``."""
     cache = {} if cache is None else cache
 
     def key(group):  # a stroke only ever grows: its length and ends tell its versions apart
@@ -58,8 +61,16 @@ def read_groups(model, strokes, cache=None):
         if todo:
             images, boxes = group_inputs(strokes, todo, stroke_box)
             for g, image, p, box in zip(todo, images, model.predict_proba(images), boxes):
-                cache[key(g)] = (image, p, box)
+                cache[key(g)] = {"image": image, "network": p, "box": box}
         return [cache[key(g)] for g in groups]
+
+    def read(groups):  # the digits found, as the pad reads a digit; each group read once
+        found = readings(groups)
+        unread = [r for r in found if "read" not in r]
+        if unread:
+            for r, p in zip(unread, reader(model, turn).predict_proba(np.array([r["image"] for r in unread]))):
+                r["read"] = p
+        return [(r["image"], r["read"], r["box"]) for r in found]
 
     nothing = np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
     if len(strokes) > MAX_STROKES:  # a scribble of many marks is no number; say so at once
@@ -67,14 +78,15 @@ def read_groups(model, strokes, cache=None):
     if not strokes:
         return [], answer([], []), *nothing
     stroke_box = stroke_boxes(strokes)  # once a call, for the grouping and for every reading
-    groups = group_boxes(stroke_box, lambda gs: [p.max() for _, p, _ in readings(gs)])
-    images, probabilities, boxes = zip(*readings(groups))
+    groups = group_boxes(stroke_box, lambda gs: [r["network"].max() for r in readings(gs)])
+    images, probabilities, boxes = zip(*read(groups))
     probabilities = np.array(probabilities)
     return groups, answer(probabilities, list(boxes)), np.array(images).reshape(-1, 28, 28), probabilities
 
 
-def read_image(model, gray):
-    """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas)."""
+def read_image(model, gray, turn=TURN):
+    """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
+    where the network alone reads the pieces best, the digits read through ``reader(model, turn)``."""
     canvas = canvas_from_image(gray)  # once: split_canvas works on it too
 
     def inputs(boxes):
@@ -82,7 +94,7 @@ def read_image(model, gray):
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
     boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
-    return answer(model.predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes])
+    return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes])
 
 
 def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
@@ -130,21 +142,21 @@ def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
     return numbers
 
 
-def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400)):
+def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
     """How well numbers are read: grouping right, number right, digits right (each digit read from its
     own strokes), and the number accuracy the digit accuracy alone predicts (each number's product of
     its digits' per-class accuracies, averaged)."""
     own_right, own_labels, segmentation, right = [], [], 0, 0
     for strokes, labels, groups in numbers:
         images, _ = group_inputs(strokes, groups)
-        own_right.extend(model.predict_proba(images).argmax(axis=1) == labels)
+        own_right.extend(reader(model, turn).predict(images) == labels)
         own_labels.extend(labels)
         if via == "strokes":
-            found, read, _, _ = read_groups(model, strokes)
+            found, read, _, _ = read_groups(model, strokes, turn=turn)
             segmented = found == groups
         else:
             canvas = render([(np.asarray(s["points"], np.float64), s["brush"]) for s in strokes], *pad)
-            read = read_image(model, 255 - canvas)
+            read = read_image(model, 255 - canvas, turn)
             segmented = _boxes_match(strokes, groups, [d["box"] for d in read["digits"]], pad)
         segmentation += segmented
         right += segmented and read["number"] == "".join(map(str, labels))

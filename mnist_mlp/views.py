@@ -36,6 +36,12 @@ def rotation(angle, side=28):
     return turn
 
 
+def reader(model, turn=TURN):
+    """What reads images for the user: ``model`` through views turned by -turn, 0 and +turn degrees,
+    or ``model`` itself for ``turn`` 0."""
+    return TurnedViews(model, (-turn, 0, turn)) if turn else model
+
+
 class TurnedViews:
     """``model`` read through views turned by ``angles`` degrees (0: the image as it is), their
     probabilities averaged. Answers ``predict_proba`` and ``predict`` as the model does."""

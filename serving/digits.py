@@ -118,7 +118,7 @@ def make_app(model, threshold=SURE):
             if kind != "application/json" and kind not in IMAGE_TYPES:
                 raise HttpError(415, "Content-Type must be application/json, image/png, image/jpeg or "
                                      f"image/bmp, not {kind or 'missing'}")
-            work = predict if request.path == "/predict" else lambda k, b: number_from(reader, k, b)
+            work = predict if request.path == "/predict" else lambda k, b: number_from(model, k, b)
             return 200, await run(work, kind, request.body)
         if request.path in ("/health", "/model/info", "/predict", "/predict/number"):
             raise HttpError(405, f"{request.method} is not allowed on {request.path}")

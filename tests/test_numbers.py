@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from mnist_mlp import load_model
+from mnist_mlp.views import TurnedViews
 from pad.brush import render
 from preprocessing import group_strokes, prepare, split_image
 from tools_path import screenshot
@@ -243,3 +244,9 @@ def test_kept_readings_give_the_same_answer_as_fresh_ones():
     fresh = read_groups(MODEL, strokes)
     assert grown[0] == fresh[0] and grown[1] == fresh[1]
     np.testing.assert_allclose(grown[3], fresh[3], atol=1e-5)  # batched alike or not: float rounding
+    # The digits found are read as the pad reads one (mnist_mlp.views); the grouping asks the network
+    # alone either way, so reading with no turn groups alike.
+    np.testing.assert_allclose(fresh[3], TurnedViews(MODEL).predict_proba(fresh[2]), atol=1e-5)
+    alone = read_groups(MODEL, strokes, turn=0)
+    assert alone[0] == fresh[0]
+    np.testing.assert_allclose(alone[3], MODEL.predict_proba(fresh[2]), atol=1e-5)

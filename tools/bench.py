@@ -285,7 +285,7 @@ def bench_number():
     from drawn.numbers import read_groups
     from screenshot import DIGIT_STROKES
 
-    model = TurnedViews(load_model("weights"))  # read as the pad reads
+    model = load_model("weights")
     strokes = []
     for k, digit in enumerate("204719"):
         for stroke in DIGIT_STROKES[digit]:

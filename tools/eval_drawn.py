@@ -54,12 +54,13 @@ from drawn.photos import evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
-from mnist_mlp.views import TURN, TurnedViews  # noqa: E402
+from mnist_mlp.views import TURN, reader  # noqa: E402
 
 
 def show_numbers(model, digits, args):
     numbers = make_numbers(digits, args.numbers, np.random.default_rng(args.seed), touching=args.via == "strokes")
-    result = {**evaluate_numbers(model, numbers, args.via), "selected_writers": args.writers, "seed": args.seed}
+    result = {**evaluate_numbers(model, numbers, args.via, turn=args.turn), "selected_writers": args.writers,
+              "seed": args.seed}
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
@@ -148,10 +149,9 @@ def main(argv=None):
     if seen:
         print(f"warning: the model was trained on writers {', '.join(map(str, seen))} of {args.data.name}: "
               "their accuracy says little about people it never saw", file=sys.stderr)
-    if args.turn:
-        model = TurnedViews(model, (-args.turn, 0, args.turn))
     if args.numbers:
-        return show_numbers(model, digits, args)
+        return show_numbers(model, digits, args)  # grouped by the network alone, digits read with --turn
+    model = reader(model, args.turn)
     if args.non_digits:
         if args.mosaic and not write_png(args.mosaic, non_digit_mosaic(np.random.default_rng(args.seed))):
             return 1

@@ -87,7 +87,7 @@ def classify(model, path):
     image = prepare(canvas_from_image(gray_of(path)))
     if image is None:
         raise ValueError("no ink found: the image is blank")
-    return model.predict_proba(image)[0]
+    return TurnedViews(model).predict_proba(image)[0]  # read as the pad reads
 
 
 def show_number(path, number, as_json):
@@ -113,7 +113,7 @@ def main(argv=None):
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     try:
-        model = TurnedViews(load_model(args.weights))  # read as the pad reads
+        model = load_model(args.weights)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
