@@ -2,7 +2,7 @@
 
 Usage:
     python main.py [--weights weights/] [--samples samples/] [--personal weights-personal/]
-                   [--threshold 0.5] [--size 400] [--brush 26] [--mode digit|number] [--stats]
+                   [--threshold 0.45] [--size 400] [--brush 26] [--mode digit|number] [--stats]
 
 Keys:
     draw     hold the left mouse button
@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from mnist_mlp import SURE
 from pad.display import display_problem, screen_size
 from pad.state import MAX_BRUSH, MIN_BRUSH
 
@@ -39,7 +40,7 @@ def parse_args(argv):
     p.add_argument("--samples", type=Path, default=Path("samples"), help="where labelled samples are saved")
     p.add_argument("--personal", type=Path, default=Path("weights-personal"),
                    help="where t saves the model adapted to your hand, and p finds it")
-    p.add_argument("--threshold", type=float, default=0.5,
+    p.add_argument("--threshold", type=float, default=SURE,
                    help="below this confidence the pad shows '?' instead of a digit")
     p.add_argument("--size", type=int, default=400, help="pad side in pixels (a number pad is 3 sides wide)")
     p.add_argument("--mode", choices=["digit", "number"], default="digit",

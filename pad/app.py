@@ -8,7 +8,7 @@ from dataclasses import replace
 import cv2
 
 from drawn.numbers import read_groups
-from mnist_mlp import ModelError, load_model
+from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.views import TurnedViews
 from preprocessing import prepare_with_info
@@ -34,7 +34,7 @@ class PadApp:
     the samples with ``t`` and saved in ``personal_dir``; the pad starts with the personal model
     when there is one and ``start_personal`` is true."""
 
-    def __init__(self, model, samples_dir="samples", threshold=0.5, size=400, brush=26,
+    def __init__(self, model, samples_dir="samples", threshold=SURE, size=400, brush=26,
                  personal_dir="weights-personal", personal=None, start_personal=True, replay_dir=DEFAULT_DIR,
                  mode="digit", number_width=None):
         self.base = model

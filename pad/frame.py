@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from mnist_mlp import SURE
+
 PANEL_WIDTH = 320
 PANEL_MIN_HEIGHT = 400
 STATUS_HEIGHT = 26
@@ -70,7 +72,7 @@ def bar_row_y(digit):
     return BAR_TOP + digit * BAR_ROW
 
 
-def render_frame(canvas, prediction, *, threshold=0.5, status="", brush=0, model_name="base",
+def render_frame(canvas, prediction, *, threshold=SURE, status="", brush=0, model_name="base",
                  show_diagnostics=False, show_help=False, number=None, current=None):
     """The BGR frame for a uint8 canvas and the prediction for it (None when empty). ``number``, in
     number mode, is the number object (drawn.numbers) of what is on the pad: each digit gets a box

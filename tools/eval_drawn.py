@@ -5,7 +5,7 @@ Usage:
                                [--conditions centred,small-corner,...] [--json]
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
-    python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
+    python tools/eval_drawn.py --non-digits N [--threshold 0.45] [--json]   # does it refuse non-digits?
     python tools/eval_drawn.py --turn 0 ...    # any of these, read by the network alone (one view)
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined

@@ -1,7 +1,7 @@
 """Classify digit images from files, through the same preprocessing as the pad.
 
 Usage:
-    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.5] [--json]
+    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.45] [--json]
     python tools/predict.py --number IMAGE... [--json]     # each image read as a whole number
 
 PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and

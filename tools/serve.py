@@ -2,7 +2,7 @@
 
 Usage:
     python tools/serve.py [--weights weights/] [--host 127.0.0.1] [--port 8000] [--max-body 1048576]
-                          [--max-connections 2048] [--threshold 0.5] [--quiet]
+                          [--max-connections 2048] [--threshold 0.45] [--quiet]
 
 Endpoints:
     POST /predict      JSON {"pixels": [784 floats in 0..1]} (MNIST style: white digit on black,
