@@ -54,7 +54,7 @@ def test_no_display_is_one_clear_line():
 
 
 def test_broken_weights_say_how_to_retrain(tmp_path):
-    with VirtualPad("--weights", str(tmp_path / "missing")) as pad:
+    with VirtualPad("--weights", str(tmp_path / "missing"), expect_window=False) as pad:
         assert pad.window is None
         output = pad.output()
     assert pad.app.returncode == 1

@@ -25,6 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("Xvfb", "xdotool", "import")
+QT_CANNOT_CONNECT = 'Could not load the Qt platform plugin "xcb"'
 
 # Digit shapes as strokes of (x, y) in 0..1 of the pad, as a person might draw them.
 DIGIT_STROKES = {
@@ -86,11 +87,26 @@ def missing_tools():
 class VirtualPad:
     """main.py in a real window on a private Xvfb screen, driven like a person would."""
 
-    def __init__(self, *main_args, size=400, screen=(1024, 768)):
-        self.size, self.screen = size, screen
+    def __init__(self, *main_args, size=400, screen=(1024, 768), expect_window=True):
+        self.size, self.screen, self.expect_window = size, screen, expect_window
         self.main_args = ["--size", str(size), *main_args]
 
     def __enter__(self):
+        for attempt in range(3):
+            self._start()
+            self.window = self._wait_for_window(timeout=60)
+            if self.window is not None or not self.expect_window:
+                break
+            output = self.output()
+            self.__exit__()
+            # A starved Xvfb sometimes refuses Qt's first connection; that is the screen, not the pad.
+            if QT_CANNOT_CONNECT not in output or attempt == 2:
+                raise RuntimeError(f"main.py exited (code {self.app.returncode}) without opening a window:\n{output}")
+        if self.window is not None:
+            self._wait_for_paint()
+        return self
+
+    def _start(self):
         read, write = os.pipe()
         self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "{}x{}x24".format(*self.screen),
                                       "-nolisten", "tcp"], pass_fds=[write],
@@ -102,9 +118,20 @@ class VirtualPad:
         self.log = tempfile.TemporaryFile()
         self.app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *self.main_args], cwd=ROOT,
                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.window = self._wait_for_window(timeout=60)
-        time.sleep(0.5)  # let the first frame be painted
-        return self
+
+    def _wait_for_paint(self, timeout=5):
+        """Wait until the window shows something. On a loaded machine Qt can miss the window's first
+        expose event and never paint it (measured: 4 starts in 16 under two busy cores); with no
+        window manager on Xvfb nothing exposes it again, so map it afresh as a window manager would."""
+        for _ in range(2):
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                if not is_blank(self.capture()):
+                    return
+                time.sleep(0.2)
+            self.xdotool("windowunmap", "--sync", self.window)
+            self.xdotool("windowmap", "--sync", self.window)
+        raise RuntimeError(f"the pad's window stayed blank:\n{self.output()}")
 
     def _wait_for_window(self, timeout):
         """The pad's window id, or None if main.py exited without opening one."""
@@ -120,10 +147,17 @@ class VirtualPad:
         return None
 
     def __exit__(self, *exc):
-        for process in (self.app, self.xvfb):
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+        if self.app.poll() is None:
+            self.app.kill()
+        self.app.wait()
+        # Asked to stop rather than killed, Xvfb removes its socket and lock file, so the next
+        # screen cannot meet a stale one of the same number.
+        self.xvfb.terminate()
+        try:
+            self.xvfb.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.xvfb.kill()
+            self.xvfb.wait()
         self.log.close()
 
     def xdotool(self, *args, timeout=20):
