@@ -11,7 +11,7 @@ import numpy as np
 
 from .network import as_batch
 
-TURN = 10.0  # degrees; chosen against 5-12 on writers 1-25 (docs/not-a-digit.md)
+TURN = 10.0  # degrees; chosen against 5 and 15 on writers 1-25 (docs/not-a-digit.md)
 
 
 @lru_cache(maxsize=16)
