@@ -147,9 +147,10 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
     own strokes), and the number accuracy the digit accuracy alone predicts (each number's product of
     its digits' per-class accuracies, averaged)."""
     own_right, own_labels, segmentation, right = [], [], 0, 0
+    digit_reader = reader(model, turn)
     for strokes, labels, groups in numbers:
         images, _ = group_inputs(strokes, groups)
-        own_right.extend(reader(model, turn).predict(images) == labels)
+        own_right.extend(digit_reader.predict(images) == labels)
         own_labels.extend(labels)
         if via == "strokes":
             found, read, _, _ = read_groups(model, strokes, turn=turn)

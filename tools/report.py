@@ -153,9 +153,10 @@ def build_report(model, history, x_test, y_test, drawn_path=None):
     numbers = {"mnist_test_accuracy": float(counts.trace() / counts.sum()), "samples": int(counts.sum()),
                "per_class": (np.diag(counts) / np.maximum(counts.sum(axis=1), 1)).tolist(), "thresholds": table}
     if drawn_path is not None:
-        images["drawn_mistakes.png"], numbers["drawn_accuracy_centred"] = drawn_mistakes(TurnedViews(model), drawn_path)
+        views = TurnedViews(model)  # drawn digits read as the pad reads them
+        images["drawn_mistakes.png"], numbers["drawn_accuracy_centred"] = drawn_mistakes(views, drawn_path)
         digits = read_unipen(drawn_path, parse_writers(VALIDATION_WRITERS))
-        images["refusal.png"], numbers["refusal"] = refusal_images(TurnedViews(model), digits)
+        images["refusal.png"], numbers["refusal"] = refusal_images(views, digits)
     return images, numbers
 
 
