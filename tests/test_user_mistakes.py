@@ -68,6 +68,8 @@ def test_eval_drawn_warns_about_training_writers():
     ("eval_drawn", ["--non-digits", "5", "--threshold", "nan"], "--threshold must be between 0 and 1"),
     ("eval_drawn", ["--turn", "nan"], "--turn must be between 0 and 45 degrees"),
     ("eval_drawn", ["--turn", "-10"], "--turn must be between 0 and 45 degrees"),
+    ("eval_drawn", ["--turn", "inf"], "--turn must be between 0 and 45 degrees"),
+    ("eval_drawn", ["--turn", ""], "argument --turn: invalid float value"),
     ("train", ["--non-digits", "100000000", "--out", "/tmp/never-written"], "at most 1,000,000"),
     ("predict", ["README.md", "--threshold", "-0.1"], "--threshold must be between 0 and 1"),
     ("serve", ["--threshold", "2"], "--threshold must be between 0 and 1"),
