@@ -89,3 +89,13 @@ def evaluate_refusal(model, digits, conditions, non_digits, threshold):
                              "held_out": f in HELD_OUT} for f, v in top.items()},
             "held_out_refused": float((held < threshold).mean()) if len(held) else None,
             "conditions": per_condition, "curve": curve}
+
+
+def evaluate_forms(model, n_per_form, seed=0):
+    """{form: {"pad": share, "scan": share}}: how many of ``n_per_form`` fresh drawings of each
+    regional digit form (drawn.forms) are read as their digit, drawn on the pad and as scans."""
+    from .forms import FORMS, form_inputs
+
+    rng = np.random.default_rng([seed, 5_000_011])
+    return {name: {way: float((model.predict(form_inputs([name] * n_per_form, rng, scans)) == digit).mean())
+                   for way, scans in (("pad", 0.0), ("scan", 1.0))} for name, (digit, _) in FORMS.items()}

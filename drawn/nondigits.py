@@ -16,10 +16,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from .render import brushed_input, drawn_input, random_condition
+from .render import brushed_input, drawn_input, labelled_rows, random_condition
+from .scanlike import scan_input
 
 NOT_A_DIGIT = -1  # the label of a non-digit in training data: its target is the uniform distribution
 
@@ -30,15 +30,27 @@ SYMBOLS = "*#@%?=+<>~"  # left out: ! | / ( ) [ ] ^ (an upward arrow in some fon
 # Other alphabets and signs, by the key that gives each glyph in its Hershey font; left out:
 # Greek O o I i Z B b D (a triangle) d e q s t x z; Cyrillic B b C c J j O o V v Z z _ ~ (6 3 4 0 8 3 6);
 # astrology # & * , . ^ | (0 0 4 9, a diamond, 69, an arrow); mathematical i j k l m n u y | (arrows, 6, a
-# triangle, 11); symbolic shapes, stars, the heart, the shield, g v w.
-GREEK = "FGLPSWXY" + "acfghklmnprwuy"
-CYRILLIC = "DEFGHIKLMNPQRSTUWXY[]^$%" + "adefghiklmnpqrstuwxy"
-SIGNS = [(["astrology"], "!$%'+-/:;<=>?@[]_`{}~"), (["mathlow"], "!\"#&'*:;?@_`dfghovwxz~"),
+# triangle, 11); symbolic shapes, stars, the heart, the shield, g v w. AUDIT below left out more.
+GREEK = "GPSWXY" + "acghkmnprwuy"
+CYRILLIC = "DEGHIKLMNPQRSTUWXY[]^$%" + "adeghiklmnpqrstuwxy"
+SIGNS = [(["astrology"], "!$%'+-/:;<=>?@[]_`{}~"), (["mathlow"], "!\"#&'*:;?@_`dfghowxz~"),
          (["symbolic"], "WXYZ[]^abcdfhijknpxyz{|")]
 # Japanese kana and kanji by their key in Hershey's font; left out: ; < = > ? @ t u v w (no glyph),
 # 8 : (the kanji for 7 and 9), ! p (small and plain u, like a 5), L (shi, like a J), S (te, like a 7),
-# Y (no, like a 6), i (ra, like a 5), j (ri, like 11), k m (ru, ro, like a 3).
-JAPANESE = "".join(c for c in map(chr, range(33, 127)) if c not in ";<=>?@tuvw" + "8:!pLSYijkm")
+# Y (no, like a 6), i (ra, like a 5), j (ri, like 11), k m (ru, ro, like a 3), and AUDIT's.
+JAPANESE = "".join(c for c in map(chr, range(33, 127)) if c not in ";<=>?@tuvw" + "8:!pLSYijkm" + "\"1234567CQ")
+# The audit against the catalogue of digit forms (drawn.forms, docs/digit-forms.png): glyphs that a
+# person somewhere reads as a digit are no non-digits, whatever alphabet they belong to.
+AUDIT = {("greek", "l"): "lambda: a continental 1 (a long up-stroke, then down)",
+         ("greek", "L"): "capital lambda: a continental 1 whose up-stroke starts low",
+         ("greek", "F"): "capital phi: a 0 with a slash", ("greek", "f"): "phi: a 0 with a slash",
+         ("cyrillic", "F"): "ef: a 0 with a slash", ("cyrillic", "f"): "ef: a 0 with a slash",
+         ("mathlow", "v"): "there exists: a 3 with a flat top written in straight lines",
+         ("japanese", "\""): "a long bar, the kanji for 1", ("japanese", "2"): "the kanji for 1",
+         ("japanese", "3"): "the kanji for 2", ("japanese", "4"): "the kanji for 3",
+         ("japanese", "5"): "the kanji for 4", ("japanese", "6"): "the kanji for 5",
+         ("japanese", "7"): "the kanji for 6", ("japanese", "1"): "the kanji for 10",
+         ("japanese", "C"): "u: a 5 or a flat-topped 3", ("japanese", "Q"): "chi: a 5 with a crossed top"}
 GLYPH_SETS = {"letters": [(["futural", "futuram", "rowmans", "rowmand", "rowmant", "timesr", "timesi", "timesib"],
                            LETTERS)],
               "script": [(["scripts", "scriptc", "cursive"], LETTERS)],
@@ -182,15 +194,20 @@ HELD_OUT = ("script", "shapes")  # never trained on: refusing these is what the 
 TRAINING_FAMILIES = tuple(name for name in FAMILIES if name not in HELD_OUT)
 
 
-def non_digit_inputs(n, rng, families=TRAINING_FAMILIES, brushed=False):
+def non_digit_inputs(n, rng, families=TRAINING_FAMILIES, brushed=False, scans=0.0):
     """(n, 784) float32 prepared inputs, the same number from each family (in turn), and the
     family name of each: as the pad predicts from them, or with ``brushed`` every second one as a
-    picture of it shows it (drawn.render.brushed_input), as training wants."""
+    picture of it shows it (drawn.render.brushed_input), as training wants; with ``scans``, that
+    share of them as a scan of it (drawn.scanlike), drawn from a stream of its own."""
     names = [families[i % len(families)] for i in range(n)]
     images = np.zeros((n, 784), np.float32)
+    scanner = np.random.default_rng(rng.integers(2**63)) if scans else None
     for i, family in enumerate(names):
-        draw = brushed_input if brushed and i % 2 else drawn_input
-        image = draw(FAMILIES[family](rng), random_condition(rng, hands=True), y_up=False)
+        strokes, condition = FAMILIES[family](rng), random_condition(rng, hands=True)
+        if scanner is not None and scanner.random() < scans:
+            image = scan_input(strokes, scanner, y_up=False)
+        else:
+            image = (brushed_input if brushed and i % 2 else drawn_input)(strokes, condition, y_up=False)
         if image is not None:
             images[i] = image.reshape(-1)
     return images, names
@@ -199,14 +216,5 @@ def non_digit_inputs(n, rng, families=TRAINING_FAMILIES, brushed=False):
 def mosaic(rng, per_family=12, zoom=3):
     """A row of prepared examples (as the network sees them, dark on light) for each family,
     named on the left, held-out families marked, for looking at."""
-    label_width, side = 150, 28 * zoom
-    rows = []
-    for family in FAMILIES:
-        images, _ = non_digit_inputs(per_family, rng, (family,))
-        tiles = [cv2.resize(255 - (255 * im.reshape(28, 28)).astype(np.uint8), (side, side),
-                            interpolation=cv2.INTER_NEAREST) for im in images]
-        label = np.full((side, label_width), 255, np.uint8)
-        name = family + (" (held out)" if family in HELD_OUT else "")
-        cv2.putText(label, name, (6, side // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 0, 1, cv2.LINE_AA)
-        rows.append(np.hstack([label, *tiles]))
-    return np.vstack(rows)
+    return labelled_rows([(family + (" (held out)" if family in HELD_OUT else ""),
+                           non_digit_inputs(per_family, rng, (family,))[0]) for family in FAMILIES], zoom)

@@ -6,6 +6,7 @@ the writing's slant and width, so one trajectory stands in for several hands.
 """
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from pad.brush import redraw, render
@@ -103,24 +104,51 @@ def brushed_input(strokes, condition, y_up=True):
     return prepare(render_digit(strokes, condition, y_up))
 
 
-def network_inputs(digits, conditions, y_up=True, brushed=()):
+def network_inputs(digits, conditions, y_up=True, brushed=(), scans=(), rng=None):
     """(N, 784) float32 network inputs: each digit (anything with ``.strokes``) drawn under its
-    condition, as the pad would predict from it (``drawn_input``), or as a picture of it shows it
-    (``brushed_input``) for the indices in ``brushed``."""
+    condition, as the pad would predict from it (``drawn_input``), as a picture of it shows it
+    (``brushed_input``) for the indices in ``brushed``, or as a scan of it (drawn.scanlike, drawn
+    with ``rng``) for those in ``scans``."""
+    from .scanlike import scan_input
+
     images = np.zeros((len(digits), 784), np.float32)
-    brushed = set(brushed)
+    brushed, scans = set(brushed), set(scans)
     for i, (digit, condition) in enumerate(zip(digits, conditions)):
-        image = (brushed_input if i in brushed else drawn_input)(digit.strokes, condition, y_up)
+        if i in scans:
+            image = scan_input(digit.strokes, rng, y_up)
+        else:
+            image = (brushed_input if i in brushed else drawn_input)(digit.strokes, condition, y_up)
         if image is not None:
             images[i] = image.reshape(-1)
     return images
 
 
-def training_inputs(digits, variants, rng, hands=False):
+def training_inputs(digits, variants, rng, hands=False, scans=0.0):
     """Each digit drawn ``variants`` times under random conditions (see ``random_condition``):
     (N, 784) inputs and (N,) labels. Every second rendering is the brushed canvas rather than the
-    redrawn strokes, so the network reads pictures of digits at any stroke width as well as the pad."""
+    redrawn strokes, so the network reads pictures of digits at any stroke width as well as the pad;
+    with ``scans``, that share of them is a scan of it instead (drawn.scanlike), drawn from a
+    stream of its own."""
     chosen, n = list(digits) * variants, len(digits)
     brushed = [i for i in range(len(chosen)) if (i % n + i // n) % 2]  # each digit both ways, turn by turn
-    images = network_inputs(chosen, [random_condition(rng, hands) for _ in chosen], brushed=brushed)
+    conditions = [random_condition(rng, hands) for _ in chosen]
+    scanner = np.random.default_rng(rng.integers(2**63)) if scans else None
+    scanned = np.flatnonzero(scanner.random(len(chosen)) < scans) if scans else ()
+    images = network_inputs(chosen, conditions, brushed=brushed, scans=scanned, rng=scanner)
     return images, np.array([d.label for d in chosen], np.int64)
+
+
+def labelled_rows(rows, zoom=3, label_width=150):
+    """One picture of rows of 28x28 inputs, each row named on its left: ``rows`` is
+    ``[(name, [(28, 28) or (784,) inputs])]``, shown dark on light as a person would read them."""
+    side = 28 * zoom
+    width = max(len(images) for _, images in rows)
+    out = []
+    for name, images in rows:
+        tiles = [cv2.resize(255 - (255 * np.asarray(im).reshape(28, 28)).astype(np.uint8), (side, side),
+                            interpolation=cv2.INTER_NEAREST) for im in images]
+        tiles += [np.full((side, side), 255, np.uint8)] * (width - len(tiles))
+        label = np.full((side, label_width), 255, np.uint8)
+        cv2.putText(label, name, (6, side // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 0, 1, cv2.LINE_AA)
+        out.append(np.hstack([label, *tiles]))
+    return np.vstack(out)

@@ -93,7 +93,7 @@ def prepare_with_info(canvas):
 def canvas_from_image(gray):
     """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
 
-    Photos and scans are usually dark ink on light paper (the picture's median over 127). Evenly
+    Photos and scans are usually dark ink on light paper (the picture's median, or its edges', over 127). Evenly
     lit paper has its level subtracted. Paper that is not (a shadow falls across an edge, the
     light fades, the table shows around the sheet) has its own brightness estimated everywhere
     (the picture shrunk, its ink closed over, grown back) and divided out, so what is darker than
@@ -103,7 +103,9 @@ def canvas_from_image(gray):
     MIN_CONTRAST (of 255) is no ink at all, and the canvas comes back blank.
     """
     gray = _check_canvas(gray)
-    if np.median(gray) > 127:  # most of the picture is light: paper (a table may show around it)
+    # Most of the picture is light: paper (a table may show around it); or its edges are, and thick
+    # ink fills most of a tightly cropped scan.
+    if np.median(gray) > 127 or np.median(_border(gray)) > 127:
         ink = _ink_on_paper(gray)
     elif _sheet_on_table(gray):  # a sheet with the table around it filling half the picture or more
         ink = _ink_on_paper(gray, on_table=True)

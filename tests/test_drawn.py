@@ -200,3 +200,15 @@ def test_validation_metrics_cover_every_condition_or_none_without_the_file(tmp_p
     result = validation_metrics(load_model(ROOT / "weights"), FIXTURE)  # writer 27's 4 is its one digit
     assert result["writers"] == "26-30" and result["samples"] == 1
     assert set(result["conditions"]) == {c.name for c in CONDITIONS} and 0 <= result["worst_accuracy"] <= 1
+
+
+def test_with_drawings_adds_regional_forms_and_scans():
+    from drawn.training import with_drawings
+
+    x, y = np.zeros((5, 784), np.float32), np.arange(5, dtype=np.int64)
+    plain = with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, log=lambda m: None)
+    scanned = with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, forms=4, scans=1.0, log=lambda m: None)
+    assert len(scanned[0]) == len(plain[0]) + 4 and scanned[1][9:13].tolist() == [0, 0, 0, 1]
+    assert not np.array_equal(plain[0][5:9], scanned[0][5:9])  # the pen digits are drawn as scans
+    again = with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, forms=4, scans=1.0, log=lambda m: None)
+    np.testing.assert_array_equal(scanned[0], again[0])

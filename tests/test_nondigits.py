@@ -89,4 +89,18 @@ def test_eval_drawn_non_digits_cli(tmp_path):
     assert (tmp_path / "m.png").stat().st_size > 1000
     bad = subprocess.run([sys.executable, "tools/eval_drawn.py", "--non-digits", "-1"], cwd=ROOT,
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "--non-digits must be 0 or more" in bad.stderr
+    assert bad.returncode == 2 and "--non-digits must be between 0 and" in bad.stderr
+
+
+def test_the_audit_leaves_out_glyphs_a_person_reads_as_a_digit():
+    """drawn.nondigits.AUDIT (lambda, phi, the kanji numerals, ...) never reaches a non-digit family,
+    and each entry names a glyph the fonts have, so the list is not idle."""
+    from drawn.nondigits import AUDIT, GLYPH_SETS
+
+    data = json.loads((ROOT / "drawn" / "glyphs.json").read_text())["glyphs"]
+    drawn_from = {(g["font"], g["char"]) for family in data.values() for g in family}
+    assert not drawn_from & set(AUDIT)
+    asked = {(font, char) for sets in GLYPH_SETS.values() for fonts, chars in sets for font in fonts for char in chars}
+    assert not asked & set(AUDIT)
+    assert {font for font, _ in AUDIT} <= {font for font, _ in asked}  # fonts the glyph sets draw from
+    assert all(reason for reason in AUDIT.values())

@@ -6,6 +6,7 @@ Usage:
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
     python tools/eval_drawn.py --non-digits N [--threshold 0.45] [--json]   # does it refuse non-digits?
+    python tools/eval_drawn.py --forms N [--mosaic PATH]  # digits as the world writes them (drawn.forms)
     python tools/eval_drawn.py --turn 0 ...    # any of these, read by the network alone (one view)
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
@@ -32,6 +33,10 @@ were never trained on) and prints the share of each that is refused at --thresho
 probability under it), and for the writers' digits under each condition the share still
 answered and the accuracy, then the curve of both as the threshold moves.
 
+--forms N draws N of each form of the catalogue of regional digit forms (drawn.forms: the
+continental 1, crossed 7s, closed 4s, ...) on the pad and as scans (drawn.scanlike) and prints the
+share of each read as its digit; --mosaic writes examples of every form both ways.
+
 Every image is read as the pad reads it: as it is and turned by -D and +D degrees (--turn D,
 10 by default), the three probability vectors averaged (mnist_mlp.views); --turn 0 reads it once.
 """
@@ -47,7 +52,8 @@ import cli  # noqa: E402  (tools/cli.py, beside this script)
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from drawn.benchmark import evaluate_drawn, evaluate_refusal, held_out_non_digits, trained_on  # noqa: E402
+from drawn.benchmark import evaluate_drawn, evaluate_forms, evaluate_refusal, held_out_non_digits, trained_on  # noqa: E402
+from drawn.forms import mosaic as forms_mosaic  # noqa: E402
 from drawn.nondigits import mosaic as non_digit_mosaic  # noqa: E402
 from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
 from drawn.photos import evaluate_photos, mosaic  # noqa: E402
@@ -104,6 +110,19 @@ def show_refusal(model, digits, conditions, args):
     return 0
 
 
+def show_forms(model, args):
+    if args.mosaic and not write_png(args.mosaic, forms_mosaic(np.random.default_rng(args.seed))):
+        return 1
+    result = evaluate_forms(model, args.forms, args.seed)
+    if args.json:
+        print(json.dumps({"forms": result, "per_form": args.forms, "seed": args.seed}, indent=1))
+        return 0
+    print(f"{args.forms} drawings of each form, read as its digit:   on the pad   as scans")
+    for name, r in result.items():
+        print(f"  {name:<22} {100 * r['pad']:27.2f}% {100 * r['scan']:9.2f}%")
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=Path("weights"))
@@ -115,15 +134,17 @@ def main(argv=None):
     p.add_argument("--via", choices=["strokes", "image"], default="strokes", help="with --numbers: what is read")
     p.add_argument("--seed", type=int, default=0, help="with --numbers or --photos: which ones are made")
     p.add_argument("--photos", action="store_true", help="accuracy on synthetic photos of ink on paper instead")
-    p.add_argument("--mosaic", type=Path, default=None, help="with --photos or --non-digits: also write examples")
+    p.add_argument("--mosaic", type=Path, default=None,
+                   help="with --photos, --non-digits or --forms: also write examples")
+    p.add_argument("--forms", type=int, default=0, help="draw this many of each regional digit form: read right?")
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
     p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold")
     p.add_argument("--turn", type=float, default=TURN, help="also read each image turned by -D and +D degrees")
     args = p.parse_args(argv)
-    if args.numbers < 0 or args.non_digits < 0:
-        p.error(f"--{'numbers' if args.numbers < 0 else 'non-digits'} must be 0 or more")
-    if args.numbers > MAX_MADE or args.non_digits > MAX_MADE:  # each is drawn and held in memory
-        p.error(f"--numbers and --non-digits make at most {MAX_MADE:,} (more says nothing new, and fills memory)")
+    for name in ("numbers", "non_digits", "forms"):
+        if not 0 <= getattr(args, name) <= MAX_MADE:  # each is drawn and held in memory
+            p.error(f"--{name.replace('_', '-')} must be between 0 and {MAX_MADE:,} (more says nothing new, "
+                    "and fills memory)")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     if not 0 <= args.turn <= 45:
@@ -136,6 +157,12 @@ def main(argv=None):
         writers = None if args.writers == "all" else parse_writers(args.writers)
     except ValueError as e:
         p.error(str(e))
+    if args.forms:  # drawn from the catalogue, not from the pen-digit file
+        try:
+            return show_forms(reader(load_model(args.weights), args.turn), args)
+        except ModelError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
     try:
         model = load_model(args.weights)
         digits = read_unipen(args.data, writers)

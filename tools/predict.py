@@ -27,10 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cli  # noqa: E402  (tools/cli.py, beside this script)
 
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
-from mnist_mlp.views import TurnedViews  # noqa: E402
-from preprocessing import canvas_from_image, prepare  # noqa: E402
 from drawn.numbers import read_image  # noqa: E402
 from preprocessing.images import ImageError, read_gray  # noqa: E402
+from reading import TurnedViews, file_reading  # noqa: E402
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -82,12 +81,6 @@ def read_number(model, path):
     return number
 
 
-def classify(model, path):
-    """Probabilities for one image file, or raise ValueError saying why it cannot be classified."""
-    image = prepare(canvas_from_image(gray_of(path)))
-    if image is None:
-        raise ValueError("no ink found: the image is blank")
-    return TurnedViews(model).predict_proba(image)[0]  # read as the pad reads
 
 
 def show_number(path, number, as_json):
@@ -117,7 +110,7 @@ def main(argv=None):
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    failed = False
+    failed, views = False, TurnedViews(model)
     for path, problem in expand(args.images):
         try:
             if problem:
@@ -125,7 +118,7 @@ def main(argv=None):
             if args.number:
                 show_number(path, read_number(model, path), args.json)
                 continue
-            probabilities = classify(model, path)
+            probabilities = file_reading(views, path)[0]  # read as the pad reads
         except ValueError as e:
             failed = True
             print(f"error: {shown(path)}: {e}" if not problem else f"error: {e}", file=sys.stderr)

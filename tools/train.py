@@ -24,6 +24,11 @@ pad size, digit size, place and brush width (and, with --pendigits-hands, a rand
 slant and width of the writing). When the pen-digit file is there,
 accuracy on the validation writers is measured at the end and recorded.
 
+--forms N adds N drawings of the catalogue of digits as the world writes them (drawn.forms: the
+continental 1, crossed 7s, closed 4s, ...). --scans S draws that share of the pen digits, forms and
+non-digits as a scanner gives them (drawn.scanlike: small bitmaps, thick strokes filling their box,
+binarized, upscaled), read the way a user's file is read.
+
 --non-digits N adds N drawings that are not digits (drawn.nondigits: letters, other alphabets and
 scripts, signs, scribbles, hatching, dots and dashes, polygons, two marks; never the held-out
 families), whose target is the uniform distribution, so the network spreads its probability over
@@ -95,6 +100,10 @@ def parse_args(argv):
                    help="UNIPEN file whose validation writers (26-30) are measured at the end, if present "
                         "(a path that does not exist, e.g. none, skips it)")
     p.add_argument("--non-digits", type=int, default=0, help="drawings that are not digits to train on")
+    p.add_argument("--forms", type=int, default=0,
+                   help="drawings of the catalogue of regional digit forms (drawn.forms) to train on")
+    p.add_argument("--scans", type=float, default=0.0,
+                   help="the share of pen digits, forms and non-digits drawn as scans of paper (drawn.scanlike)")
     p.add_argument("--init", type=Path, default=None, help="start from this model's weights instead of random ones")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
     p.add_argument("--held-out", type=float, default=0.25, help="fraction of samples kept for before/after")
@@ -132,6 +141,10 @@ def parse_args(argv):
         p.error("--held-out must be between 0 and 0.5 (most samples must be left to learn from)")
     if args.replay < 0 or args.non_digits < 0:
         p.error(f"--{'replay' if args.replay < 0 else 'non-digits'} must be 0 or more")
+    if args.forms < 0 or args.forms > MAX_NON_DIGITS:
+        p.error(f"--forms must be between 0 and {MAX_NON_DIGITS:,}")
+    if not 0 <= args.scans <= 1:
+        p.error("--scans is a share: between 0 and 1")
     if args.non_digits > MAX_NON_DIGITS:
         p.error(f"--non-digits {args.non_digits:,} would take {args.non_digits * 784 * 4 / 2**30:.1f} GiB; "
                 f"at most {MAX_NON_DIGITS:,}")
@@ -163,6 +176,7 @@ def run_config(args):
     keys = ["sizes", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "l2",
             "schedule", "warmup_epochs", "step_every", "dropout", "weight_init", "seed", "members", "train_limit",
             "augment", "pendigits", "pendigits_writers", "pendigits_variants", "pendigits_hands", "non_digits"]
+    keys += [k for k in ("forms", "scans") if getattr(args, k)]  # recorded when used: older checkpoints still resume
     config = {k: getattr(args, k) for k in keys}
     config["pendigits"] = str(args.pendigits) if args.pendigits else None
     config["init"] = str(args.init) if args.init else None
@@ -258,7 +272,7 @@ def main(argv=None):
         try:
             x_train, y_train = with_drawings(x_mnist, y_mnist, seed, args.pendigits, args.pendigits_writers,
                                              args.pendigits_variants, args.pendigits_hands, args.non_digits,
-                                             log=lambda msg: print(msg, file=sys.stderr))
+                                             args.forms, args.scans, log=lambda msg: print(msg, file=sys.stderr))
         except UnipenError as e:
             sys.exit(f"error: {e}")
         checkpoint, label = (args.checkpoint / f"member-{i + 1}", f"member {i + 1}/{args.members} ") if ensemble \

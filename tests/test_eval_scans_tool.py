@@ -1,0 +1,67 @@
+"""tools/eval_scans.py: a made-up set in each format, its mistakes, and the real optdigits file."""
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from scans.sets import DEFAULT_OPTDIGITS
+from test_scans import ONE, SEVEN, optdigits
+
+REAL = ROOT / DEFAULT_OPTDIGITS
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "eval_scans.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def test_an_optdigits_file_with_json_and_kept_pngs(tmp_path):
+    path = optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)])
+    r = run(path, "--json", "--keep", tmp_path / "kept")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["digits"] == 2 and set(result) >= {"right", "sure_and_right", "answered", "per_digit",
+                                                      "most_confused", "unreadable"}
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["00000-1.png", "00001-7.png"]
+    assert run(path, "--keep", tmp_path / "kept").returncode == 2  # never writes into a folder that exists
+
+
+def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
+    sets = tmp_path / "set"
+    for label in (0, 1, 7):
+        (sets / str(label)).mkdir(parents=True)
+    seven = np.kron(np.array([[c == "1" for c in row] for row in SEVEN]), np.ones((6, 6), np.uint8))
+    cv2.imwrite(str(sets / "7" / "seven.png"), 255 - 255 * np.pad(seven, 10))
+    cv2.imwrite(str(sets / "1" / "seven-labelled-1.png"), 255 - 255 * np.pad(seven, 10))
+    cv2.imwrite(str(sets / "1" / "dot.png"), np.zeros((1, 1), np.uint8))
+    (sets / "7" / "notes.txt").write_text("hello")
+    r = run(sets, "--mosaic", tmp_path / "m.png")
+    assert r.returncode == 0, r.stderr
+    assert "3 scans" in r.stdout and "33.33%" in r.stdout  # the 7 right; the mislabelled one and the dot not
+    assert "1->7: 1" in r.stdout and "unreadable" in r.stdout
+    assert "notes.txt: not a PNG" in r.stderr and "no images of 0" in r.stderr
+    assert cv2.imread(str(tmp_path / "m.png")) is not None
+
+
+@pytest.mark.parametrize("args, code, says", [
+    (["/nonexistent.tra"], 1, "no such file"),
+    (["README.md"], 1, "no digits"),
+    (["--threshold", "2"], 2, "between 0 and 1"),
+    (["--limit", "0"], 2, "at least 1"),
+])
+def test_mistakes_get_one_line(args, code, says):
+    r = run(*args)
+    assert r.returncode == code and says in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not REAL.exists(), reason=f"the optdigits file is not at {REAL}")
+def test_the_real_scans_are_read_well():
+    """The first 300 of the 1,934 real scans (about 5 s): the shipped model reads paper."""
+    r = run("--limit", "300", "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["digits"] == 300 and result["right"] >= 0.97 and result["sure_and_right"] >= 0.95

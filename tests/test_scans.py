@@ -1,0 +1,103 @@
+"""scans/: the optdigits-orig reader, labelled folders, and reading scans as predict.py reads files."""
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import fuzz_case
+from mnist_mlp import load_model
+from reading import TurnedViews
+from scans.benchmark import read_scans, summary, trouble_tiles, write_scans
+from scans.sets import ScanSetError, labelled_folder, read_optdigits, scan_picture
+
+ONE = ["00011000", "00111000", "01011000", "00011000", "00011000", "00011000", "00011000", "01111110"]
+SEVEN = ["11111111", "00000110", "00001100", "00011000", "00110000", "00110000", "01100000", "01100000"]
+
+
+def optdigits(tmp_path, digits, header="entwidth = 8\nentheight = 8\nntot = 2\n"):
+    path = tmp_path / "tiny.tra"
+    path.write_text(header + "".join("\n".join(rows) + f"\n {label}\n" for rows, label in digits))
+    return path
+
+
+def test_reads_the_bitmaps_and_labels(tmp_path):
+    bitmaps, labels = read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]))
+    assert bitmaps.shape == (2, 8, 8) and bitmaps.dtype == bool
+    assert labels.tolist() == [1, 7]
+    assert bitmaps[1, 0].all() and not bitmaps[0, 0, 0]
+    assert len(read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), limit=1)[1]) == 1
+
+
+@pytest.mark.parametrize("text, says", [
+    ("", "no digits"),
+    ("entwidth = 8\nentheight = 8\n", "no digits"),
+    ("entwidth = 8\nentheight = 8\n" + "\n".join(ONE[:5]), "ends inside"),
+    ("entwidth = 8\nentheight = 8\n" + "\n".join(ONE) + "\n x\n", "label 0-9"),
+    ("entwidth = 8\nentheight = 8\n" + "\n".join(ONE) + "\n 12\n", "label 0-9"),
+    ("entwidth = 8\nentheight = 8\n" + "\n".join(ONE[:3] + ["0101"] + ONE[4:]) + "\n 1\n", "a row of 8"),
+    ("entwidth = 8\nentheight = 8\n" + "\n".join(ONE[:3] + ["0102a000"] + ONE[4:]) + "\n 1\n", "a row of 8"),
+    ("entwidth = 100000\nentheight = 8\n" + "\n".join(ONE) + "\n 1\n", "outside 1..256"),
+    ("entwidth = 0\nentheight = 8\n" + "\n".join(ONE) + "\n 1\n", "outside 1..256"),
+    ("entwidth = eight\n" + "\n".join(ONE) + "\n 1\n", "whole numbers"),
+])
+def test_malformed_optdigits_files_say_why(tmp_path, text, says):
+    path = tmp_path / "bad.tra"
+    path.write_text(text)
+    with fuzz_case("optdigits reader"), pytest.raises(ScanSetError, match=says):
+        read_optdigits(path)
+
+
+def test_special_and_binary_files_are_refused_unread(tmp_path):
+    (tmp_path / "bin.tra").write_bytes(b"\xff\xfe\x00" * 100)
+    os.mkfifo(tmp_path / "fifo.tra")
+    for path, says in ((tmp_path / "bin.tra", "not an optdigits text file"), (tmp_path / "fifo.tra", "not a regular"),
+                       ("/dev/zero", "not a regular"), (tmp_path / "missing.tra", "no such file"),
+                       (tmp_path, "a folder")):
+        with fuzz_case("optdigits reader"), pytest.raises(ScanSetError, match=says):
+            read_optdigits(path)
+
+
+def test_a_scan_picture_is_dark_ink_on_white_paper_with_a_margin():
+    bitmap = np.array([[c == "1" for c in row] for row in SEVEN])
+    picture = scan_picture(bitmap, zoom=4, margin=0.25)
+    assert picture.shape == (8 * 4 + 2 * 8, 8 * 4 + 2 * 8) and picture.dtype == np.uint8
+    assert set(np.unique(picture)) == {0, 255}
+    assert (picture[:8] == 255).all() and (picture[8:12, 8:40] == 0).all()  # the 7's bar, 4x larger
+
+
+def test_labelled_folder_with_a_non_image_an_empty_class_and_other_folders(tmp_path):
+    for label in (3, 5):
+        (tmp_path / str(label)).mkdir()
+    (tmp_path / "notes").mkdir()
+    cv2.imwrite(str(tmp_path / "3" / "a.png"), np.full((20, 20), 255, np.uint8))
+    (tmp_path / "3" / "readme.txt").write_text("not an image")
+    files, problems = labelled_folder(tmp_path)
+    assert files == [(tmp_path / "3" / "a.png", 3)]
+    assert any("readme.txt: not a PNG" in p for p in problems)
+    assert any("no images of 5" in p for p in problems)
+    with pytest.raises(ScanSetError, match="no subfolders named 0-9"):
+        labelled_folder(tmp_path / "notes")
+    with pytest.raises(ScanSetError, match="not a folder"):
+        labelled_folder(tmp_path / "3" / "a.png")
+
+
+def test_scans_are_read_as_predict_reads_files_and_summed_up(tmp_path):
+    views = TurnedViews(load_model("weights"))
+    big_seven = np.kron(np.array([[c == "1" for c in row] for row in SEVEN]), np.ones((4, 4), bool))
+    files = write_scans([big_seven, big_seven], [7, 1], tmp_path)
+    blank, tiny, broken = tmp_path / "blank.png", tmp_path / "tiny.png", tmp_path / "broken.png"
+    cv2.imwrite(str(blank), np.full((30, 30), 255, np.uint8))
+    cv2.imwrite(str(tiny), np.zeros((1, 1), np.uint8))
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    readings = read_scans(views, files + [(blank, 4), (tiny, 4), (broken, 4)])
+    assert readings[0].guess == 7 and not readings[0].problem
+    result = summary(readings, threshold=0.45)
+    assert result["digits"] == 5
+    assert result["right"] == pytest.approx(1 / 5)
+    assert result["per_digit"]["1"]["wrong"] == 1 and result["per_digit"]["7"]["right"] == 1
+    assert result["per_digit"]["4"] == {"samples": 3, "right": 0, "unsure": 0, "wrong": 0, "sure_and_wrong": 0}
+    assert len(result["unreadable"]) == 3 and "blank" in result["unreadable"][0]
+    assert (7, 1, 1) not in result["most_confused"] and result["most_confused"][0][:2] == (1, 7)
+    tiles = trouble_tiles(readings, 0.45)
+    assert len(tiles) == 1 and tiles[0].ndim == 3  # the 1 read as 7; unreadable files have no picture to show

@@ -1,0 +1,95 @@
+"""How well real scans of handwritten digits are read: each one exactly as predict.py reads a file.
+
+Usage:
+    python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.45] [--limit N] [--json]
+                               [--mosaic PATH.png] [--keep DIR]
+
+SET is an optdigits-orig file (default ../shared/data/optdigits/optdigits-orig.tra: 32x32 binary
+bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
+JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan of it would be
+(dark ink on white, 4x larger, a margin all round; --keep DIR keeps them). Prints the share read
+right, read right and sure (top probability at least --threshold), and answered (sure); per digit
+the unsure and the wrong ones; the most confused pairs. --mosaic writes every unsure or wrong scan
+beside the 28x28 input the network read.
+"""
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cli  # noqa: E402  (tools/cli.py, beside this script)
+from charts import mosaic  # noqa: E402
+from eval_drawn import write_png  # noqa: E402
+
+from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
+from reading import TurnedViews  # noqa: E402
+from scans.benchmark import read_scans, summary, trouble_tiles, write_scans  # noqa: E402
+from scans.sets import DEFAULT_OPTDIGITS, ScanSetError, labelled_folder, read_optdigits  # noqa: E402
+
+
+def show(result):
+    print(f"{result['digits']} scans of {result['set']}, threshold {result['threshold']}")
+    for key in ("right", "sure_and_right", "answered", "sure_and_wrong"):
+        print(f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%")
+    print("digit  samples   right  unsure  wrong (of them sure)")
+    for d, r in result["per_digit"].items():
+        print(f"{d:>5} {r['samples']:>8} {100 * r['right'] / max(r['samples'], 1):6.2f}% {r['unsure']:>7}"
+              f" {r['wrong']:>6} ({r['sure_and_wrong']})")
+    print("most confused (true -> read: count): "
+          + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]))
+    for problem in result["unreadable"]:
+        print(f"unreadable: {problem}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("set", nargs="?", type=Path, default=Path(DEFAULT_OPTDIGITS),
+                   help="an optdigits-orig file, or a folder with subfolders 0-9")
+    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--threshold", type=float, default=SURE, help="under this confidence the answer is ?")
+    p.add_argument("--limit", type=int, default=None, help="read only the first N scans")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
+    p.add_argument("--keep", type=Path, default=None, help="write an optdigits file's PNGs into this new folder")
+    args = p.parse_args(argv)
+    if not 0 <= args.threshold <= 1:
+        p.error("--threshold must be between 0 and 1")
+    if args.limit is not None and args.limit < 1:
+        p.error("--limit must be at least 1")
+    if args.keep is not None and args.keep.exists():
+        p.error(f"--keep {args.keep} already exists; name a new folder")
+    try:
+        views = TurnedViews(load_model(args.weights))
+        with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
+            if args.set.is_dir():
+                files, problems = labelled_folder(args.set)
+                files = files[:args.limit]
+            else:
+                folder = args.keep or Path(scratch)
+                folder.mkdir(parents=True, exist_ok=True)
+                files, problems = write_scans(*read_optdigits(args.set, args.limit), folder), []
+            for problem in problems:
+                print(f"warning: {problem}", file=sys.stderr)
+            if not files:
+                print(f"error: {args.set}: no images to read", file=sys.stderr)
+                return 1
+            readings = read_scans(views, files)
+            tiles = trouble_tiles(readings, args.threshold) if args.mosaic else []
+    except (ModelError, ScanSetError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.mosaic and tiles and not write_png(args.mosaic, mosaic(tiles, columns=10)):
+        return 1
+    result = {"set": str(args.set), **summary(readings, args.threshold)}
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        show(result)
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)
