@@ -173,11 +173,14 @@ def _draw_diagnostics(panel, prediction):
     zoomed = cv2.resize(pixels, (side, side), interpolation=cv2.INTER_NEAREST)
     panel[y0:y0 + side, x0:x0 + side] = zoomed[:, :, None]
     info = prediction.info
-    x, y, w, h = info.bbox
-    lines = ["network input 28x28",
-             f"ink box {w}x{h} at ({x},{y})",
-             f"mass offset {info.com_offset[0]:+.1f}, {info.com_offset[1]:+.1f} px",
-             f"ink density {100 * info.density:.1f}%"]
+    lines = ["network input 28x28"]
+    if info is None:  # a digit of a number: read from its own strokes, it has no box on the pad
+        lines.append("of the digit last written")
+    else:
+        x, y, w, h = info.bbox
+        lines += [f"ink box {w}x{h} at ({x},{y})",
+                  f"mass offset {info.com_offset[0]:+.1f}, {info.com_offset[1]:+.1f} px",
+                  f"ink density {100 * info.density:.1f}%"]
     for i, line in enumerate(lines):
         _text(panel, line, (x0 + side + 10, y0 + 14 + 21 * i), 0.42, TEXT if i else DIM)
 

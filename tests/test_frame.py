@@ -81,3 +81,14 @@ def test_status_and_help(canvas):
     helped = render_frame(canvas, None, show_help=True)
     assert helped[:SIZE, :SIZE].max() < 250  # the drawing is dimmed behind the help
     assert not np.array_equal(helped, quiet)
+
+
+def test_diagnostics_of_a_digit_of_a_number_have_no_ink_box(canvas):
+    """In number mode the digit's prediction has no InkInfo: diagnostics show its input, no crash
+    (it used to end the pad with a traceback, the drawing lost)."""
+    pred = prediction_for(canvas, np.eye(10)[1])
+    digit = Prediction(pred.probabilities, pred.image, None)
+    frame = render_frame(canvas, digit, show_diagnostics=True)
+    side = 28 * DIAG_ZOOM
+    shown = frame[DIAG_TOP:DIAG_TOP + side, SIZE + 14:SIZE + 14 + side, 0]
+    assert np.array_equal(shown, np.rint(pred.image * 255).astype(np.uint8).repeat(DIAG_ZOOM, 0).repeat(DIAG_ZOOM, 1))

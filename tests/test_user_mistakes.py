@@ -90,3 +90,21 @@ def test_init_that_is_not_a_model(tmp_path):
     r = tool("train", "--init", tmp_path / "missing", "--non-digits", "10", "--out", tmp_path / "out")
     assert r.returncode == 1 and "no such model directory" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "--epochs must be at least 1"),  # it used to become the default 20
+    (["--lr", "0"], "--lr must be positive"),  # ... and 1e-3
+    (["--pendigits", "/nonexistent.tra"], "--pendigits /nonexistent.tra: no such file"),  # a traceback
+    (["--forms", "-1"], "--forms must be between 0"),
+    (["--scans", "1.5"], "--scans is a share"),
+])
+def test_train_refuses_nonsense_at_once(tmp_path, args, message):
+    r = tool("train", "--out", tmp_path / "w", *args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "w").exists()
+
+
+def test_make_glyphs_help_needs_no_fonts():
+    r = tool("make_glyphs", "--help")
+    assert r.returncode == 0 and "Hershey" in r.stdout and "Traceback" not in r.stderr

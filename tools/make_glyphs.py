@@ -7,11 +7,10 @@ The Hershey fonts (A. V. Hershey, 1967, public domain) are pen strokes, so they 
 through the pad's brush like a person's strokes. OpenCV 5's putText draws an outline font,
 not these, hence this one-off extraction through the MIT-licensed Hershey-Fonts package.
 """
+import argparse
 import json
 import sys
 from pathlib import Path
-
-from HersheyFonts import HersheyFonts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -20,7 +19,13 @@ from drawn.nondigits import GLYPH_SETS  # noqa: E402
 OUT = Path(__file__).resolve().parent.parent / "drawn" / "glyphs.json"
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="Usage: " + __doc__.split("Usage:")[1].strip(),
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    try:
+        from HersheyFonts import HersheyFonts
+    except ImportError:
+        sys.exit("error: the Hershey fonts are not installed: pip install Hershey-Fonts==2.1.0")
     font, glyphs = HersheyFonts(), {}
     for family, sets in GLYPH_SETS.items():
         glyphs[family] = []

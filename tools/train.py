@@ -128,8 +128,8 @@ def parse_args(argv):
     if args.samples is not None and args.init is None:
         p.error("fine-tuning on --samples needs --init MODEL")
     tuning = args.samples is not None
-    args.epochs = args.epochs or (8 if tuning else 20)
-    args.lr = args.lr or (1e-4 if tuning else 1e-3)
+    args.epochs = (8 if tuning else 20) if args.epochs is None else args.epochs  # 0 is refused below, not a default
+    args.lr = (1e-4 if tuning else 1e-3) if args.lr is None else args.lr
     for name in ("epochs", "batch_size", "members"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -166,6 +166,8 @@ def parse_args(argv):
         p.error(str(e))
     if writers & parse_writers(VALIDATION_WRITERS):
         p.error(f"--pendigits-writers must leave out the validation writers {VALIDATION_WRITERS}")
+    if args.pendigits is not None and not args.pendigits.is_file():
+        p.error(f"--pendigits {args.pendigits}: no such file (the UNIPEN file pendigits-orig.tra)")
     if args.pendigits_variants < 1:
         p.error("--pendigits-variants must be at least 1")
     return args
