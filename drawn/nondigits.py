@@ -190,6 +190,8 @@ def _fit(stroke, strokes):
 
 FAMILIES = {**{family: _glyph(family) for family in GLYPH_SETS}, "scribbles": scribble, "hatching": hatching,
             "dots-dashes": dots_and_dashes, "polygons": polygon, "shapes": shape, "two-marks": two_marks}
+# Scanned thick and small, these become solid blots, as a real scan of a fat 1 does: never scanned.
+BLOTS = ("hatching", "scribbles", "dots-dashes")
 HELD_OUT = ("script", "shapes")  # never trained on: refusing these is what the target measures
 TRAINING_FAMILIES = tuple(name for name in FAMILIES if name not in HELD_OUT)
 
@@ -198,13 +200,13 @@ def non_digit_inputs(n, rng, families=TRAINING_FAMILIES, brushed=False, scans=0.
     """(n, 784) float32 prepared inputs, the same number from each family (in turn), and the
     family name of each: as the pad predicts from them, or with ``brushed`` every second one as a
     picture of it shows it (drawn.render.brushed_input), as training wants; with ``scans``, that
-    share of them as a scan of it (drawn.scanlike), drawn from a stream of its own."""
+    share of them as a scan of it (drawn.scanlike; never the BLOTS), drawn from a stream of its own."""
     names = [families[i % len(families)] for i in range(n)]
     images = np.zeros((n, 784), np.float32)
     scanner = np.random.default_rng(rng.integers(2**63)) if scans else None
     for i, family in enumerate(names):
         strokes, condition = FAMILIES[family](rng), random_condition(rng, hands=True)
-        if scanner is not None and scanner.random() < scans:
+        if scanner is not None and scanner.random() < scans and family not in BLOTS:
             image = scan_input(strokes, scanner, y_up=False)
         else:
             image = (brushed_input if brushed and i % 2 else drawn_input)(strokes, condition, y_up=False)

@@ -14,12 +14,15 @@ from preprocessing import canvas_from_image, prepare
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels
 SUPER = 8  # drawn this many times finer, then averaged down: the scanner's optics
+# How often, and how far, a bitmap's narrower side is stretched across its box, as scanned sets do
+# when they size every digit to the box (a 1 then as wide as half its height or more).
+STRETCHED, STRETCH = 0.6, (0.45, 0.8)
 
 
 def scan_picture(strokes, rng, y_up=True):
     """The grey uint8 picture (dark ink on white) of a scan of these strokes: a bitmap of a random
-    side in SIDES whose digit fills its box (half of the time its narrower side stretched to 30-70%
-    of the box), written with a pen of 5-25% of the side, binarized at a random level (or kept grey,
+    side in SIDES whose digit fills its box (STRETCHED of the time its narrower side stretched to
+    STRETCH of the box), written with a pen of 5-25% of the side, binarized at a random level (or kept grey,
     a quarter of the time), a few edge pixels flipped, then upscaled 2-6 times, each bit a square,
     with a margin."""
     side = int(rng.choice(SIDES))
@@ -35,8 +38,8 @@ def scan_picture(strokes, rng, y_up=True):
         draw_path(fine, (p - lo) * scale + offset, max(1, int(round(pen))))
     x, y, w, h = cv2.boundingRect(fine)
     size = np.array([w, h], np.float64) * side / max(w, h)
-    if rng.random() < 0.5:  # the bitmap stretched to fill its box: the narrower side grows to 30-70% of it
-        size[np.argmin(size)] = max(size.min(), rng.uniform(0.3, 0.7) * side)
+    if rng.random() < STRETCHED:  # the bitmap stretched to fill its box: its narrower side grows
+        size[np.argmin(size)] = max(size.min(), rng.uniform(*STRETCH) * side)
     size = np.maximum(1, np.rint(size)).astype(int)
     small = cv2.resize(fine[y:y + h, x:x + w], tuple(size), interpolation=cv2.INTER_AREA)
     ink = np.zeros((side, side), np.float32)

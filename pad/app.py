@@ -10,10 +10,8 @@ import cv2
 from drawn.numbers import read_groups
 from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
-from mnist_mlp.views import TurnedViews
-from preprocessing import prepare_with_info
+from reading import TurnedViews, strokes_reading
 
-from .brush import redraw
 from .frame import Prediction, render_frame
 from .samples import SampleError, save_sample
 from .state import PadState
@@ -165,6 +163,11 @@ class PadApp:
     def using_personal(self):
         return self.model is not self.base
 
+    @property
+    def views(self):
+        """The model in use, read as every drawing is read (reading, mnist_mlp.views)."""
+        return TurnedViews(self.model)
+
     def switch_model(self):
         """Between the base and the personal model, predicting the same drawing again."""
         if self.personal is None:
@@ -198,10 +201,11 @@ class PadApp:
         if not self.state.empty:
             # The network reads the strokes redrawn at the width that suits their size, so the
             # brush the user picked does not decide; the diagnostics show the ink as drawn.
-            image, info = prepare_with_info(redraw([(s.points, s.thickness) for s in self.state.strokes]))
-            if image is not None:
+            read = strokes_reading(self.views, [(s.points, s.thickness) for s in self.state.strokes])
+            if read is not None:
+                probabilities, image, info = read
                 info = replace(info, bbox=cv2.boundingRect(self.state.canvas))
-                self.prediction = Prediction(TurnedViews(self.model).predict_proba(image)[0], image, info)
+                self.prediction = Prediction(probabilities, image, info)
         self.changed = True
 
     def read_number(self):

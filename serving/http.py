@@ -40,6 +40,14 @@ class HttpError(Exception):
         self.status = HTTPStatus(status)
 
 
+@dataclass(frozen=True)
+class Response:
+    """An answer that is not JSON (a file of the web page): its bytes, content type and headers."""
+    body: bytes
+    content_type: str
+    headers: tuple = ()  # (name, value) pairs
+
+
 @dataclass
 class Request:
     method: str
@@ -198,13 +206,18 @@ class Server:
         return not keep_alive
 
     async def _send(self, writer, method, status, payload, close):
-        try:
-            data = (json.dumps(payload, allow_nan=False) + "\n").encode()
-        except ValueError:  # NaN or infinity would be invalid JSON
-            status, data = 500, b'{"error": "internal error: the answer was not a finite number"}\n'
+        kind, extra = "application/json", ()
+        if isinstance(payload, Response):
+            data, kind, extra = payload.body, payload.content_type, payload.headers
+        else:
+            try:
+                data = (json.dumps(payload, allow_nan=False) + "\n").encode()
+            except ValueError:  # NaN or infinity would be invalid JSON
+                status, data = 500, b'{"error": "internal error: the answer was not a finite number"}\n'
         status = HTTPStatus(status)
         head = (f"HTTP/1.1 {status.value} {status.phrase}\r\nServer: digit-pad\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                f"Content-Type: {kind}\r\nContent-Length: {len(data)}\r\nX-Content-Type-Options: nosniff\r\n"
+                + "".join(f"{name}: {value}\r\n" for name, value in extra)
                 + ("Connection: close\r\n" if close else "") + "\r\n").encode()
         writer.write(head if method == "HEAD" else head + data)
         await writer.drain()

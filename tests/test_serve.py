@@ -416,3 +416,113 @@ def test_predict_number_under_concurrent_clients(server):
     with ThreadPoolExecutor(32) as pool:
         answers = list(pool.map(one, range(64)))
     assert all(status == 200 and body["number"] == "2047" for status, body in answers)
+
+
+def test_predict_from_strokes_reads_as_the_pad_reads(server):
+    """The web page's strokes: the same probabilities as the desktop pad's reading of them
+    (reading.strokes_reading), the 28x28 input carried back."""
+    from reading import strokes_reading
+
+    three = [[[100, 60], [200, 40], [290, 110], [200, 190], [300, 270], [200, 350], [100, 330]]]
+    payload = {"strokes": [{"brush": 26, "points": p} for p in three], "canvas_size": [400, 400]}
+    status, body = post_json(server, payload)
+    assert status == 200 and body["prediction"] == 3 and body["sure"] is True
+    assert np.array(body["input"]).shape == (28, 28)
+    views = TurnedViews(load_model(ROOT / "weights"))
+    expected, image, _ = strokes_reading(views, [(np.array(p, np.float64), 26) for p in three])
+    assert np.allclose([body["probabilities"][str(d)] for d in range(10)], expected, atol=1e-5)
+    assert np.allclose(body["input"], image, atol=1e-3)
+
+
+def test_number_from_strokes_carries_what_the_page_shows(server):
+    from test_numbers import number
+
+    strokes = number("2047")
+    payload = json.dumps({"strokes": strokes, "canvas_size": [720, 320]})
+    status, body = request(server, "POST", "/predict/number", payload, {"Content-Type": "application/json"})
+    assert status == 200 and body["sure"] is True and all(d["sure"] for d in body["digits"])
+    assert body["current"] == 3 and np.array(body["input"]).shape == (28, 28)
+    assert all(len(d["probabilities"]) == 10 for d in body["digits"])
+
+
+PAGE_BAD = [
+    ("strokes empty", "/predict", {"strokes": [], "canvas_size": [400, 400]}, 400, "strokes: no strokes"),
+    ("no canvas", "/predict", {"strokes": [{"brush": 5, "points": [[1, 2]]}]}, 400, "canvas_size"),
+    ("bool brush", "/predict", {"strokes": [{"brush": True, "points": [[1, 2]]}], "canvas_size": [9, 9]}, 400,
+     "brush"),
+    ("huge coordinate", "/predict", {"strokes": [{"brush": 5, "points": [[1, 1e300]]}], "canvas_size": [9, 9]},
+     400, "within"),
+    ("too many points", "/predict", {"strokes": [{"brush": 5, "points": [[1, 2]] * 100_001}], "canvas_size": [9, 9]},
+     400, "more than 100000 points"),
+    ("no label", "/samples", {"strokes": [{"brush": 5, "points": [[1, 2]]}], "canvas_size": [9, 9]}, 400, "label"),
+    ("label 10", "/samples", {"label": 10, "strokes": [{"brush": 5, "points": [[1, 2]]}], "canvas_size": [9, 9]},
+     400, "label"),
+    ("label true", "/samples", {"label": True, "strokes": [{"brush": 5, "points": [[1, 2]]}],
+                                "canvas_size": [9, 9]}, 400, "label"),
+    ("label 3.0", "/samples", {"label": 3.0, "strokes": [{"brush": 5, "points": [[1, 2]]}], "canvas_size": [9, 9]},
+     400, "label"),
+    ("label text", "/samples", {"label": "3", "strokes": [{"brush": 5, "points": [[1, 2]]}], "canvas_size": [9, 9]},
+     400, "label"),
+    ("sample without strokes", "/samples", {"label": 3}, 400, "strokes: no strokes"),
+    ("sample list", "/samples", [3], 400, "label"),
+]
+
+
+@pytest.fixture(scope="module")
+def saving_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("saved")
+    srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_body=2 << 20, quiet=True,
+                            samples=folder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv.server_address[1], folder
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("name, path, payload, status, message", PAGE_BAD, ids=[r[0] for r in PAGE_BAD])
+def test_the_pages_requests_refuse_bad_input(saving_server, name, path, payload, status, message):
+    from conftest import fuzz_case
+
+    port, folder = saving_server
+    with fuzz_case("HTTP API (the web page's requests)"):
+        got, body = request(port, "POST", path, json.dumps(payload), {"Content-Type": "application/json"})
+        assert got == status and message in body["error"], body
+    assert not any(folder.rglob("*.png"))  # nothing saved from bad input
+
+
+def test_samples_saved_from_the_page_concurrently_all_land_whole(saving_server):
+    import pad.samples
+
+    port, folder = saving_server
+    seven = {"strokes": [{"brush": 20, "points": [[50, 50], [350, 50], [150, 350]]}], "canvas_size": [400, 400]}
+
+    def save(i):
+        return request(port, "POST", "/samples", json.dumps({**seven, "label": i % 10}),
+                       {"Content-Type": "application/json"})
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(save, range(40)))
+    assert all(status == 201 for status, _ in answers)
+    images, labels, problems = pad.samples.load_samples(folder)
+    assert len(images) == 40 and sorted(labels.tolist()) == sorted(i % 10 for i in range(40)) and not problems
+    blank = {"label": 1, "strokes": [{"brush": 1, "points": [[5, 5]]}], "canvas_size": [400, 400]}
+    assert request(port, "POST", "/samples", json.dumps(blank), {"Content-Type": "application/json"})[0] in (201, 422)
+    assert request(port, "POST", "/samples", b"{}", {"Content-Type": "text/plain"})[0] == 415
+
+
+def test_the_sample_count_is_bounded(monkeypatch, tmp_path):
+    import serving.digits
+
+    monkeypatch.setattr(serving.digits, "MAX_SAMPLES", 2)
+    srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, quiet=True, samples=tmp_path)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        seven = {"label": 7, "strokes": [{"brush": 20, "points": [[50, 50], [350, 50], [150, 350]]}],
+                 "canvas_size": [400, 400]}
+        got = [request(srv.server_address[1], "POST", "/samples", json.dumps(seven),
+                       {"Content-Type": "application/json"}) for _ in range(3)]
+        assert [s for s, _ in got] == [201, 201, 507] and "restart it" in got[2][1]["error"]
+        assert len(list(tmp_path.rglob("*.png"))) == 2
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -24,6 +24,12 @@ Sections:
     teach     learning a hand: adaptation seconds on 50 samples (5 of each digit) of each validation
               writer (target median at most 10 s), and the real window's frames per second while
               xdotool draws during an adaptation (target at least 30)
+    web       the web pad in a real headless Chromium (tools/bench_web.py): 200 validation writers' digits
+              drawn stroke by stroke with the mouse and, on a phone 390 px wide, a finger: accuracy against
+              the desktop pad's reading (target at least 98%), pen lift to answer on screen (target p50 at
+              most 30 ms, p99 at most 100 ms), answers a second while drawing (target at least 20)
+    web-crowd 50 simulated browsers drawing at once with the page's requests: every answer after the
+              pen lifts arrives, none later than 2 s
 """
 import argparse
 import json
@@ -46,6 +52,7 @@ from mnist_mlp import MLP, load_model  # noqa: E402
 from mnist_mlp.optim import Adam  # noqa: E402
 from mnist_mlp.training import train_epoch  # noqa: E402
 from mnist_mlp.views import TurnedViews  # noqa: E402
+from bench_web import bench_web, bench_web_crowd  # noqa: E402  (tools/bench_web.py)
 
 BENCH_SIZES = [784, 128, 64, 10]
 BATCH = 128
@@ -389,7 +396,7 @@ def bench_serve():
 
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
             "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach,
-            "serve": bench_serve, "number": bench_number}
+            "serve": bench_serve, "number": bench_number, "web": bench_web, "web-crowd": bench_web_crowd}
 
 
 def machine():
