@@ -51,6 +51,11 @@ def _dot(rng, x, y):
     return _points(rng, [[x, y]])
 
 
+def _flag(rng):
+    """Where a 1's flag starts: short and steep to long and flat, as hands differ."""
+    return rng.uniform(0.0, 0.2), rng.uniform(0.1, 0.35)
+
+
 def _join(*parts):
     """One stroke from several pieces drawn without lifting the pen."""
     return np.vstack(parts)
@@ -63,9 +68,8 @@ FORMS = {
     "0 dotted": (0, lambda r: [_arc(r, (0.3, 0.5), (0.28, 0.5), -100, 275), _dot(r, 0.3, 0.5)]),
     # 1
     "1 bar": (1, lambda r: [_line(r, (0.3, 0.0), (0.3, 1.0))]),
-    "1 flag": (1, lambda r: [_line(r, (0.12, 0.22), (0.35, 0.0), (0.35, 1.0))]),
-    "1 flag and foot": (1, lambda r: [_line(r, (0.12, 0.22), (0.35, 0.0), (0.35, 1.0)),
-                                      _line(r, (0.1, 1.0), (0.6, 1.0))]),
+    "1 flag": (1, lambda r: [_line(r, _flag(r), (0.35, 0.0), (0.35, 1.0))]),
+    "1 flag and foot": (1, lambda r: [_line(r, _flag(r), (0.35, 0.0), (0.35, 1.0)), _line(r, (0.1, 1.0), (0.6, 1.0))]),
     "1 continental": (1, lambda r: [_line(r, (0.0, 0.5), (0.42, 0.0), (0.42, 1.0))]),
     "1 continental, foot": (1, lambda r: [_line(r, (0.0, 0.45), (0.42, 0.0), (0.42, 1.0)),
                                           _line(r, (0.15, 1.0), (0.7, 1.0))]),

@@ -102,7 +102,9 @@ class PadApp:
         elif self.mode == "number" and code == ord("s"):
             self.status = "in number mode, type the number you wrote, then press Enter"
         elif code in UNDO_KEYS:
-            self.status = "undid the last stroke" if self.state.undo() else "nothing to undo"
+            undone = self.state.undo()
+            self.status = {"stroke": "undid the last stroke", "clear": "the drawing is back (undid the clear)",
+                           None: "nothing to undo"}[undone]
         elif ord("0") <= code <= ord("9"):
             self.save(code - ord("0"))
         elif code == ord("s"):

@@ -56,17 +56,19 @@ class PadState:
         self.drawing = False
 
     def undo(self):
-        """Take back the last stroke or clear; False when there is nothing to take back."""
+        """Take back the last stroke or clear: "stroke" or "clear", whichever it was, or None when
+        there is nothing to take back."""
         if not self.history:
-            return False
-        if self.history.pop() == "clear":
+            return None
+        undone = self.history.pop()
+        if undone == "clear":
             self.strokes = self.cleared.pop()
         else:
             self.strokes.pop()
         self.drawing = False
         self.canvas = brush.render([(s.points, s.thickness) for s in self.strokes], self.width, self.size)
         self.version += 1
-        return True
+        return undone
 
     def clear(self, undoable=True):
         """Empty the pad; undo brings the drawing back unless ``undoable`` is false (after a save)."""

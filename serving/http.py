@@ -68,6 +68,8 @@ def printable(text):
 def parse_head(data):
     """(method, path, version, headers) from a request head, or HttpError(400)."""
     lines = data.decode("latin-1")[:-4].split("\r\n")  # latin-1: every byte is a character
+    if any(c in line for line in lines for c in "\r\n\0"):  # RFC 9110 5.5: a proxy may split where we do not
+        raise HttpError(400, "a bare CR, LF or NUL in the request head")
     parts = lines[0].split(" ")
     if len(parts) != 3 or not TOKEN.fullmatch(parts[0]) or not parts[1].startswith("/"):
         raise HttpError(400, "malformed request line")
@@ -188,6 +190,12 @@ class Server:
             length = body_length(headers, self.max_body)
             if length is None and method in ("POST", "PUT", "PATCH"):
                 raise HttpError(411, "a Content-Length header is required")
+            expect = headers.get("expect", "").lower()
+            if expect and expect != "100-continue":
+                raise HttpError(417, "the only expectation understood is 100-continue")
+            if expect and length:  # the body fits (too large was refused above): ask for it
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                await writer.drain()
             body = await asyncio.wait_for(reader.readexactly(length), BODY_TIMEOUT) if length else b""
         except HttpError as e:  # the body, if any, was not read: close, so it is not taken for a request
             await self._send(writer, method, e.status, {"error": str(e)}, True)

@@ -63,6 +63,8 @@ SAVER = textwrap.dedent("""
     from pad.samples import save_sample
     image = np.zeros((28, 28), np.float32); image[4:24, 12:16] = 1
     strokes = {{"canvas_size": [400, 400], "strokes": [{{"brush": 20, "points": [[1, 2]] * 500}}]}}
+    save_sample({folder!r}, 1, image, strokes)
+    print("saving", flush=True)  # the sign the test waits for: its folder is made, saves are under way
     while True:
         save_sample({folder!r}, 1, image, strokes)
 """)
@@ -72,8 +74,10 @@ def test_sigkill_during_sample_saves_leaves_no_partial_file(tmp_path):
     folder = tmp_path / "samples"
     rng = np.random.default_rng(1)
     for _ in range(KILLS):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER.format(root=str(ROOT), folder=str(folder))])
-        time.sleep(rng.uniform(0.2, 0.6))
+        proc = subprocess.Popen([sys.executable, "-c", SAVER.format(root=str(ROOT), folder=str(folder))],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline() == "saving\n"  # however loaded the machine, it has begun
+        time.sleep(rng.uniform(0.0, 0.2))  # then a random moment among its saves
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     names = [p for p in (folder / "1").iterdir() if not p.name.startswith(".tmp-")]

@@ -98,6 +98,10 @@ def test_keys(app):
     draw_one(app)
     app.key(ord("c"))
     assert app.state.empty
+    app.key(ord("u"))  # the whole drawing comes back, and the status line says so
+    assert not app.state.empty and app.status == "the drawing is back (undid the clear)"
+    app.key(ord("u"))
+    assert app.status == "undid the last stroke"
     brush = app.state.brush
     app.key(ord("+"))
     assert app.state.brush > brush

@@ -67,8 +67,8 @@ def test_undo_after_clear_brings_the_drawing_back():
     state.clear()
     drag(state, [(100, 20), (100, 180)])  # a new stroke after the clear...
     assert state.undo() and state.empty  # ...goes first,
-    assert state.undo() and np.array_equal(state.canvas, drawn) and len(state.strokes) == 2  # then the clear
-    assert state.undo() and len(state.strokes) == 1
+    assert state.undo() == "clear" and np.array_equal(state.canvas, drawn) and len(state.strokes) == 2  # then the clear
+    assert state.undo() == "stroke" and len(state.strokes) == 1
     state.clear(undoable=False)  # as after saving a sample: nothing comes back
     assert not state.undo() and state.empty
     state.clear()  # clearing an empty pad is not an action to undo

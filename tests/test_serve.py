@@ -215,6 +215,10 @@ SMUGGLING = [
     ("chunked and length", b"Transfer-Encoding: chunked\r\nContent-Length: 2\r\n", 400),
     ("negative", b"Content-Length: -1\r\n", 400),
     ("folded header", b"Content-Length: 2\r\n  continued\r\n", 400),
+    ("bare LF in a value", b"X-A: a\nContent-Length: 29\r\n", 400),  # it used to see no length at all
+    ("bare CR in a value", b"X-A: a\rContent-Length: 29\r\n", 400),
+    ("NUL in a value", b"X-A: a\0b\r\n", 400),
+    ("an expectation unknown", b"Expect: 200-ok\r\nContent-Length: 2\r\n", 417),
 ]
 
 
@@ -523,6 +527,32 @@ def test_the_sample_count_is_bounded(monkeypatch, tmp_path):
                        {"Content-Type": "application/json"}) for _ in range(3)]
         assert [s for s, _ in got] == [201, 201, 507] and "restart it" in got[2][1]["error"]
         assert len(list(tmp_path.rglob("*.png"))) == 2
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_expect_100_continue_is_answered_before_the_body():
+    """A client that sends ``Expect: 100-continue`` waits for the go-ahead before its body."""
+    import socket
+
+    srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_body=100_000, quiet=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    body = json.dumps({"pixels": [0.0] * 784}).encode()
+    try:
+        with socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10) as s:
+            s.sendall(b"POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                      + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
+            assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"  # before a byte of the body was sent
+            s.sendall(body)
+            reply = b""
+            while chunk := s.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 200 OK") and b'"prediction"' in reply
+        with socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10) as s:
+            s.sendall(b"POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                      b"Content-Length: 200000\r\n\r\n")
+            assert s.recv(100).startswith(b"HTTP/1.1 413 ")  # too large: refused at once, never asked for
     finally:
         srv.shutdown()
         srv.server_close()
