@@ -136,7 +136,7 @@ def load_samples(root):
             kind, width, height = image_size(data)
             if (width, height) != (28, 28):
                 raise ImageError(f"{width}x{height} pixels, expected a 28x28 sample")
-            image = decode_gray(data, 28 * 28)
+            image = decode_gray(data, 28 * 28, background=0)  # white ink on black: see-through is no ink
         except ImageError as e:
             problems.append(f"{path}: {e}; skipped")
             continue

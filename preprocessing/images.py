@@ -77,9 +77,10 @@ def _jpeg_size(data):
     raise ImageError("a damaged JPEG (no frame header)")
 
 
-def decode_gray(data, max_pixels=MAX_PIXELS):
+def decode_gray(data, max_pixels=MAX_PIXELS, background=255):
     """A grey uint8 image from PNG, JPEG or BMP bytes, checked against the pixel budget first.
-    Transparent parts become white paper, as an image viewer shows them."""
+    Transparent parts become ``background``: white paper, as an image viewer shows them, or black
+    for an image that is white ink on black (the pad's samples)."""
     kind, width, height = image_size(data)
     if width == 0 or height == 0:
         raise ImageError(f"a {kind} of {width}x{height} pixels has nothing to read")
@@ -97,10 +98,10 @@ def decode_gray(data, max_pixels=MAX_PIXELS):
         return image
     if image.shape[2] == 4:
         alpha = image[:, :, 3:].astype(np.float32) / 255
-        image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+        image = (image[:, :, :3] * alpha + background * (1 - alpha)).round().astype(np.uint8)
     elif image.shape[2] == 2:
         alpha = image[:, :, 1].astype(np.float32) / 255
-        return (image[:, :, 0] * alpha + 255 * (1 - alpha)).round().astype(np.uint8)
+        return (image[:, :, 0] * alpha + background * (1 - alpha)).round().astype(np.uint8)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 

@@ -56,7 +56,8 @@ def read_scans(views, files):
 def summary(readings, threshold):
     """Shares of right, sure and right, and answered (sure: top probability at least ``threshold``);
     per digit the samples, right, unsure and wrong (read as another digit, sure or not), the most
-    confused pairs, and the files that could not be read. A file that cannot be read is a digit
+    confused pairs, the files that could not be read, and the curve of answered and sure-and-right
+    as the threshold moves. A file that cannot be read is a digit
     neither answered nor right."""
     labels = np.array([r.label for r in readings])
     guesses = np.array([r.guess for r in readings])
@@ -69,10 +70,14 @@ def summary(readings, threshold):
                           "wrong": int((~right & readable)[labels == d].sum()),
                           "sure_and_wrong": int((sure & ~right)[labels == d].sum())} for d in range(10)}
     counts = confusion_matrix(labels[readable], guesses[readable])
+    confidence = np.where(readable, [r.confidence for r in readings], -1.0)
+    curve = [{"threshold": float(t), "answered": float((confidence >= t).sum() / n),
+              "sure_and_right": float(((confidence >= t) & right).sum() / n)}
+             for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
     return {"digits": len(readings), "threshold": threshold, "right": float(right.sum() / n),
             "sure_and_right": float((sure & right).sum() / n), "answered": float(sure.sum() / n),
             "sure_and_wrong": float((sure & ~right).sum() / n), "per_digit": per_digit,
-            "most_confused": most_confused(counts, k=8),
+            "most_confused": most_confused(counts, k=8), "curve": curve,
             "unreadable": [f"{r.path}: {r.problem}" for r in readings if r.problem]}
 
 

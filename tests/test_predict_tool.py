@@ -116,3 +116,17 @@ def test_not_a_digit_is_a_question_mark_with_the_best_guess(tmp_path, images):
     assert json.loads(run(star, "--json", "--threshold", "0").stdout)["sure"] is True
     bad = run(star, "--threshold", "1.5")
     assert bad.returncode == 2 and "--threshold must be between 0 and 1" in bad.stderr
+
+
+def test_json_names_that_are_not_text_stay_valid_utf8(tmp_path, images):
+    """A file name whose bytes are not UTF-8 is escaped in --json, not written as a lone surrogate."""
+    import os
+
+    folder, _ = images
+    odd = os.fsdecode(bytes(tmp_path) + b"/odd-\xff.png")
+    os.link(folder / "light0.png", odd)
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), odd, "--json"], capture_output=True,
+                       cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.decode("utf-8")  # strict: a lone surrogate would not encode
+    assert "odd-" in json.loads(line)["file"] and "\\udcff" in json.loads(line)["file"]

@@ -106,3 +106,17 @@ def test_read_only_file_system_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(SampleError, match="Read-only file system"):
         save_sample(tmp_path, 5, IMAGE, STROKES)
     assert os.listdir(tmp_path / "5") == []
+
+
+def test_a_fully_transparent_sample_has_no_ink(tmp_path):
+    """A sample is white ink on black: what is see-through is background, not ink (it used to be
+    composited onto white paper, an all-ink sample)."""
+    import cv2
+    import numpy as np
+
+    from pad.samples import load_samples
+
+    (tmp_path / "3").mkdir()
+    cv2.imwrite(str(tmp_path / "3" / "clear.png"), np.zeros((28, 28, 4), np.uint8))
+    images, labels, problems = load_samples(tmp_path)
+    assert labels.tolist() == [3] and not problems and images.max() == 0

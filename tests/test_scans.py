@@ -98,6 +98,7 @@ def test_scans_are_read_as_predict_reads_files_and_summed_up(tmp_path):
     assert result["per_digit"]["1"]["wrong"] == 1 and result["per_digit"]["7"]["right"] == 1
     assert result["per_digit"]["4"] == {"samples": 3, "right": 0, "unsure": 0, "wrong": 0, "sure_and_wrong": 0}
     assert len(result["unreadable"]) == 3 and "blank" in result["unreadable"][0]
+    assert result["curve"][0]["threshold"] == 0.1 and result["curve"][0]["answered"] <= 2 / 5
     assert (7, 1, 1) not in result["most_confused"] and result["most_confused"][0][:2] == (1, 7)
     tiles = trouble_tiles(readings, 0.45)
     assert len(tiles) == 1 and tiles[0].ndim == 3  # the 1 read as 7; unreadable files have no picture to show

@@ -40,6 +40,9 @@ def show(result):
               f" {r['wrong']:>6} ({r['sure_and_wrong']})")
     print("most confused (true -> read: count): "
           + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]))
+    print("threshold  answered  sure and right")
+    for row in result["curve"]:
+        print(f"  {row['threshold']:.2f}     {100 * row['answered']:6.2f}%   {100 * row['sure_and_right']:6.2f}%")
     for problem in result["unreadable"]:
         print(f"unreadable: {problem}")
 

@@ -66,6 +66,16 @@ def shown(path):
                    if c.isascii() else c.encode("utf-8", "backslashreplace").decode("ascii") for c in str(path))
 
 
+def json_name(path):
+    """A path for JSON: as it is when it is valid text, escaped when its bytes are not (a lone
+    surrogate would make the line invalid UTF-8)."""
+    try:
+        str(path).encode("utf-8")
+        return str(path)
+    except UnicodeEncodeError:
+        return shown(path)
+
+
 def gray_of(path):
     try:
         return read_gray(path)
@@ -85,7 +95,7 @@ def read_number(model, path):
 
 def show_number(path, number, as_json):
     if as_json:
-        print(json.dumps({"file": str(path), **number}))
+        print(json.dumps({"file": json_name(path), **number}))
     else:
         lowest = min(d["confidence"] for d in number["digits"])
         print(f"{shown(path)}: {number['number']} (lowest confidence {100 * lowest:.1f}%)")
@@ -126,7 +136,7 @@ def main(argv=None):
         order = np.argsort(probabilities)[::-1][:args.top]
         sure = bool(probabilities[order[0]] >= args.threshold)
         if args.json:
-            print(json.dumps({"file": str(path), "prediction": int(order[0]),
+            print(json.dumps({"file": json_name(path), "prediction": int(order[0]),
                               "confidence": round(float(probabilities[order[0]]), 6), "sure": sure,
                               "probabilities": {str(d): round(float(q), 6) for d, q in enumerate(probabilities)}}))
         else:
