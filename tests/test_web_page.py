@@ -150,23 +150,29 @@ def test_saving_a_drawing_as_a_sample(page, server):
     wait_for(page, "detail", "draw here")  # the pad is cleared, as the desktop pad does
 
 
-def test_a_phone_draws_with_a_finger(server):
+@pytest.fixture
+def phone(server):
+    """A phone 390 px wide with touch, on the page; its console must stay clean too."""
     url, _ = server
-    phone = browser.start(phone=True)
+    driver = browser.start(phone=True)
     try:
-        phone.get(url + "/")
-        wait_for(phone, "detail", "draw here")
-        width = phone.execute_script("return [document.documentElement.clientWidth, "
-                                     "document.documentElement.scrollWidth, pad.getBoundingClientRect().width]")
-        assert width[0] == 390 and width[1] <= 390 and width[2] <= 390  # it fits: no sideways scrolling
-        assert phone.execute_script("return getComputedStyle(pad).touchAction") == "none"
-        browser.draw(phone, form("1 continental"), touch=True)
-        assert wait_for(phone, "answer", "1") == "1"
-        browser.draw(phone, form("7 plain", seed=1), touch=True)  # a second stroke set on top
-        wait_for(phone, "detail", "%")
-        assert browser.errors(phone) == []
+        driver.get(url + "/")
+        wait_for(driver, "detail", "draw here")
+        yield driver
+        assert browser.errors(driver) == []
     finally:
-        phone.quit()
+        driver.quit()
+
+
+def test_a_phone_draws_with_a_finger(phone):
+    width = phone.execute_script("return [document.documentElement.clientWidth, "
+                                 "document.documentElement.scrollWidth, pad.getBoundingClientRect().width]")
+    assert width[0] == 390 and width[1] <= 390 and width[2] <= 390  # it fits: no sideways scrolling
+    assert phone.execute_script("return getComputedStyle(pad).touchAction") == "none"
+    browser.draw(phone, form("1 continental"), touch=True)
+    assert wait_for(phone, "answer", "1") == "1"
+    browser.draw(phone, form("7 plain", seed=1), touch=True)  # a second stroke set on top
+    wait_for(phone, "detail", "%")
 
 
 def raw(url, method, path, headers=None):
@@ -222,30 +228,22 @@ def test_without_samples_there_is_no_save_action(desktop):
         srv.server_close()
 
 
-def test_a_second_finger_does_not_draw_while_the_first_does(server):
+def test_a_second_finger_does_not_draw_while_the_first_does(phone):
     from selenium.webdriver.common.actions.action_builder import ActionBuilder
     from selenium.webdriver.common.actions.interaction import POINTER_TOUCH
 
-    url, _ = server
-    phone = browser.start(phone=True)
-    try:
-        phone.get(url + "/")
-        wait_for(phone, "detail", "draw here")
-        pad = phone.find_element("id", "pad")
-        actions = ActionBuilder(phone)
-        first, second = (actions.add_pointer_input(POINTER_TOUCH, name) for name in ("thumb", "palm"))
-        first.create_pointer_move(origin=pad, x=0, y=-100)
-        second.create_pointer_move(origin=pad, x=-120, y=0)
-        first.create_pointer_down(button=0)
-        second.create_pointer_down(button=0)
-        for step in range(1, 11):
-            first.create_pointer_move(origin=pad, x=0, y=-100 + 20 * step)
-            second.create_pointer_move(origin=pad, x=-120 + 24 * step, y=10 * step)
-        first.create_pointer_up(button=0)
-        second.create_pointer_up(button=0)
-        actions.perform()
-        assert wait_for(phone, "answer", "1") == "1"  # the first finger's vertical line alone
-        assert phone.execute_script("return strokes.length") == 1
-        assert browser.errors(phone) == []
-    finally:
-        phone.quit()
+    pad = phone.find_element("id", "pad")
+    actions = ActionBuilder(phone)
+    first, second = (actions.add_pointer_input(POINTER_TOUCH, name) for name in ("thumb", "palm"))
+    first.create_pointer_move(origin=pad, x=0, y=-100)
+    second.create_pointer_move(origin=pad, x=-120, y=0)
+    first.create_pointer_down(button=0)
+    second.create_pointer_down(button=0)
+    for step in range(1, 11):
+        first.create_pointer_move(origin=pad, x=0, y=-100 + 20 * step)
+        second.create_pointer_move(origin=pad, x=-120 + 24 * step, y=10 * step)
+    first.create_pointer_up(button=0)
+    second.create_pointer_up(button=0)
+    actions.perform()
+    assert wait_for(phone, "answer", "1") == "1"  # the first finger's vertical line alone
+    assert phone.execute_script("return strokes.length") == 1
