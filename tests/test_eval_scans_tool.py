@@ -49,7 +49,7 @@ def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
 
 @pytest.mark.parametrize("args, code, says", [
     (["/nonexistent.tra"], 1, "no such file"),
-    (["README.md"], 1, "no digits"),
+    (["pytest.ini"], 1, "no digits"),
     (["--threshold", "2"], 2, "between 0 and 1"),
     (["--limit", "0"], 2, "at least 1"),
 ])
