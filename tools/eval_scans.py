@@ -34,7 +34,7 @@ def show(result):
     print(f"{result['digits']} scans of {result['set']}, threshold {result['threshold']}")
     for key in ("right", "sure_and_right", "answered", "sure_and_wrong"):
         print(f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%")
-    print("digit  samples   right  unsure  wrong (of them sure)")
+    print("digit  samples   right  unsure  wrong (of them sure)   [unsure: under the threshold, right or not]")
     for d, r in result["per_digit"].items():
         print(f"{d:>5} {r['samples']:>8} {100 * r['right'] / max(r['samples'], 1):6.2f}% {r['unsure']:>7}"
               f" {r['wrong']:>6} ({r['sure_and_wrong']})")

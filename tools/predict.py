@@ -56,7 +56,7 @@ def expand(paths):
         if not images and not problems:
             yield path, f"{shown(path)}: a folder with no PNG, JPEG or BMP images, in it or below"
         elif images:
-            print(f"{shown(path)}: {len(images)} images", file=sys.stderr)
+            print(f"{shown(path)}: {len(images)} image{'s' if len(images) > 1 else ''}", file=sys.stderr)
         yield from ((image, None) for image in images)
 
 
