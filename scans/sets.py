@@ -15,10 +15,12 @@ import numpy as np
 from mnist_mlp.files import FileProblem, read_regular
 
 DEFAULT_OPTDIGITS = "../shared/data/optdigits/optdigits-orig.tra"
-MAX_FILE_BYTES = 64 << 20  # 30 times the 2 MB of the real file
+MAX_FILE_BYTES = 16 << 20  # 8 times the 2 MB of the real file
+MAX_DIGITS = 20_000  # 10 times its 1,934: each becomes an image, and a PNG on disk for the reading
 MAX_SIDE = 256  # pixels: a bitmap side the header may ask for
 SCAN_ZOOM, SCAN_MARGIN = 4, 0.25  # a bitmap as a user's scan: 4x larger, a quarter of its side as margin
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+MAX_DEPTH = 32  # folders below a class folder; os.walk recurses, and a deeper tree is no labelled set
 
 
 class ScanSetError(ValueError):
@@ -34,7 +36,7 @@ def read_optdigits(path, limit=None):
         raise ScanSetError(f"{path}: {e}") from None
     except UnicodeDecodeError as e:
         raise ScanSetError(f"{path}: not an optdigits text file ({e.reason} at byte {e.start})") from None
-    lines = text.splitlines()
+    lines = text.splitlines()  # at most 16 MB of text; the digits in it are bounded below
     header = {}
     n = 0
     while n < len(lines) and not re.fullmatch(r"[01]+", lines[n].strip()):
@@ -61,6 +63,8 @@ def read_optdigits(path, limit=None):
         label = lines[n + height].strip()
         if not re.fullmatch(r"[0-9]", label):
             raise ScanSetError(f"{path}:{n + 1 + height}: a label 0-9 was expected, got {label[:20]!r}")
+        if len(labels) == MAX_DIGITS:
+            raise ScanSetError(f"{path}: more than {MAX_DIGITS:,} digits (read at most that many, or pass --limit)")
         bitmaps.append(np.array([[c == "1" for c in row] for row in rows], bool))
         labels.append(int(label))
         n += height + 1
@@ -92,6 +96,10 @@ def labelled_folder(folder):
             continue
         found = []
         for where, dirs, names in os.walk(top, onerror=lambda e: problems.append(f"{e.filename}: cannot list")):
+            if len(Path(where).relative_to(top).parts) >= MAX_DEPTH:
+                problems.append(f"{where}: folders nested deeper than {MAX_DEPTH}, not read")
+                dirs.clear()
+                continue
             dirs.sort()
             for name in sorted(names):
                 path = Path(where) / name

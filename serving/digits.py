@@ -17,7 +17,7 @@ import numpy as np
 
 from mnist_mlp import SURE
 from drawn.numbers import read_groups, read_image
-from pad.samples import SampleError, parse_strokes, save_sample
+from pad.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
 from preprocessing.images import ImageError, decode_gray
 from reading import TurnedViews, picture_reading, strokes_reading
 
@@ -26,7 +26,7 @@ from .page import page_files
 
 MAX_IMAGE_PIXELS = 4000 * 4000
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/bmp"}
-MAX_SAMPLES = 10_000  # saved through one server's run; each costs a few KB on disk
+MAX_SAMPLES = 10_000  # saved through one server's run; each at most MAX_RECORD_BYTES of strokes on disk
 STROKES_FORM = '{"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [width, height]}'
 
 
@@ -118,11 +118,12 @@ def model_info(model):
             "saved_at": m.get("saved_at")}
 
 
-def make_app(model, threshold=SURE, samples=None, page=None):
+def make_app(model, threshold=SURE, samples=None, page=None, log=print):
     """The routes, as an app for serving.http.Server; answers under ``threshold`` are not sure.
     Every drawing and image is read three ways (reading), as the pad reads it. ``samples``, a
     folder, lets the page save drawings there as the pad's labelled samples (at most MAX_SAMPLES);
-    ``page`` maps request paths to the web page's files (serving.page)."""
+    ``page`` maps request paths to the web page's files (serving.page); ``log`` takes what only the
+    server's operator should read."""
     views = TurnedViews(model)
     page = page_files() if page is None else page
     saved = []
@@ -155,13 +156,17 @@ def make_app(model, threshold=SURE, samples=None, page=None):
         if type(label) is not int or not 0 <= label <= 9:
             raise HttpError(400, f'"label" must be a whole number from 0 to 9 (with {STROKES_FORM})')
         strokes, record = strokes_from(data)
+        if len(json.dumps(record)) > MAX_RECORD_BYTES - 1024:  # room for the label and the time it was saved
+            raise HttpError(413, f"a sample's strokes must fit in {MAX_RECORD_BYTES - 1024:,} bytes of JSON, as "
+                                 "the pad's samples do (a digit takes a few KB)")
         if len(saved) >= MAX_SAMPLES:
             raise HttpError(507, f"this server has saved its {MAX_SAMPLES:,} samples; restart it to save more")
         _, image, _ = read_strokes_or_422(strokes)
         try:
             path = save_sample(samples, label, image, record)
-        except (SampleError, ValueError) as e:
-            raise HttpError(500, f"not saved: {e}") from None
+        except (SampleError, ValueError, OSError) as e:
+            log(f"a sample was not saved: {e}")  # the server's own paths stay in its log, not in answers
+            raise HttpError(500, "not saved: the server could not write the sample (its log says why)") from None
         saved.append(path)
         return {"saved": f"{label}/{path.name}", "label": label, "count": len(saved)}
 

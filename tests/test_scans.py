@@ -102,3 +102,18 @@ def test_scans_are_read_as_predict_reads_files_and_summed_up(tmp_path):
     assert (7, 1, 1) not in result["most_confused"] and result["most_confused"][0][:2] == (1, 7)
     tiles = trouble_tiles(readings, 0.45)
     assert len(tiles) == 1 and tiles[0].ndim == 3  # the 1 read as 7; unreadable files have no picture to show
+
+
+def test_a_deep_tree_and_a_file_of_too_many_digits_are_bounded(tmp_path, monkeypatch):
+    import scans.sets
+
+    monkeypatch.setattr(scans.sets, "MAX_DEPTH", 3)
+    deep = tmp_path / "set" / "7" / "a" / "b" / "c" / "d"
+    deep.mkdir(parents=True)
+    cv2.imwrite(str(deep / "lost.png"), np.full((9, 9), 255, np.uint8))
+    files, problems = labelled_folder(tmp_path / "set")
+    assert files == [] and any("nested deeper than 3" in p for p in problems)
+    monkeypatch.setattr(scans.sets, "MAX_DIGITS", 1)
+    with pytest.raises(ScanSetError, match="more than 1 digits"):
+        read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]))
+    assert len(read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), limit=1)[1]) == 1

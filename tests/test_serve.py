@@ -556,3 +556,29 @@ def test_expect_100_continue_is_answered_before_the_body():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_a_sample_too_big_for_the_loader_is_refused(saving_server):
+    """A sample is saved only if the pad's loader will read it back (its JSON under 1 MiB)."""
+    port, folder = saving_server
+    before = len(list(folder.rglob("*.png")))
+    points = [[i % 400, (7 * i) % 400] for i in range(99_000)]
+    payload = {"label": 5, "strokes": [{"brush": 20, "points": points}], "canvas_size": [400, 400]}
+    status, body = request(port, "POST", "/samples", json.dumps(payload), {"Content-Type": "application/json"})
+    assert status == 413 and "bytes of JSON" in body["error"]
+    assert len(list(folder.rglob("*.png"))) == before
+
+
+@pytest.mark.parametrize("value, says", [("", "needs a folder"), ("/etc/passwd", "not a folder"),
+                                         ("/proc/1/nope/x", "cannot make it")])
+def test_serve_refuses_a_samples_folder_it_cannot_use(value, says, tmp_path):
+    import subprocess
+
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "serve.py"), "--samples", value, "--port", "0"],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2 and says in r.stderr and not any(tmp_path.iterdir())
+    dangling = tmp_path / "gone"
+    dangling.symlink_to(tmp_path / "nowhere")
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "serve.py"), "--samples", str(dangling)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "a symbolic link to nothing" in r.stderr

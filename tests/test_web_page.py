@@ -247,3 +247,42 @@ def test_a_second_finger_does_not_draw_while_the_first_does(phone):
     actions.perform()
     assert wait_for(phone, "answer", "1") == "1"  # the first finger's vertical line alone
     assert phone.execute_script("return strokes.length") == 1
+
+
+def test_an_error_clears_the_stale_answer_and_the_next_answer_clears_the_error(page):
+    """Over 60 strokes in number mode are refused (422): the page shows why and no stale reading;
+    undo brings the answers back and the error goes."""
+    press(page, "n")
+    wait_for(page, "status", "number mode")
+    browser.draw(page, [[(40 + 17 * i, 100), (40 + 17 * i, 140)] for i in range(61)])
+    wait_for(page, "status", "more than 60 strokes")
+    assert text(page, "answer") == "\u2013"
+    press(page, "u")
+    wait_for(page, "detail", "digit")
+    assert text(page, "status") == ""
+    press(page, "n")
+    logged = browser.errors(page)  # the refused requests, and nothing else
+    assert logged and all("status of 422" in line for line in logged)
+
+
+def test_a_reply_for_the_other_mode_is_not_shown_as_a_failure(page):
+    """A digit answer still in flight when n is pressed is dropped, not taken for a broken server."""
+    page.execute_script("const real = window.fetch; window.fetch = (...a) => "
+                        "new Promise(r => setTimeout(r, 600)).then(() => real(...a))")
+    browser.draw(page, form("7 plain"))
+    press(page, "n")
+    wait_for(page, "status", "number mode")
+    browser.draw(page, form("7 plain"))
+    assert wait_for(page, "answer", "7") == "7"
+    assert "cannot be reached" not in text(page, "status")
+
+
+def test_a_double_press_saves_once(page, server):
+    _, samples = server
+    before = len(list(samples.rglob("*.png")))
+    browser.draw(page, form("2 plain"))
+    wait_for(page, "answer", "2")
+    press(page, "22")
+    wait_for(page, "status", "saved as 2")
+    wait_for(page, "detail", "draw here")
+    assert len(list(samples.rglob("*.png"))) == before + 1

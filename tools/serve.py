@@ -30,6 +30,7 @@ Content-Length without being read. Slow, idle and surplus clients are cut off by
 serving/http.py, so none can stall the others. Listens on 127.0.0.1 only unless --host says otherwise.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -44,8 +45,26 @@ MAX_BODY = 1 << 20
 
 def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY, max_connections=2048, quiet=False,
                 threshold=SURE, samples=None):
-    return Server(make_app(model, threshold, samples), host, port, max_body, max_connections,
-                  log=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
+    log = (lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    return Server(make_app(model, threshold, samples, log=log), host, port, max_body, max_connections, log=log)
+
+
+def samples_problem(folder):
+    """Why the web page could not save samples in the folder named ``folder``, or "" (made if missing)."""
+    if not folder.strip():  # not Path(""), which is the current folder
+        return "--samples needs a folder"
+    folder = Path(folder)
+    if folder.is_symlink() and not folder.exists():
+        return f"--samples {folder}: a symbolic link to nothing"
+    if folder.exists() and not folder.is_dir():
+        return f"--samples {folder}: not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"--samples {folder}: cannot make it ({e.strerror or e})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"--samples {folder}: not writable"
+    return ""
 
 
 def main(argv=None):
@@ -57,7 +76,7 @@ def main(argv=None):
     p.add_argument("--max-connections", type=int, default=2048, help="open connections at most; more get 503")
     p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure")
     p.add_argument("--quiet", action="store_true", help="no line per request")
-    p.add_argument("--samples", type=Path, default=None,
+    p.add_argument("--samples", default=None,
                    help="let the web page save drawings as labelled samples in this folder (off by default)")
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -66,6 +85,11 @@ def main(argv=None):
         p.error("--max-body and --max-connections must be at least 1")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
+    if args.samples is not None:
+        problem = samples_problem(args.samples)
+        if problem:
+            p.error(problem)
+        args.samples = Path(args.samples)
     try:
         model = load_model(args.weights)
     except ModelError as e:

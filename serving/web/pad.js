@@ -23,7 +23,7 @@ let undone = null;               // the drawing a clear took away, for undo
 let drawing = null;              // the pointer drawing now: {id, stroke}
 let numberMode = false;
 let latest = null;               // the last answer shown
-let inFlight = false, pending = false;
+let inFlight = false, pending = false, failed = false, saving = false;
 let changes = 0;                 // strokes changed this many times: which answer is for which drawing
 let lifted = null;               // {at, changes} when the pen last lifted, until its answer shows
 // Measured on the page itself (tools/bench.py reads them): milliseconds from the pen lifting to its
@@ -137,24 +137,41 @@ async function send() {
     return;
   }
   inFlight = true;
-  const asked = changes;
+  const asked = changes, mode = numberMode;
   const body = JSON.stringify({strokes, canvas_size: [pad.width, pad.height]});
   try {
-    const reply = await fetch(numberMode ? "/predict/number" : "/predict",
-                              {method: "POST", headers: {"Content-Type": "application/json"}, body});
-    const data = await reply.json();
+    let reply, data;
+    try {
+      reply = await fetch(mode ? "/predict/number" : "/predict",
+                          {method: "POST", headers: {"Content-Type": "application/json"}, body});
+    } catch (error) {
+      fail("the server cannot be reached; is tools/serve.py running?");
+      return;
+    }
+    try {
+      data = await reply.json();
+    } catch (error) {
+      data = {error: `the server answered ${reply.status} ${reply.statusText}`};
+    }
+    if (mode !== numberMode) return;  // asked in the other mode: the drawing it read is gone
     if (reply.ok) {
       show(data);
       measure(asked);
+      if (failed) say("");
+      failed = false;
     } else if (!pending) {
-      say(data.error || `the server answered ${reply.status}`);
+      fail(data.error || `the server answered ${reply.status}`);
     }
-  } catch (error) {
-    say("the server cannot be reached; is tools/serve.py running?");
   } finally {
     inFlight = false;
     if (pending) send();
   }
+}
+
+function fail(text) {
+  show(null);  // an answer for an older drawing would be wrong now
+  failed = true;
+  say(text);
 }
 
 function show(data) {
@@ -167,7 +184,8 @@ function show(data) {
     input = data.input;
     sure = data.sure;
     text = data.digits.map((d) => (d.sure ? String(d.digit) : "?")).join("");
-    detail.textContent = sure ? `${data.digits.length} digits` : "? marks a digit it is not sure of";
+    const count = data.digits.length;
+    detail.textContent = sure ? `${count} digit${count > 1 ? "s" : ""}` : "? marks a digit it is not sure of";
   } else if (!empty) {
     probabilities = data.probabilities;
     input = data.input;
@@ -248,6 +266,7 @@ function undo() {
 function toggleMode() {
   numberMode = !numberMode;
   modeButton.setAttribute("aria-pressed", String(numberMode));
+  saveGroup.hidden = numberMode || !saveGroup.querySelector("button");
   strokes = [];
   undone = null;
   latest = null;
@@ -262,25 +281,30 @@ function brush(step) {
 }
 
 async function saveAs(label) {
+  if (saving) return;  // one save at a time: a double press must not save the drawing twice
   if (!strokes.length || numberMode) {
     say(numberMode ? "samples are saved one digit at a time: leave number mode first" : "nothing to save: the pad is empty");
     return;
   }
-  const body = JSON.stringify({label, strokes, canvas_size: [pad.width, pad.height]});
+  const sent = strokes.slice();
+  const body = JSON.stringify({label, strokes: sent, canvas_size: [pad.width, pad.height]});
+  saving = true;
   try {
     const reply = await fetch("/samples", {method: "POST", headers: {"Content-Type": "application/json"}, body});
-    const data = await reply.json();
+    const data = await reply.json().catch(() => ({error: `the server answered ${reply.status}`}));
     if (!reply.ok) {
       say(`not saved: ${data.error}`);
       return;
     }
-    strokes = [];
+    strokes = strokes.filter((stroke) => !sent.includes(stroke));  // what was drawn meanwhile stays
     undone = null;
     redraw();
     ask();
     say(`saved as ${data.label} (${data.saved})`);
   } catch (error) {
     say("not saved: the server cannot be reached");
+  } finally {
+    saving = false;
   }
 }
 
@@ -296,7 +320,7 @@ document.addEventListener("keydown", (event) => {
   if (actions[key]) {
     event.preventDefault();
     actions[key]();
-  } else if (/^[0-9]$/.test(key) && !saveGroup.hidden) {
+  } else if (/^[0-9]$/.test(key) && !saveGroup.hidden && !event.repeat) {
     event.preventDefault();
     saveAs(Number(key));
   }
@@ -312,7 +336,7 @@ fetch("/config").then((reply) => reply.json()).then((config) => {
     button.addEventListener("click", () => saveAs(d));
     saveGroup.append(button);
   }
-  saveGroup.hidden = false;
+  saveGroup.hidden = numberMode;
 }).catch(() => say("the server cannot be reached; is tools/serve.py running?"));
 
 resizePad();
