@@ -6,8 +6,9 @@ statistics (``opt_*.npy``), the best weights so far (``best_*.npy``) and
 same atomic swap as a model, so a kill mid-save leaves the previous checkpoint.
 """
 import json
+from pathlib import Path
 
-from .model_io import ModelError, load_array, load_model, save_model
+from .model_io import MANIFEST, ModelError, load_array, load_model, replace_problem, save_model
 from .network import MLP
 
 STATE_FILE = "train_state.json"
@@ -41,3 +42,30 @@ def load_checkpoint(path, optimizer_factory, dropout=0.0):
     optimizer.load_state_arrays(opt_arrays, state["optimizer_steps"])
     best = {name: load_array(path, f"best_{name}", manifest, a.shape) for name, a in model.arrays().items()}
     return model, optimizer, best, state
+
+
+def checkpoint_problem(path, out):
+    """None if a training run may write its checkpoint at ``path`` and remove it when it ends:
+    nothing is there yet, or a checkpoint this project wrote (an ensemble's: a folder of
+    ``member-N`` checkpoints). Else why not: it is the model folder ``out`` or holds it, it is a
+    model or a folder of the user's, a file or a symbolic link. Checked before training starts."""
+    path, out = Path(path), Path(out)
+    if path.resolve() == out.resolve() or path.resolve() in out.resolve().parents:
+        return f"the checkpoint {path} would be the model folder {out}, or hold it"
+    if path.is_symlink():
+        return f"the checkpoint {path} is a symbolic link"
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return f"the checkpoint {path} is a file"
+    entries = sorted(path.iterdir())
+    if entries and all(e.is_dir() and e.name.startswith("member-") for e in entries):
+        problems = [checkpoint_problem(e, out) for e in entries]
+        return next((p for p in problems if p), None)
+    if replace_problem(path) is None and entries:
+        try:
+            if json.loads((path / MANIFEST).read_text()).get("checkpoint") is True:
+                return None
+        except (OSError, ValueError, AttributeError):
+            pass
+    return f"{path} exists and is not a checkpoint this tool wrote; name a new --checkpoint folder"

@@ -38,21 +38,37 @@ class ModelError(ValueError):
     """A model directory is missing, incomplete, corrupt or not ours."""
 
 
+OWN_EXTRAS = ("history.json", "train_state.json")  # text files tools/train.py writes beside a model
+
+
 def replace_problem(path):
-    """None if a model may be saved at ``path`` (nothing there, an empty folder, or a model
-    directory, which is replaced), else why not: a folder holding anything else, or a file,
-    is never replaced."""
+    """None if a model may be saved at ``path`` (nothing there, an empty folder, or a folder this
+    project wrote: a ``model.json`` of this format and every file one that it names or that the
+    project writes beside it), else why not. Anything else (a file, a symbolic link, a folder
+    holding a file of the user's or another tool's model) is never replaced."""
     path = Path(path)
+    if path.is_symlink():
+        return f"{path} is a symbolic link; name the folder it points to"
     if not path.exists():
         return None
     if not path.is_dir():
         return f"{path} is a file, not a model folder"
     try:
-        if (path / MANIFEST).is_file() or not any(path.iterdir()):
+        entries = list(path.iterdir())
+        if not entries:
             return None
-    except OSError as e:
-        return f"{path} cannot be read ({e.strerror or e})"
-    return f"{path} holds files that are not a model; move them or choose another folder"
+        manifest = json.loads(read_regular(path / MANIFEST, MANIFEST_MAX)) if (path / MANIFEST).is_file() else None
+    except (OSError, FileProblem, ValueError, RecursionError) as e:
+        return f"{path} cannot be read as a model folder ({getattr(e, 'strerror', None) or e})"
+    if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT
+            and isinstance(manifest.get("arrays"), dict)):
+        return f"{path} holds files that are not a model of this project; move them or choose another folder"
+    ours = {MANIFEST, *OWN_EXTRAS, *(f"{name}.npy" for name in manifest["arrays"])}
+    foreign = sorted(e.name for e in entries if e.name not in ours or e.is_symlink() or not e.is_file())
+    if foreign:
+        return (f"{path} holds files this project did not write ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''}); move them or choose another folder")
+    return None
 
 
 def write_problem(path):
@@ -81,6 +97,8 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     problem = replace_problem(path)
     if problem:
         raise FileExistsError(errno.EEXIST, problem, str(path))
+    if set(extra_files or {}) - set(OWN_EXTRAS):  # what replace_problem takes for ours must stay true
+        raise ValueError(f"extra files may only be {', '.join(OWN_EXTRAS)}")
     arrays = {name: np.asarray(a, np.float32) for name, a in model.arrays().items()}
     extra_arrays = extra_arrays or {}
     manifest = {

@@ -153,3 +153,63 @@ def test_never_replaces_what_it_was_not_told_to(tmp_path, mnist):
         assert sorted(str(p) for p in folder.rglob("*")) == listing
     r = train(["--resume"])
     assert r.returncode == 2 and "--resume needs the --out" in r.stderr
+
+
+def test_checkpoint_folders_that_are_not_the_tools_are_refused_before_training(tmp_path, mnist):
+    """--checkpoint naming the user's model folder, the shipped model, the --out folder, or a folder
+    of other files used to be overwritten after each epoch and removed at the end: now refused at
+    once, each left as it was."""
+    import shutil
+
+    from mnist_mlp import save_model
+
+    mine = tmp_path / "mine"
+    save_model(load_model(ROOT / "weights"), mine)
+    (mine / "notes.txt").write_text("my notes")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "data.csv").write_text("1,2")
+    shipped = tmp_path / "weights"  # a copy: on code with the bug this test would wipe the real one
+    shutil.copytree(ROOT / "weights", shipped)
+    before = {p: p.read_bytes() for p in [*mine.iterdir(), *other.iterdir(), *shipped.iterdir()]}
+    for checkpoint, out, says in ((mine, tmp_path / "w1", "not a checkpoint this tool wrote"),
+                                  (shipped, tmp_path / "w2", "not a checkpoint this tool wrote"),
+                                  (tmp_path / "same", tmp_path / "same", "would be the model folder"),
+                                  (other, tmp_path / "w3", "not a checkpoint this tool wrote"),
+                                  (tmp_path, tmp_path / "w4", "or hold it")):
+        r = train(["--epochs", "1", "--train-limit", "500", "--data", ROOT / "data" / "mnist", "--out", out,
+                   "--checkpoint", checkpoint])
+        assert r.returncode == 2 and says in r.stderr, (checkpoint, r.stderr)
+        assert not out.exists() or out == checkpoint
+    assert {p: p.read_bytes() for p in [*mine.iterdir(), *other.iterdir(), *shipped.iterdir()]} == before
+
+
+def test_a_folder_is_a_model_only_if_every_file_in_it_is_ours(tmp_path):
+    """Another tool's model (its own model.json, a shard, a README) and a symbolic link are never
+    replaced; the project's own model folder, history and all, is."""
+    import os
+
+    from mnist_mlp import save_model
+    from mnist_mlp.model_io import replace_problem
+
+    model = load_model(ROOT / "weights")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "model.json").write_text('{"format": "tf-keras", "weights": ["shard-1.bin"]}')
+    (foreign / "shard-1.bin").write_bytes(b"\0" * 10)
+    (foreign / "README").write_text("mine")
+    assert "not a model of this project" in replace_problem(foreign)
+    with pytest.raises(FileExistsError):
+        save_model(model, foreign)
+    assert sorted(p.name for p in foreign.iterdir()) == ["README", "model.json", "shard-1.bin"]
+    ours = tmp_path / "ours"
+    save_model(model, ours, extra_files={"history.json": "[]"})
+    assert replace_problem(ours) is None
+    (ours / "b1.npy.orig").write_bytes(b"x")
+    assert "did not write (b1.npy.orig)" in replace_problem(ours)
+    link = tmp_path / "link"
+    os.symlink(tmp_path / "elsewhere", link)
+    assert "symbolic link" in replace_problem(link)
+    with pytest.raises(FileExistsError):
+        save_model(model, link)
+    assert link.is_symlink() and not (tmp_path / "elsewhere").exists()

@@ -60,6 +60,7 @@ from drawn.training import with_drawings  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers  # noqa: E402
 from mnist_mlp import MLP, ModelError, load_model, save_model  # noqa: E402
 from mnist_mlp.ensemble import merge  # noqa: E402
+from mnist_mlp.checkpoint import checkpoint_problem  # noqa: E402
 from mnist_mlp.model_io import replace_problem, write_problem  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, FILES, DataError, fetch_mnist, load_mnist, sha256, training_split  # noqa: E402
 from mnist_mlp.optim import OPTIMIZERS  # noqa: E402
@@ -160,6 +161,9 @@ def parse_args(argv):
     if args.out.exists() and any(args.out.iterdir()) and not (args.overwrite or args.resume):
         p.error(f"--out {args.out} already holds a model; add --overwrite to replace it, or choose another --out")
     args.checkpoint = args.checkpoint or args.out.with_name(args.out.name + ".ckpt")
+    problem = checkpoint_problem(args.checkpoint, args.out)
+    if problem:
+        p.error(f"--checkpoint: {problem}")
     try:
         writers = parse_writers(args.pendigits_writers)
     except ValueError as e:
@@ -316,7 +320,8 @@ def main(argv=None):
     except OSError as e:
         sys.exit(f"error: cannot write {args.out}: {e.strerror or e}; the checkpoint {args.checkpoint} "
                  "still holds the run (--resume after fixing it)")
-    shutil.rmtree(args.checkpoint, ignore_errors=True)
+    if checkpoint_problem(args.checkpoint, args.out) is None:  # still the one this run wrote
+        shutil.rmtree(args.checkpoint, ignore_errors=True)
     if args.report:
         import report  # tools/report.py, beside this script
 
