@@ -116,6 +116,7 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a model folder gets the user's usual mode
         for name, array in {**arrays, **extra_arrays}.items():
             buffer = io.BytesIO()
             np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
@@ -131,6 +132,13 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _umask():
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _write_synced(path, data):

@@ -160,3 +160,14 @@ def test_write_problem_says_why_a_model_folder_cannot_be_made(tmp_path):
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         assert "cannot write" in write_problem(locked / "weights")
+
+
+def test_a_saved_model_folder_keeps_the_users_umask(tmp_path):
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        save_model(MLP([784, 4, 10]), tmp_path / "m")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m").stat().st_mode) == 0o750  # not mkdtemp's 0700
