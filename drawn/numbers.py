@@ -86,14 +86,18 @@ def read_groups(model, strokes, cache=None, turn=TURN):
 
 def read_image(model, gray, turn=TURN):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
-    where the network alone reads the pieces best, the digits read through ``reader(model, turn)``."""
+    where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
+    With too many pieces of ink to be a number, the answer has no digits and an "error"."""
     canvas = canvas_from_image(gray)  # once: split_canvas works on it too
 
     def inputs(boxes):
         images = [prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
-    boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
+    try:
+        boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
+    except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
+        return {**answer([], []), "error": str(e)}
     return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes])
 
 

@@ -27,6 +27,7 @@ WIDE = 0.9  # a component wider than this times its height may be several touchi
 SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
 CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
+MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
 
 
 def stroke_boxes(strokes):
@@ -120,12 +121,15 @@ def split_image(gray, read=None):
 
 
 def split_canvas(canvas, read=None):
-    """``split_image`` for a canvas already made by ``canvas_from_image``."""
+    """``split_image`` for a canvas already made by ``canvas_from_image``; ValueError for more than
+    MAX_PIECES pieces of ink (a grid of dots, a page of text), which are no number."""
     _, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
     stats = stats[1:]
     if not len(stats):
         return []
     stats = stats[stats[:, cv2.CC_STAT_AREA] >= SPECK * stats[:, cv2.CC_STAT_AREA].max()]
+    if len(stats) > MAX_PIECES:  # grouping compares every pair: refused before it costs
+        raise ValueError(f"more than {MAX_PIECES} pieces of ink: not a number")
     boxes = np.array([[x, y, x + w, y + h] for x, y, w, h, _ in stats], np.float64)
     merged = []
     for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs])):

@@ -1,6 +1,7 @@
 """Grouping a number's strokes into digits, and finding the digits of an image (issue 14's first part)."""
 import cv2
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,13 +144,18 @@ def test_many_pieces_and_odd_images():
     dots = np.full((400, 1200), 255, np.uint8)
     for x, y in rng.integers(0, [1200, 400], (500, 2)):
         cv2.circle(dots, (int(x), int(y)), 2, 0, -1)
+    with fuzz_case("preprocessing.split_image"), pytest.raises(ValueError, match="more than 100 pieces of ink"):
+        split_image(dots)  # 500 specks: no number, said before the pairs are compared
     with fuzz_case("preprocessing.split_image"):
-        boxes = split_image(dots)
-        assert all(0 <= x and 0 <= y and x + w <= 1200 and y + h <= 400 for x, y, w, h in boxes)
+        boxes = split_image(dots[:, :200])  # fewer of them: grouped, every box on the picture
+        assert all(0 <= x and 0 <= y and x + w <= 200 and y + h <= 400 for x, y, w, h in boxes)
     noise = rng.integers(0, 256, (60, 60), np.uint8)
     for gray in (np.zeros((1, 1), np.uint8), np.full((3, 500), 255, np.uint8), noise):
         with fuzz_case("preprocessing.split_image"):
-            split_image(gray.astype(np.uint8), read_boxes_with(gray))
+            try:
+                split_image(gray.astype(np.uint8), read_boxes_with(gray))
+            except ValueError as e:
+                assert "pieces of ink" in str(e)
     tiny = [{"brush": 2, "points": [[float(x), 10.0]]} for x in range(0, 1000, 10)]  # 100 tiny strokes
     with fuzz_case("preprocessing.group_strokes"):
         assert len(group_strokes(tiny)) == 100
@@ -250,3 +256,25 @@ def test_kept_readings_give_the_same_answer_as_fresh_ones():
     alone = read_groups(MODEL, strokes, turn=0)
     assert alone[0] == fresh[0]
     np.testing.assert_allclose(alone[3], MODEL.predict_proba(fresh[2]), atol=1e-5)
+
+
+def test_a_grid_of_dots_is_refused_before_its_pairs_are_compared(tmp_path):
+    """A 100x100 grid of dots (a 506-byte PNG) took 2.4 GB to group, pair by pair; now it is no
+    number, said at once, by the library, predict.py --number and the server alike."""
+    import resource
+    import subprocess
+    import sys
+
+    from drawn.numbers import read_image
+
+    grid = np.full((1000, 1000), 255, np.uint8)
+    grid[5::10, 5::10] = 0
+    grid[6::10, 5::10] = 0
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    number = read_image(load_model(ROOT / "weights"), grid)
+    assert number["digits"] == [] and "more than 100 pieces" in number["error"]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB: no quadratic arrays
+    cv2.imwrite(str(tmp_path / "dots.png"), grid)
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), "--number", str(tmp_path / "dots.png")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "more than 100 pieces of ink" in r.stderr and "Traceback" not in r.stderr

@@ -86,6 +86,8 @@ def gray_of(path):
 def read_number(model, path):
     """The number object for one image file, or ValueError."""
     number = read_image(model, gray_of(path))
+    if "error" in number:
+        raise ValueError(number["error"])
     if not number["digits"]:
         raise ValueError("no digits found: the image is blank")
     return number
