@@ -12,6 +12,9 @@ scripts (the continental 1 and crossed 7 of Europe, the open 4, the 9 with a str
 """
 import numpy as np
 
+from .render import brushed_input, drawn_input, labelled_rows, random_condition
+from .scanlike import scan_input
+
 JITTER = 0.025  # of the height: how far a control point strays from its place
 
 
@@ -134,9 +137,6 @@ def form_inputs(names, rng, scans=0.0):
     """(len(names), 784) float32 inputs, a drawing of each form named: as the pad reads it under a
     random condition (every second one as a picture of the brushed canvas), or, that share of them
     ``scans``, as a scan of it (drawn.scanlike)."""
-    from .render import brushed_input, drawn_input, random_condition
-    from .scanlike import scan_input
-
     images = np.zeros((len(names), 784), np.float32)
     for i, name in enumerate(names):
         strokes = form_strokes(name, rng)
@@ -158,8 +158,6 @@ def training_forms(n, rng, scans=0.0):
 def mosaic(rng, per_form=8, zoom=2):
     """A row for each form: ``per_form`` drawings as the pad reads them, then as many scans, as the
     network sees them, for looking at."""
-    from .render import labelled_rows
-
     rows = [(name, np.vstack([form_inputs([name] * per_form, rng), form_inputs([name] * per_form, rng, 1.0)]))
             for name in FORMS]
     return labelled_rows(rows, zoom, label_width=170)

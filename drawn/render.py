@@ -12,6 +12,8 @@ import numpy as np
 from pad.brush import redraw, render
 from preprocessing import prepare
 
+from .scanlike import scan_input
+
 DEFAULT_DATA = "../shared/data/pendigits/pendigits-orig.tra"
 VALIDATION_WRITERS = "26-30"  # never trained on: numbers on them predict how a new person fares
 
@@ -109,8 +111,6 @@ def network_inputs(digits, conditions, y_up=True, brushed=(), scans=(), rng=None
     condition, as the pad would predict from it (``drawn_input``), as a picture of it shows it
     (``brushed_input``) for the indices in ``brushed``, or as a scan of it (drawn.scanlike, drawn
     with ``rng``) for those in ``scans``."""
-    from .scanlike import scan_input
-
     images = np.zeros((len(digits), 784), np.float32)
     brushed, scans = set(brushed), set(scans)
     for i, (digit, condition) in enumerate(zip(digits, conditions)):

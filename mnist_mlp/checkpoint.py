@@ -8,7 +8,7 @@ same atomic swap as a model, so a kill mid-save leaves the previous checkpoint.
 import json
 from pathlib import Path
 
-from .model_io import MANIFEST, ModelError, load_array, load_model, replace_problem, save_model
+from .model_io import ModelError, load_array, load_model, read_manifest, replace_problem, save_model
 from .network import MLP
 
 STATE_FILE = "train_state.json"
@@ -52,20 +52,17 @@ def checkpoint_problem(path, out):
     path, out = Path(path), Path(out)
     if path.resolve() == out.resolve() or path.resolve() in out.resolve().parents:
         return f"the checkpoint {path} would be the model folder {out}, or hold it"
-    if path.is_symlink():
-        return f"the checkpoint {path} is a symbolic link"
-    if not path.exists():
-        return None
-    if not path.is_dir():
-        return f"the checkpoint {path} is a file"
-    entries = sorted(path.iterdir())
+    entries = sorted(path.iterdir()) if path.is_dir() and not path.is_symlink() else []
     if entries and all(e.is_dir() and e.name.startswith("member-") for e in entries):
-        problems = [checkpoint_problem(e, out) for e in entries]
-        return next((p for p in problems if p), None)
-    if replace_problem(path) is None and entries:
-        try:
-            if json.loads((path / MANIFEST).read_text()).get("checkpoint") is True:
-                return None
-        except (OSError, ValueError, AttributeError):
-            pass
+        return next((p for p in (checkpoint_problem(e, out) for e in entries) if p), None)
+    if not path.exists() and not path.is_symlink():
+        return None
+    problem = replace_problem(path)  # a file, a symbolic link, a folder holding files not ours
+    if problem and not entries:
+        return problem
+    try:
+        if not problem and entries and read_manifest(path).get("checkpoint") is True:
+            return None
+    except ModelError:
+        pass
     return f"{path} exists and is not a checkpoint this tool wrote; name a new --checkpoint folder"
