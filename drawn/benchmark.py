@@ -14,9 +14,13 @@ from .unipen import parse_writers, read_unipen
 
 def trained_on(manifest, writers, data):
     """The writers of ``writers`` that the model behind ``manifest`` was trained on from the same
-    pen-digit file ``data`` (its model.json records both), sorted; [] when none or not recorded."""
+    pen-digit file ``data``, compressed or not (its model.json records both), sorted; [] when none or
+    not recorded."""
     config = (manifest.get("training") or {}).get("config") or {} if isinstance(manifest, dict) else {}
-    if not config.get("pendigits") or Path(config["pendigits"]).name != Path(data).name:
+    def name(path):  # the file as shipped compressed is the same file
+        return Path(path).name.removesuffix(".gz")
+
+    if not config.get("pendigits") or name(config["pendigits"]) != name(data):
         return []
     try:
         return sorted(set(writers) & parse_writers(config.get("pendigits_writers", "")))

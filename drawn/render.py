@@ -5,16 +5,17 @@ fraction of the pad, where its centre is, brush diameter, and for training also
 the writing's slant and width, so one trajectory stands in for several hands.
 """
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from pad.brush import redraw, render
+from preprocessing.strokes import redraw, render
 from preprocessing import prepare
 
 from .scanlike import scan_input
 
-DEFAULT_DATA = "../shared/data/pendigits/pendigits-orig.tra"
+DEFAULT_DATA = Path(__file__).resolve().parent / "datasets" / "pendigits-orig.tra.gz"  # writers 1-30, CC BY 4.0
 VALIDATION_WRITERS = "26-30"  # never trained on: numbers on them predict how a new person fares
 
 
@@ -96,7 +97,7 @@ def random_condition(rng, hands=False):
 def drawn_input(strokes, condition, y_up=True):
     """The (28, 28) network input the pad makes of these strokes drawn under ``condition``: their
     path placed as the condition says, redrawn at the stroke width the pad predicts from
-    (pad.brush.redraw), and prepared; None for no ink."""
+    (preprocessing.strokes.redraw), and prepared; None for no ink."""
     return prepare(redraw(pad_strokes(strokes, condition, y_up)))
 
 

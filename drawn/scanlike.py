@@ -9,7 +9,7 @@ the network learns them from these renderings (docs/paper-scans.md).
 import cv2
 import numpy as np
 
-from pad.brush import draw_path
+from preprocessing.strokes import draw_path
 from preprocessing import canvas_from_image, prepare
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels

@@ -10,6 +10,9 @@ axis points up; ``Digit.strokes`` keep the file's coordinates.
 """
 from dataclasses import dataclass
 
+from mnist_mlp.files import FileProblem, read_maybe_gzip
+
+MAX_FILE_BYTES = 64 << 20  # uncompressed; the 7,494 digits of pendigits-orig.tra are 3.6 MB
 MAX_POINTS = 100_000  # per stroke; a real digit has tens: anything near this is not a digit
 
 
@@ -26,14 +29,15 @@ class UnipenError(ValueError):
 
 
 def read_unipen(path, writers=None):
-    """The digits in a UNIPEN file, as a list of Digit: all of them, or those of a set of writer ids."""
+    """The digits in a UNIPEN file (plain or gzip-compressed), as a list of Digit: all of them, or
+    those of a set of writer ids."""
     try:
-        with open(path, encoding="ascii", errors="strict") as f:
-            digits = parse_unipen(f, str(path))
+        text = read_maybe_gzip(path, MAX_FILE_BYTES).decode("ascii")
     except UnicodeDecodeError as e:
         raise UnipenError(f"{path}: not a UNIPEN text file ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise UnipenError(f"{path}: cannot read ({e.strerror})") from None
+    except FileProblem as e:
+        raise UnipenError(f"{path}: cannot read ({e})") from None
+    digits = parse_unipen(text.splitlines(), str(path))
     return digits if writers is None else [d for d in digits if d.writer in writers]
 
 

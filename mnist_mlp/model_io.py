@@ -20,6 +20,7 @@ import numpy as np
 
 from .files import FileProblem, read_regular
 from .network import INPUT_SIZE, N_CLASSES, MLP
+from .paths import WEIGHTS
 
 FORMAT = "mnist-mlp"
 FORMAT_VERSION = 1
@@ -271,7 +272,7 @@ def _read_regular(file, max_bytes):
         raise ModelError(f"{file}: {'missing' if e.missing else e}") from None
 
 
-def load_model(path="weights"):
+def load_model(path=WEIGHTS):
     """The MLP stored in a model directory; raises ModelError naming the file and the problem.
     It must read 784 pixels and give 10 digit scores, whatever its depth."""
     manifest = read_manifest(path)

@@ -54,8 +54,11 @@ class TurnedViews:
 
     def predict_proba(self, x):
         x = as_batch(x)
-        # Clipped: four bilinear weights can sum to a hair over 1 in float32.
-        return np.mean([self.model.predict_proba(x if t is None else np.clip(x @ t, 0, 1)) for t in self.turns], axis=0)
+        # All the views in one forward pass: as fast as one pass a view for a single image, twice as
+        # fast for the six of a number (tools/bench.py --only pad,number). Clipped: four bilinear
+        # weights can sum to a hair over 1 in float32.
+        views = np.concatenate([x if t is None else np.clip(x @ t, 0, 1) for t in self.turns])
+        return self.model.predict_proba(views).reshape(len(self.turns), len(x), -1).mean(axis=0)
 
     def predict(self, x):
         return self.predict_proba(x).argmax(axis=1)

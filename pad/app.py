@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import cv2
 
-from drawn.numbers import read_groups
+from reading.numbers import read_groups
 from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
+from mnist_mlp.paths import PERSONAL, SAMPLES
 from reading import TurnedViews, strokes_reading
 
 from .frame import Prediction, render_frame
-from .samples import SampleError, save_sample
+from personal.samples import SampleError, save_sample
 from .state import PadState
 from .teach import Teacher
 
@@ -32,8 +33,8 @@ class PadApp:
     the samples with ``t`` and saved in ``personal_dir``; the pad starts with the personal model
     when there is one and ``start_personal`` is true."""
 
-    def __init__(self, model, samples_dir="samples", threshold=SURE, size=400, brush=26,
-                 personal_dir="weights-personal", personal=None, start_personal=True, replay_dir=DEFAULT_DIR,
+    def __init__(self, model, samples_dir=SAMPLES, threshold=SURE, size=400, brush=26,
+                 personal_dir=PERSONAL, personal=None, start_personal=True, replay_dir=DEFAULT_DIR,
                  mode="digit", number_width=None):
         self.base = model
         self.personal = personal

@@ -75,7 +75,7 @@ def bar_row_y(digit):
 def render_frame(canvas, prediction, *, threshold=SURE, status="", brush=0, model_name="base",
                  show_diagnostics=False, show_help=False, number=None, current=None):
     """The BGR frame for a uint8 canvas and the prediction for it (None when empty). ``number``, in
-    number mode, is the number object (drawn.numbers) of what is on the pad: each digit gets a box
+    number mode, is the number object (reading.numbers) of what is on the pad: each digit gets a box
     with its reading, the whole number shows in large type, and ``prediction`` is the digit under
     the pen or last written (``current``, its index)."""
     size, pad_width = canvas.shape

@@ -17,7 +17,7 @@ from mnist_mlp import MLP, save_model
 from mnist_mlp.model_io import replace_problem
 from personal.adapt import SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data
 
-from .samples import SampleError, load_stroke_samples
+from personal.samples import SampleError, load_stroke_samples
 
 
 class Teacher:

@@ -1,1 +1,1 @@
-"""Personal models: adapting the network to its user from their own saved samples."""
+"""Personal models: the user's labelled samples (saved and loaded) and adapting the network to them."""

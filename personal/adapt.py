@@ -19,7 +19,7 @@ from drawn.render import Condition, network_inputs
 from mnist_mlp import MLP
 from mnist_mlp.mnist import DEFAULT_DIR, fetch_mnist, load_mnist, training_split
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
-from pad.brush import redraw
+from preprocessing.strokes import redraw
 from preprocessing import prepare
 
 MIN_PER_DIGIT = 1  # samples of every digit before adapting
@@ -118,7 +118,7 @@ def hold_out(samples):
 
 
 def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
-    """Adapt ``base`` (an MLP, left unchanged) to ``samples`` (pad.samples.StrokeSample);
+    """Adapt ``base`` (an MLP, left unchanged) to ``samples`` (personal.samples.StrokeSample);
     replay comes from (x_replay, y_replay). ``progress(fraction, text)`` reports as it goes.
     Returns an ``Adapted``.
 
@@ -161,7 +161,7 @@ def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
 
 def as_drawn(samples):
     """The network inputs the pad saw for these samples (their strokes redrawn as the pad redraws
-    them to predict, pad.brush.redraw) and their labels."""
+    them to predict, preprocessing.strokes.redraw) and their labels."""
     images = np.zeros((len(samples), 784), np.float32)
     for i, s in enumerate(samples):
         image = prepare(redraw(list(zip(s.strokes, s.brushes))))

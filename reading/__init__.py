@@ -2,12 +2,12 @@
 the web page), and pictures as a user's file is read (tools/predict.py, the server,
 tools/eval_scans.py). Both end in the network read through its turned views (mnist_mlp.views).
 
-Strokes: redrawn at the width that suits their size (pad.brush.redraw), so the brush picked does
+Strokes: redrawn at the width that suits their size (preprocessing.strokes.redraw), so the brush picked does
 not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
 (paper, ruling and specks taken out) -> prepared.
 """
 from mnist_mlp.views import TurnedViews
-from pad.brush import redraw
+from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, prepare, prepare_with_info
 from preprocessing.images import ImageError, read_gray
 
@@ -16,6 +16,8 @@ def strokes_reading(views, strokes):
     """``(probabilities, image, info)`` for the pad's ``(points, thickness)`` strokes: the ten
     probabilities ``views`` (a TurnedViews) gives, the (28, 28) input it read and what prepare saw
     (preprocessing.InkInfo, its box that of the redrawn strokes); None when there is no ink."""
+    if not strokes:
+        return None
     image, info = prepare_with_info(redraw(strokes))
     if image is None:
         return None

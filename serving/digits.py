@@ -3,7 +3,7 @@ numbers, samples saved from the page, health, model info.
 
 Strokes (the web page's, in the form the pad saves them) are read exactly as the desktop pad reads
 them (reading.strokes_reading: redrawn, prepared, the turned views, the threshold), and whole
-numbers through the pad's own grouping (drawn.numbers).
+numbers through the pad's own grouping (reading.numbers).
 
 Images (PNG, JPEG or BMP, the formats tools/predict.py reads) go through the same reader
 as every other image (preprocessing.images) with a budget of MAX_IMAGE_PIXELS, and are
@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 from mnist_mlp import SURE
-from drawn.numbers import read_groups, read_image
-from pad.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
+from reading.numbers import read_groups, read_image
+from personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
 from preprocessing.images import ImageError, decode_gray
 from reading import TurnedViews, picture_reading, strokes_reading
 

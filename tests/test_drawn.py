@@ -48,6 +48,32 @@ def test_unreadable_files(tmp_path):
         read_unipen(tmp_path / "missing.tra")
 
 
+def test_gzip_files_read_as_the_text_and_bounded_once_uncompressed(tmp_path, monkeypatch):
+    import gzip
+
+    import drawn.unipen
+
+    packed = tmp_path / "test.tra.gz"
+    packed.write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    assert read_unipen(packed) == read_unipen(FIXTURE)
+    (tmp_path / "cut.gz").write_bytes(gzip.compress(FIXTURE.read_bytes())[:-20])
+    with pytest.raises(UnipenError, match="cannot read.*broken gzip"):
+        read_unipen(tmp_path / "cut.gz")
+    bomb = tmp_path / "bomb.gz"  # 3 MB of zeros in 3 KB; the bound is lowered so the test stays small
+    bomb.write_bytes(gzip.compress(bytes(3 << 20)))
+    monkeypatch.setattr(drawn.unipen, "MAX_FILE_BYTES", 1 << 20)
+    with pytest.raises(UnipenError, match="over the 1,048,576-byte limit once uncompressed"):
+        read_unipen(bomb)
+
+
+def test_the_pen_digits_ship_with_the_repository():
+    """A fresh clone is whole: the 7,494 digits of writers 1-30 are in drawn/datasets (issue 25)."""
+    from drawn.render import DEFAULT_DATA
+
+    digits = read_unipen(DEFAULT_DATA)
+    assert len(digits) == 7494 and {d.writer for d in digits} == set(range(1, 31))
+
+
 def test_reading_only_some_writers():
     assert [d.label for d in read_unipen(FIXTURE, writers={27})] == [4]
     assert read_unipen(FIXTURE, writers=set()) == []

@@ -3,7 +3,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from conftest import ROOT
 from drawn.render import DEFAULT_DATA
@@ -16,7 +15,6 @@ def run(*args):
                            str(ROOT / "data" / "mnist"), *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
-@pytest.mark.skipif(not PEN.exists(), reason=f"needs the pen-digit data at {PEN}")
 def test_two_validation_writers_k3(mnist):
     r = run("--writers", "27,28", "--k", "3", "--json")
     assert r.returncode == 0, r.stderr

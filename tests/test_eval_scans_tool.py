@@ -58,7 +58,6 @@ def test_mistakes_get_one_line(args, code, says):
     assert r.returncode == code and says in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.mark.skipif(not REAL.exists(), reason=f"the optdigits file is not at {REAL}")
 def test_the_real_scans_are_read_well():
     """The first 300 of the 1,934 real scans (about 5 s): the shipped model reads paper (97.00% right
     and 95.67% sure and right; the model before it read them 95.33% and 88.67%)."""

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, fuzz_case
 from mnist_mlp import ModelError, load_model
-from pad.samples import load_samples, load_stroke_samples
+from personal.samples import load_samples, load_stroke_samples
 from preprocessing import canvas_from_image, prepare
 from preprocessing.images import MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
-from pad.brush import render
+from preprocessing.strokes import render
 from preprocessing import group_strokes, prepare, split_image
 from tools_path import screenshot
 
@@ -162,7 +162,7 @@ def test_many_pieces_and_odd_images():
 
 
 def test_read_strokes_and_image_read_the_same_number():
-    from drawn.numbers import read_image, read_strokes
+    from reading.numbers import read_image, read_strokes
 
     strokes = number("2047")
     by_strokes = read_strokes(MODEL, strokes)
@@ -199,12 +199,8 @@ def test_the_numbers_benchmark_reports_what_the_issue_asks(tmp_path):
     import subprocess
     import sys
 
-    import pytest
 
-    from drawn.render import DEFAULT_DATA
 
-    if not (ROOT / DEFAULT_DATA).exists():
-        pytest.skip(f"needs the pen-digit data at {ROOT / DEFAULT_DATA}")
     for via in ("strokes", "image"):
         r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--numbers", "20", "--via", via,
                             "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
@@ -232,7 +228,7 @@ def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
 
 
 def test_a_scribble_of_many_marks_is_answered_at_once():
-    from drawn.numbers import MAX_STROKES, read_strokes
+    from reading.numbers import MAX_STROKES, read_strokes
 
     marks = [{"brush": 4, "points": [[10 * i, 10]]} for i in range(MAX_STROKES + 1)]
     answer = read_strokes(MODEL, marks)
@@ -240,7 +236,7 @@ def test_a_scribble_of_many_marks_is_answered_at_once():
 
 
 def test_kept_readings_give_the_same_answer_as_fresh_ones():
-    from drawn.numbers import read_groups
+    from reading.numbers import read_groups
 
     strokes = number("2047")
     cache = {}
@@ -265,7 +261,7 @@ def test_a_grid_of_dots_is_refused_before_its_pairs_are_compared(tmp_path):
     import subprocess
     import sys
 
-    from drawn.numbers import read_image
+    from reading.numbers import read_image
 
     grid = np.full((1000, 1000), 255, np.uint8)
     grid[5::10, 5::10] = 0

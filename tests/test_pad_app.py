@@ -131,7 +131,7 @@ def test_display_problem():
                                              (["--size", "50"], "--size must be between"),
                                              (["--threshold", "2"], "--threshold must be between")])
 def test_bad_options_are_refused_alike(option, message, capsys):
-    import main
+    from digitpad import pad as main
 
     with pytest.raises(SystemExit) as exit_info:
         main.parse_args(option)

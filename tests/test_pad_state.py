@@ -1,7 +1,7 @@
 """Pad state driven by synthetic mouse events: strokes, undo, clear, brush."""
 import numpy as np
 
-from pad import brush
+from preprocessing import strokes as brush
 from pad.state import MAX_BRUSH, MIN_BRUSH, PadState
 
 

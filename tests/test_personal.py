@@ -7,7 +7,7 @@ from mnist_mlp import MLP, SURE, load_model
 from mnist_mlp.mnist import as_inputs
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from pad.app import PadApp
-from pad.samples import StrokeSample, load_stroke_samples
+from personal.samples import StrokeSample, load_stroke_samples
 from personal.adapt import Recipe, adapt, as_drawn, hold_out, missing, needs_text, renderings
 
 SQUARE = (400, 400)

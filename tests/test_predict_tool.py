@@ -95,7 +95,7 @@ def test_the_pads_samples_folder_is_searched_below(tmp_path, mnist):
 
 def asterisk_png(path):
     """An asterisk drawn with the pad's brush, dark on white: not a digit."""
-    from pad.brush import render
+    from preprocessing.strokes import render
     centre, arms = np.array([150.0, 150.0]), [0, np.pi / 3, 2 * np.pi / 3]
     strokes = [(np.array([centre - 100 * np.array([np.cos(a), np.sin(a)]),
                           centre + 100 * np.array([np.cos(a), np.sin(a)])]), 20) for a in arms]

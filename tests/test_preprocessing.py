@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pad.brush import render
+from preprocessing.strokes import render
 from preprocessing import BOX, CENTRE, prepare, prepare_with_info
 
 

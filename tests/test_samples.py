@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pad.samples import SampleError, save_sample
+from personal.samples import SampleError, save_sample
 
 IMAGE = np.zeros((28, 28), np.float32)
 IMAGE[5:20, 12:15] = 1.0
@@ -69,10 +69,10 @@ def test_the_record_label_is_the_one_saved_under(tmp_path):
 
 
 def test_files_get_the_umask_permissions(tmp_path, monkeypatch):
-    import pad.samples
+    import personal.samples
 
-    assert pad.samples._UMASK == os.umask(pad.samples._UMASK)  # read right at import
-    monkeypatch.setattr(pad.samples, "_UMASK", 0o027)
+    assert personal.samples._UMASK == os.umask(personal.samples._UMASK)  # read right at import
+    monkeypatch.setattr(personal.samples, "_UMASK", 0o027)
     path = save_sample(tmp_path, 4, IMAGE, STROKES)
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     assert oct(path.with_suffix(".json").stat().st_mode & 0o777) == oct(0o640)
@@ -114,7 +114,7 @@ def test_a_fully_transparent_sample_has_no_ink(tmp_path):
     import cv2
     import numpy as np
 
-    from pad.samples import load_samples
+    from personal.samples import load_samples
 
     (tmp_path / "3").mkdir()
     cv2.imwrite(str(tmp_path / "3" / "clear.png"), np.zeros((28, 28, 4), np.uint8))

@@ -104,6 +104,21 @@ def test_scans_are_read_as_predict_reads_files_and_summed_up(tmp_path):
     assert len(tiles) == 1 and tiles[0].ndim == 3  # the 1 read as 7; unreadable files have no picture to show
 
 
+def test_the_scans_ship_with_the_repository_and_gzip_is_bounded(tmp_path, monkeypatch):
+    import gzip
+
+    import scans.sets
+    from scans.sets import DEFAULT_OPTDIGITS
+
+    bitmaps, labels = read_optdigits(DEFAULT_OPTDIGITS)
+    assert bitmaps.shape == (1934, 32, 32) and sorted(set(labels.tolist())) == list(range(10))
+    bomb = tmp_path / "bomb.tra"  # a gzip file by its first bytes, whatever its name
+    bomb.write_bytes(gzip.compress(b"0" * (3 << 20)))
+    monkeypatch.setattr(scans.sets, "MAX_FILE_BYTES", 1 << 20)
+    with pytest.raises(ScanSetError, match="over the 1,048,576-byte limit once uncompressed"):
+        read_optdigits(bomb)
+
+
 def test_a_deep_tree_and_a_file_of_too_many_digits_are_bounded(tmp_path, monkeypatch):
     import scans.sets
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
-from tools_path import serve
+from digitpad import serve
 
 
 @pytest.fixture(scope="module")
@@ -512,7 +512,7 @@ def test_the_pages_requests_refuse_bad_input(saving_server, name, path, payload,
 
 
 def test_samples_saved_from_the_page_concurrently_all_land_whole(saving_server):
-    import pad.samples
+    import personal.samples
 
     port, folder = saving_server
     seven = {"strokes": [{"brush": 20, "points": [[50, 50], [350, 50], [150, 350]]}], "canvas_size": [400, 400]}
@@ -524,7 +524,7 @@ def test_samples_saved_from_the_page_concurrently_all_land_whole(saving_server):
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(save, range(40)))
     assert all(status == 201 for status, _ in answers)
-    images, labels, problems = pad.samples.load_samples(folder)
+    images, labels, problems = personal.samples.load_samples(folder)
     assert len(images) == 40 and sorted(labels.tolist()) == sorted(i % 10 for i in range(40)) and not problems
     blank = {"label": 1, "strokes": [{"brush": 1, "points": [[5, 5]]}], "canvas_size": [400, 400]}
     assert request(port, "POST", "/samples", json.dumps(blank), {"Content-Type": "application/json"})[0] in (201, 422)

@@ -29,7 +29,6 @@ def test_trained_without_the_validation_writers(model):
     assert config["pendigits"] and not parse_writers(config["pendigits_writers"]) & parse_writers(VALIDATION_WRITERS)
 
 
-@pytest.mark.skipif(not PENDIGITS.exists(), reason=f"pen-drawn digits not found at {PENDIGITS}")
 def test_drawn_accuracy_on_a_fixed_subset_of_validation_writers(model):
     """Every third digit of writers 26-30 in three conditions: close to what model.json records for all."""
     recorded = model.manifest["metrics"]["drawn"]["conditions"]

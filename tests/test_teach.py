@@ -14,10 +14,9 @@ from drawn.unipen import read_unipen
 from mnist_mlp import ModelError, load_model
 from pad.app import PadApp
 from mnist_mlp.model_io import replace_problem
-from personal.simulate import pick, save_samples
+from pad.simulate import pick, save_samples
 
 PEN = ROOT / DEFAULT_DATA
-needs_pen = pytest.mark.skipif(not PEN.exists(), reason=f"needs the pen-digit data at {PEN}")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +87,6 @@ def test_corrections_are_counted_and_t_suggested(base, tmp_path):
     assert app.corrections == 3 and app.status.startswith("saved 1 as ")  # agreeing is not a correction
 
 
-@needs_pen
 def test_t_learns_the_hand_in_the_background_and_p_switches(base, tmp_path, mnist):
     app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
     save_hand(app, 28, 3)
@@ -120,7 +118,7 @@ import sys, numpy as np
 sys.path.insert(0, {root!r})
 from mnist_mlp import load_model, save_model
 from mnist_mlp.mnist import as_inputs, load_mnist
-from pad.samples import load_stroke_samples
+from personal.samples import load_stroke_samples
 from personal.adapt import Recipe, adapt
 base = load_model({weights!r})
 samples, _ = load_stroke_samples({samples!r})
@@ -132,7 +130,6 @@ while True:
 """
 
 
-@needs_pen
 def test_a_kill_during_adaptation_leaves_both_models_loadable(base, tmp_path, mnist):
     app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
     save_hand(app, 27, 1)

@@ -1,9 +1,11 @@
 """tools/train.py end to end on real MNIST (small settings): determinism, interrupt and resume."""
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,7 @@ from mnist_mlp import load_model
 from mnist_mlp.ensemble import merge
 
 QUICK = ["--sizes", "784,32,10", "--train-limit", "3000", "--batch-size", "100", "--quiet",
-         "--data", str(ROOT / "data" / "mnist")]
+         "--data", str(ROOT / "data" / "mnist"), "--drawn-eval", "/nonexistent"]
 
 
 def train(args, **kwargs):
@@ -131,10 +133,13 @@ def test_bad_arguments_are_clear(tmp_path):
 def test_never_replaces_what_it_was_not_told_to(tmp_path, mnist):
     """No --out: a new folder, named at the end. An existing model: only with --overwrite.
     A folder of samples or of anything else: never, and it is left untouched."""
+    before_run = set(ROOT.glob("weights-*"))
     r = train(["--epochs", "1"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    made = [p for p in tmp_path.iterdir() if p.name.startswith("weights-")]
-    assert len(made) == 1 and f"saved {made[0].name}" in r.stdout
+    assert not list(tmp_path.iterdir()), "never the current directory: the checkout (or the user's data folder)"
+    made = sorted(set(ROOT.glob("weights-*")) - before_run)
+    assert len(made) == 1 and f"saved {made[0]}" in r.stdout
+    made = [Path(shutil.move(made[0], tmp_path / made[0].name))]  # this test's own folder, out of the checkout
     before = arrays(made[0])
     r = train(["--epochs", "1", "--seed", "1", "--out", str(made[0])])
     assert r.returncode == 2 and "already holds a model; add --overwrite" in r.stderr

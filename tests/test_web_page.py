@@ -14,9 +14,9 @@ from drawn.forms import form_strokes
 from drawn.render import place
 from mnist_mlp import load_model
 from serving.page import page_files
-from tools_path import serve
+from digitpad import serve
 
-import browser  # tools/browser.py
+from tools_path import browser  # tools/browser.py
 
 pytestmark = pytest.mark.skipif(bool(browser.missing()), reason=browser.missing() or "-")
 ASTERISK = [[(200, 60), (200, 340)], [(80, 120), (320, 280)], [(80, 280), (320, 120)]]

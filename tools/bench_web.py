@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 import browser  # tools/browser.py
-from serve import make_server
+from digitpad.serve import make_server  # noqa: E402
 
 from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS, place
 from drawn.unipen import parse_writers, read_unipen
@@ -29,7 +29,7 @@ def validation_digits(n, seed=0):
 
 def serving(work):
     """``work(url)`` with a server of the shipped model running on a free loopback port."""
-    server = make_server(load_model("weights"), port=0, quiet=True)
+    server = make_server(load_model(), port=0, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         return work(f"http://127.0.0.1:{server.server_address[1]}/")
@@ -60,7 +60,7 @@ def bench_web(n=200, move_ms=8):
     if browser.missing():
         return {"skipped": browser.missing()}
     digits = validation_digits(n)
-    views = TurnedViews(load_model("weights"))
+    views = TurnedViews(load_model())
     pad = [int(strokes_reading(views, [(np.array(s), BRUSH) for s in strokes])[0].argmax() == label)
            for label, strokes in digits]
 

@@ -47,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cli  # noqa: E402  (tools/cli.py, beside this script)
+from digitpad import cli  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -59,6 +59,7 @@ from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
 from drawn.photos import evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from mnist_mlp.views import TURN, reader  # noqa: E402
 
@@ -127,7 +128,7 @@ def show_forms(model, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of drawn digits")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids to evaluate, e.g. 26-30 or all")
     p.add_argument("--conditions", default=",".join(c.name for c in CONDITIONS))

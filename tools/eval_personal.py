@@ -19,23 +19,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cli  # noqa: E402  (tools/cli.py, beside this script)
+from digitpad import cli  # noqa: E402
 
 from drawn.benchmark import trained_on  # noqa: E402
 from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, load_mnist  # noqa: E402
 from mnist_mlp.training import accuracy  # noqa: E402
 from personal.adapt import Recipe, replay_data  # noqa: E402
-from personal.simulate import simulate_writer  # noqa: E402
+from pad.simulate import simulate_writer  # noqa: E402
 
 RECIPE_FIELDS = [f for f in dataclasses.fields(Recipe) if f.name != "seed"]
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=Path("weights"), help="the base model")
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the base model")
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of pen-drawn digits")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids, e.g. 26-30 or 6,12,14")
     p.add_argument("--k", type=int, default=5, help="samples of each digit a person saves")

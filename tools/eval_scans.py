@@ -20,10 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cli  # noqa: E402  (tools/cli.py, beside this script)
+from digitpad import cli  # noqa: E402
 from charts import mosaic  # noqa: E402
 from eval_drawn import write_png  # noqa: E402
 
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from reading import TurnedViews  # noqa: E402
 from scans.benchmark import read_scans, summary, trouble_tiles, write_scans  # noqa: E402
@@ -51,7 +52,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("set", nargs="?", type=Path, default=Path(DEFAULT_OPTDIGITS),
                    help="an optdigits-orig file, or a folder with subfolders 0-9")
-    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
     p.add_argument("--threshold", type=float, default=SURE, help="under this confidence the answer is ?")
     p.add_argument("--limit", type=int, default=None, help="read only the first N scans")
     p.add_argument("--json", action="store_true")

@@ -15,8 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cli  # noqa: E402  (tools/cli.py, beside this script)
+from digitpad import cli  # noqa: E402
 
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import class_scores, confusion_matrix, format_confusion, most_confused  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
@@ -50,7 +51,7 @@ def format_report(result):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
     p.add_argument("--data", type=Path, default=DEFAULT_DIR)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = p.parse_args(argv)

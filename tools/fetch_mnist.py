@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cli  # noqa: E402  (tools/cli.py, beside this script)
+from digitpad import cli  # noqa: E402
 
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, fetch_mnist  # noqa: E402
 

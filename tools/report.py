@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import charts  # noqa: E402  (tools/ is on sys.path when this runs as a script)
-import cli  # noqa: E402
+from digitpad import cli  # noqa: E402
 from drawn.benchmark import evaluate_refusal, held_out_non_digits  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from mnist_mlp.metrics import confusion_matrix  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
@@ -209,7 +210,7 @@ def write_report(weights, out, data=DEFAULT_DIR, drawn=None):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
     p.add_argument("--out", type=Path, default=None, help="default reports/<weights folder name>")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR)
     p.add_argument("--drawn", type=Path, default=None,

@@ -24,6 +24,10 @@ import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
+
 TOOLS = ("Xvfb", "xdotool", "import")
 QT_CANNOT_CONNECT = 'Could not load the Qt platform plugin "xcb"'
 
@@ -236,7 +240,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=ROOT / "docs")
     p.add_argument("--digit", choices=sorted(DIGIT_STROKES), default="3")
-    p.add_argument("--weights", type=Path, default=ROOT / "weights")
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
     args = p.parse_args(argv)
     if missing_tools():
         sys.exit(f"error: needs {', '.join(missing_tools())}: sudo apt-get install xvfb xdotool imagemagick")

@@ -17,11 +17,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import browser  # noqa: E402  (tools/browser.py, beside this script)
-import cli  # noqa: E402
-from serve import make_server  # noqa: E402
+from digitpad import cli  # noqa: E402
+from digitpad.serve import make_server  # noqa: E402
 
 from drawn.forms import form_strokes  # noqa: E402
 from drawn.render import place  # noqa: E402
+from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def shoot(url, out, phone, name, wanted):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("docs"))
-    p.add_argument("--weights", type=Path, default=Path("weights"))
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
     args = p.parse_args(argv)
     if browser.missing():
         print(f"error: {browser.missing()}", file=sys.stderr)

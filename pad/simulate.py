@@ -9,9 +9,9 @@ from drawn.benchmark import evaluate_drawn
 from drawn.render import CONDITIONS, place
 from mnist_mlp.views import TurnedViews
 from pad.app import PadApp
-from pad.samples import load_stroke_samples
+from personal.samples import load_stroke_samples
 
-from .adapt import Recipe, adapt
+from personal.adapt import Recipe, adapt
 
 PAD_SIZE, BRUSH = 400, 26  # the pad's defaults
 

@@ -1,7 +1,15 @@
 """What every command line here does on the way out: a closed pipe (``tool | head``) ends it
-quietly, Ctrl-C ends it with the usual exit code, never with a traceback."""
+quietly, Ctrl-C ends it with the usual exit code, never with a traceback; and every command
+answers ``--version``."""
 import os
 import sys
+
+from . import __version__
+
+
+def add_version(parser):
+    """``--version`` on an argparse parser: the program's name and digitpad's version."""
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
 
 
 def run(main):

@@ -1,11 +1,11 @@
-"""pad.brush.redraw: what the network reads does not depend on the brush the user picked."""
+"""preprocessing.strokes.redraw: what the network reads does not depend on the brush the user picked."""
 import numpy as np
 
 from conftest import ROOT
 from drawn.render import Condition, drawn_input
 from drawn.unipen import read_unipen
 from mnist_mlp import load_model
-from pad.brush import REDRAW_SIDE, REDRAW_WIDTH, redraw
+from preprocessing.strokes import REDRAW_SIDE, REDRAW_WIDTH, redraw
 from preprocessing import prepare
 
 TWO = [np.array([[10, 20], [30, 5], [50, 20], [10, 60], [55, 60]], np.float64)]

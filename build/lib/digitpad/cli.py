@@ -1,0 +1,26 @@
+"""What every command line here does on the way out: a closed pipe (``tool | head``) ends it
+quietly, Ctrl-C ends it with the usual exit code, never with a traceback; and every command
+answers ``--version``."""
+import os
+import sys
+
+from . import __version__
+
+
+def add_version(parser):
+    """``--version`` on an argparse parser: the program's name and digitpad's version."""
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+
+
+def run(main):
+    """``sys.exit(main())``, with a broken pipe and Ctrl-C ended quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again while flushing stdout at exit; point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

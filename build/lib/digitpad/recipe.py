@@ -1,0 +1,238 @@
+"""A training run as plain data (``Recipe``), and the runs themselves: ``train`` (MNIST and the
+drawings the recipe asks for; one network, or an ensemble folded into one) and ``fine_tune`` (a
+model on the pad's saved samples). ``digitpad-train`` (tools/train.py) turns its options into a
+Recipe and calls one of them; ``tools/bench.py`` uses the same defaults.
+"""
+import json
+import shutil
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from drawn.benchmark import validation_metrics
+from drawn.render import VALIDATION_WRITERS
+from drawn.training import with_drawings
+from drawn.unipen import UnipenError, parse_writers
+from mnist_mlp import MLP, ModelError, load_model, save_model
+from mnist_mlp.checkpoint import checkpoint_problem
+from mnist_mlp.ensemble import merge
+from mnist_mlp.model_io import replace_problem
+from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, sha256, training_split
+from mnist_mlp.optim import OPTIMIZERS
+from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network
+from personal.samples import SampleError, load_samples
+from preprocessing.augment import Augmentation
+
+MAX_DRAWINGS = 1_000_000  # non-digits or forms: 3 GiB of inputs
+
+
+class RecipeError(ValueError):
+    """A run that cannot go on; the message says why."""
+
+
+@dataclass
+class Recipe:
+    """Everything that decides the weights a run makes: the same recipe, the same weights."""
+    sizes: tuple = (784, 256, 128, 10)
+    epochs: int = 20
+    batch_size: int = 128
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 1e-4  # decoupled
+    l2: float = 0.0
+    schedule: str = "cosine"
+    warmup_epochs: float = 0.5
+    step_every: int = 5
+    dropout: float = 0.0
+    weight_init: str = "he"
+    seed: int = 0
+    members: int = 1
+    train_limit: int = None
+    augment: bool = False
+    pendigits: Path = None
+    pendigits_writers: str = "1-25"
+    pendigits_variants: int = 4
+    pendigits_hands: bool = False
+    non_digits: int = 0
+    forms: int = 0
+    scans: float = 0.0
+    init: Path = None
+
+    def problems(self):
+        """What is wrong with the recipe, as option-style messages; empty when it can run."""
+        found = []
+        if len(self.sizes) < 2 or self.sizes[0] != 784 or self.sizes[-1] != 10 or min(self.sizes) < 1:
+            found.append("--sizes must start with 784 inputs and end with 10 outputs, e.g. 784,128,64,10")
+        for name in ("epochs", "batch_size", "members", "pendigits_variants"):
+            if not getattr(self, name) >= 1:
+                found.append(f"--{name.replace('_', '-')} must be at least 1")
+        if not self.lr > 0:  # also refuses nan
+            found.append("--lr must be positive")
+        if self.optimizer not in OPTIMIZERS:
+            found.append(f"--optimizer must be one of {', '.join(sorted(OPTIMIZERS))}")
+        if not 0 <= self.dropout < 1:
+            found.append("--dropout must be in [0, 1)")
+        for name in ("non_digits", "forms"):
+            if not 0 <= getattr(self, name) <= MAX_DRAWINGS:
+                found.append(f"--{name.replace('_', '-')} must be between 0 and {MAX_DRAWINGS:,}")
+        if not 0 <= self.scans <= 1:
+            found.append("--scans is a share: between 0 and 1")
+        if self.init is not None and self.members != 1:
+            found.append("--members trains networks from scratch; --init continues one model")
+        try:
+            if parse_writers(self.pendigits_writers) & parse_writers(VALIDATION_WRITERS):
+                found.append(f"--pendigits-writers must leave out the validation writers {VALIDATION_WRITERS}")
+        except ValueError as e:
+            found.append(str(e))
+        if self.pendigits is not None and not Path(self.pendigits).is_file():
+            found.append(f"--pendigits {self.pendigits}: no such file (the UNIPEN file of pen-drawn digits)")
+        return found
+
+    def config(self):
+        """The settings a checkpoint records: it only resumes a run with the same ones."""
+        config = {k: v for k, v in asdict(self).items() if k not in ("forms", "scans", "init")}
+        config["sizes"] = list(self.sizes)
+        config.update({k: getattr(self, k) for k in ("forms", "scans") if getattr(self, k)})  # older ones resume
+        config["pendigits"] = str(self.pendigits) if self.pendigits else None
+        config["init"] = str(self.init) if self.init else None
+        return config
+
+
+RECIPE_FIELDS = [f.name for f in fields(Recipe)]
+
+
+def output_problem(out, checkpoint, overwrite=False, resume=False):
+    """Why the run may not write ``out`` and its ``checkpoint`` folder, or None. Checked before the
+    run starts: never a folder the tool did not make (mnist_mlp.model_io.replace_problem)."""
+    problem = replace_problem(out)
+    if problem:
+        return f"--out: {problem}"
+    if out.exists() and any(out.iterdir()) and not (overwrite or resume):
+        return f"--out {out} already holds a model; add --overwrite to replace it, or choose another --out"
+    problem = checkpoint_problem(checkpoint, out)
+    return f"--checkpoint: {problem}" if problem else None
+
+
+def load_data(data_dir, limit=None, log=print):
+    """MNIST as flat float32 inputs in [0, 1]: training, validation (the last 10,000) and test
+    (fetched into ``data_dir`` when missing); RecipeError when it cannot be had."""
+    try:
+        fetch_mnist(data_dir, log=log)
+        return training_split(load_mnist(data_dir), limit)
+    except DataError as e:
+        raise RecipeError(str(e)) from None
+
+
+def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False, drawn_eval=None, log=print):
+    """Run ``recipe`` and save the best epoch's model (its record in model.json, the epochs in
+    history.json) to ``out``; the checkpoint in ``checkpoint`` after every epoch, removed at the
+    end. Returns a one-line summary, or None when interrupted (the checkpoint then resumes it)."""
+    if resume and not checkpoint.exists():
+        raise RecipeError(f"--resume: no checkpoint at {checkpoint}")
+    try:
+        init = load_model(recipe.init) if recipe.init else None
+    except ModelError as e:
+        raise RecipeError(str(e)) from None
+    if init is not None:
+        recipe.sizes = tuple(init.sizes)  # the starting model decides the network
+    config = recipe.config()
+    (x_mnist, y_mnist), val, (x_test, y_test) = load_data(data_dir, recipe.train_limit, log)
+    data_sums = {name: digest for name, (_, _, digest) in FILES.items()}
+    if recipe.pendigits:
+        data_sums["pendigits"] = sha256(Path(recipe.pendigits).read_bytes())
+    # An ensemble is trained one member at a time, each an ordinary run with its own seed (member 1
+    # is the single network of the same recipe) and its own checkpoint, so a resume finds its place.
+    members, states = [], []
+    for i in range(recipe.members):
+        seed = recipe.seed + i
+        try:
+            x_train, y_train = with_drawings(x_mnist, y_mnist, seed, recipe.pendigits, recipe.pendigits_writers,
+                                             recipe.pendigits_variants, recipe.pendigits_hands, recipe.non_digits,
+                                             recipe.forms, recipe.scans, log=log)
+            ensemble = recipe.members > 1
+            place, label = (checkpoint / f"member-{i + 1}", f"member {i + 1}/{recipe.members} ") if ensemble \
+                else (checkpoint, "")
+            result = train_network({**config, "seed": seed}, (x_train, y_train), val, place, resume,
+                                   Augmentation() if recipe.augment else None, quiet, label, log=log, init=init)
+        except (UnipenError, TrainingError) as e:
+            raise RecipeError(str(e)) from None
+        if result is None:
+            return None
+        members.append(result[0])
+        states.append(result[1])
+        del x_train, y_train
+    final = merge(members) if len(members) > 1 else members[0]
+    test_acc, val_acc = accuracy(final, x_test, y_test), accuracy(final, *val)
+    drawn = validation_metrics(final, drawn_eval) if drawn_eval is not None else None
+    history = [{**h, "member": i + 1} if len(members) > 1 else h for i, s in enumerate(states) for h in s["history"]]
+    training = {"command": command, "config": config, "data": data_sums,
+                "train_seconds": round(sum(h["seconds"] for h in history), 1)}
+    if init is not None:  # how the starting model was made, so the chain of commands stays on record
+        made = init.manifest.get("training", {}) if isinstance(init.manifest, dict) else {}
+        training["init"] = {"model": str(recipe.init), "training": made}
+    if len(members) > 1:
+        training["best_epoch"] = [s["best_epoch"] for s in states]
+        training["members"] = [{"seed": recipe.seed + i, "sizes": m.sizes, "best_epoch": s["best_epoch"],
+                                "val_accuracy": s["best_val_accuracy"], "test_accuracy": accuracy(m, x_test, y_test)}
+                               for i, (m, s) in enumerate(zip(members, states))]
+    else:
+        training["best_epoch"] = states[0]["best_epoch"]
+    info = {"training": training, "metrics": {"val_accuracy": val_acc, "test_accuracy": test_acc,
+                                              "mnist_test_samples": len(x_test), "drawn": drawn}}
+    try:
+        save_model(final, out, info=info, extra_files={"history.json": json.dumps(history, indent=1)})
+    except OSError as e:
+        raise RecipeError(f"cannot write {out}: {e.strerror or e}; the checkpoint {checkpoint} still holds the "
+                          "run (--resume after fixing it)") from None
+    if checkpoint_problem(checkpoint, out) is None:  # still the one this run wrote
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    what = f"{len(members)} members folded into one network {final.sizes}" if len(members) > 1 else \
+        f"epoch {states[0]['best_epoch']}"
+    return (f"saved {out}: {what}, validation {100 * val_acc:.2f}%, test {100 * test_acc:.2f}%"
+            + (f", drawn (writers {VALIDATION_WRITERS}) worst {100 * drawn['worst_accuracy']:.2f}% "
+               f"({drawn['worst']}), mean {100 * drawn['mean_accuracy']:.2f}%" if drawn else ""))
+
+
+def fine_tune(recipe, samples, out, data_dir, command, held_out=0.25, replay=3000, log=print):
+    """Fine-tune the model ``recipe.init`` on the pad's samples in the folder ``samples`` (a share
+    ``held_out`` kept out and measured before and after, with the MNIST test set), replaying
+    ``replay`` MNIST images an epoch; saved to ``out``. Returns the lines of the before/after table."""
+    try:
+        model = MLP.from_arrays(load_model(recipe.init).arrays(), dropout=recipe.dropout)
+        images, labels, problems = load_samples(samples)
+    except (ModelError, SampleError) as e:
+        raise RecipeError(str(e)) from None
+    for problem in problems:
+        log(f"warning: {problem}")
+    if len(images) < 2:
+        raise RecipeError(f"{samples} holds {len(images)} usable samples; save some with the pad first")
+    (x_mnist, y_mnist), _, (x_test, y_test) = load_data(data_dir, recipe.train_limit, log)
+    try:
+        result = fine_tune_measured(model, images, labels, x_mnist, y_mnist, x_test, y_test, held_out=held_out,
+                                    rng=np.random.default_rng(recipe.seed), epochs=recipe.epochs, lr=recipe.lr,
+                                    replay=replay, batch_size=recipe.batch_size, weight_decay=recipe.weight_decay,
+                                    augment=Augmentation() if recipe.augment else None)
+    except TrainingError as e:
+        raise RecipeError(f"{samples}: {e}") from None
+    log(f"{recipe.epochs} epochs, last loss {result['loss']:.4f}")
+    before, after = result["before"], result["after"]
+    info = {"training": {"command": command, "config": recipe.config(), "init": str(recipe.init),
+                         "samples": {"folder": str(samples), "used": len(images), "trained_on": result["trained_on"],
+                                     "held_out": result["held_out"], "skipped": len(problems)}},
+            "metrics": {"test_accuracy": after["mnist_test"], "mnist_test_samples": len(x_test),
+                        "fine_tuning": {"before": before, "after": after}}}
+    try:
+        save_model(model, out, info=info)
+    except OSError as e:
+        raise RecipeError(f"cannot write {out}: {e.strerror or e}") from None
+
+    def pct(v):
+        return "   n/a" if v is None else f"{100 * v:5.2f}%"
+
+    return [f"fine-tuned on {result['trained_on']} samples ({result['held_out']} held out, {len(problems)} skipped)",
+            f"{'':22} {'before':>8} {'after':>8}",
+            f"{'held-out samples':22} {pct(before['samples_held_out']):>8} {pct(after['samples_held_out']):>8}",
+            f"{'MNIST test':22} {pct(before['mnist_test']):>8} {pct(after['mnist_test']):>8}",
+            f"saved {out}"]

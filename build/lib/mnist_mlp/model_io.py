@@ -1,0 +1,289 @@
+"""The model on disk: one ``.npy`` per array plus a ``model.json`` manifest.
+
+Saving writes a complete new directory beside the target and swaps it in with
+one atomic rename, so a crash leaves the old model or the new one, never a
+mix. Loading trusts nothing: every file, shape, dtype, value and checksum is
+checked, and ``allow_pickle=False`` keeps a doctored ``.npy`` from running code.
+"""
+import ctypes
+import datetime
+import errno
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .files import FileProblem, read_regular
+from .network import INPUT_SIZE, N_CLASSES, MLP
+from .paths import WEIGHTS
+
+FORMAT = "mnist-mlp"
+FORMAT_VERSION = 1
+MANIFEST = "model.json"
+NPY_HEADER_MAX = 64 * 1024  # a .npy header is far smaller; anything beyond is not our file
+MANIFEST_MAX = 1 << 20  # model.json is a few KB
+INPUT = {
+    "shape": [784], "dtype": "float32", "range": [0.0, 1.0], "scaling": "pixel / 255",
+    "polarity": "white digit on black background",
+}
+PREPROCESSING = ("MNIST style (preprocessing.prepare): crop to the ink, scale the longer side to 20 px "
+                 "keeping the aspect ratio, pad to 28x28, shift the centre of mass to the centre")
+
+
+class ModelError(ValueError):
+    """A model directory is missing, incomplete, corrupt or not ours."""
+
+
+OWN_EXTRAS = ("history.json", "train_state.json")  # text files tools/train.py writes beside a model
+
+
+def replace_problem(path):
+    """None if a model may be saved at ``path`` (nothing there, an empty folder, or a folder this
+    project wrote: a ``model.json`` of this format and every file one that it names or that the
+    project writes beside it), else why not. Anything else (a file, a symbolic link, a folder
+    holding a file of the user's or another tool's model) is never replaced."""
+    path = Path(path)
+    if path.is_symlink():
+        return f"{path} is a symbolic link; name the folder it points to"
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return f"{path} is a file, not a model folder"
+    try:
+        entries = list(path.iterdir())
+        if not entries:
+            return None
+        manifest = json.loads(read_regular(path / MANIFEST, MANIFEST_MAX)) if (path / MANIFEST).is_file() else None
+    except (OSError, FileProblem, ValueError, RecursionError) as e:
+        return f"{path} cannot be read as a model folder ({getattr(e, 'strerror', None) or e})"
+    if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT
+            and isinstance(manifest.get("arrays"), dict)):
+        return f"{path} holds files that are not a model of this project; move them or choose another folder"
+    ours = {MANIFEST, *OWN_EXTRAS, *(f"{name}.npy" for name in manifest["arrays"])}
+    foreign = sorted(e.name for e in entries if e.name not in ours or e.is_symlink() or not e.is_file())
+    if foreign:
+        return (f"{path} holds files this project did not write ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''}); move them or choose another folder")
+    return None
+
+
+def write_problem(path):
+    """None if a folder can be made at ``path`` and written, else why not (checked with a probe
+    folder made beside it and removed), so that a long run fails now, not when it saves."""
+    path = Path(path)
+    blocking = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return f"cannot write {path}: {blocking} is a file, not a folder"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=path.parent))
+    except OSError as e:
+        return f"cannot write {path}: {e.strerror or e} ({e.filename or path.parent})"
+    return None
+
+
+def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
+    """Write the model (and optional extra arrays and text files) to ``path`` atomically.
+
+    ``info`` is merged into the manifest (training command and config, data
+    checksums, metrics). Returns the manifest written. A ``path`` that holds
+    anything but a model is refused with FileExistsError and left as it was.
+    """
+    path = Path(path)
+    problem = replace_problem(path)
+    if problem:
+        raise FileExistsError(errno.EEXIST, problem, str(path))
+    if set(extra_files or {}) - set(OWN_EXTRAS):  # what replace_problem takes for ours must stay true
+        raise ValueError(f"extra files may only be {', '.join(OWN_EXTRAS)}")
+    arrays = {name: np.asarray(a, np.float32) for name, a in model.arrays().items()}
+    extra_arrays = extra_arrays or {}
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sizes": model.sizes,
+        "activations": ["relu"] * (len(model.sizes) - 2) + ["softmax"],
+        "layout": "y = x @ W + b; W{i} has shape (sizes[i-1], sizes[i]), b{i} shape (sizes[i],)",
+        "input": INPUT,
+        "preprocessing": PREPROCESSING,
+        **(info or {}),
+        "saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "arrays": {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a model folder gets the user's usual mode
+        for name, array in {**arrays, **extra_arrays}.items():
+            buffer = io.BytesIO()
+            np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+            data = buffer.getvalue()
+            _write_synced(tmp / f"{name}.npy", data)
+            manifest["arrays"][name] = {"shape": list(array.shape), "dtype": str(array.dtype),
+                                        "sha256": hashlib.sha256(data).hexdigest()}
+        for filename, text in (extra_files or {}).items():
+            _write_synced(tmp / filename, text.encode())
+        _write_synced(tmp / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+        _swap_in(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _umask():
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_synced(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(new, target):
+    """Make ``new`` be ``target`` in one atomic step, then delete the old directory.
+
+    On Linux renameat2(RENAME_EXCHANGE) swaps two directories atomically. Where
+    it is missing, the old one is first renamed aside: a crash between the two
+    renames leaves the old model in ``.<name>.old-*`` beside the target.
+    """
+    _fsync_dir(new)
+    if not target.exists():
+        os.rename(new, target)
+    elif not _exchange(new, target):
+        aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rename(target, aside / target.name)
+        os.rename(new, target)
+        new = aside
+    _fsync_dir(target.parent)
+    shutil.rmtree(new, ignore_errors=True)
+
+
+def _exchange(a, b):
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # kernel or file system without the exchange flag
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def read_manifest(path):
+    """The parsed ``model.json`` of a model directory, or ModelError saying what is wrong."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"{path}: no such model directory")
+    file = path / MANIFEST
+    data = _read_regular(file, MANIFEST_MAX)
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:  # ValueError: bad JSON, or an integer of 5,000 digits
+        raise ModelError(f"{file}: not readable JSON ({e})") from None
+    except RecursionError:
+        raise ModelError(f"{file}: not readable JSON (nested too deeply)") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{file}: not a {FORMAT} manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{file}: format version {manifest.get('format_version')!r} is not supported "
+                         f"(this code reads version {FORMAT_VERSION})")
+    sizes = manifest.get("sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 100_000 for s in sizes)):
+        raise ModelError(f"{file}: 'sizes' must be a list of at least two positive layer widths, got {sizes!r}")
+    activations = manifest.get("activations")
+    expected_activations = ["relu"] * (len(sizes) - 2) + ["softmax"]
+    if not isinstance(activations, list) or len(activations) != len(sizes) - 1:
+        raise ModelError(f"{file}: {len(sizes) - 1} layers in 'sizes' but activations {activations!r}")
+    if activations != expected_activations:
+        raise ModelError(f"{file}: activations {activations!r} are not supported "
+                         f"(this code runs {expected_activations})")
+    if not isinstance(manifest.get("arrays"), dict):
+        raise ModelError(f"{file}: 'arrays' is missing")
+    return manifest
+
+
+def load_array(path, name, manifest, shape):
+    """One float32 array named in the manifest, checked for size, checksum, shape and finiteness."""
+    file = Path(path) / f"{name}.npy"
+    entry = manifest["arrays"].get(name)
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        raise ModelError(f"{file}: not listed with a checksum in {MANIFEST}")
+    data = _read_regular(file, int(np.prod(shape, dtype=np.int64)) * 4 + NPY_HEADER_MAX)
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ModelError(f"{file}: checksum mismatch (the file is corrupt or was changed after saving)")
+    if not data.startswith(b"\x93NUMPY"):
+        raise ModelError(f"{file}: not a .npy file (no NumPy magic number)")
+    try:
+        # The header is read first, so a forged one (a huge shape with a matching checksum)
+        # is refused before np.load would try to allocate it.
+        stream = io.BytesIO(data)
+        header = np.lib.format.read_array_header_1_0(stream) if np.lib.format.read_magic(stream) == (1, 0) \
+            else np.lib.format.read_array_header_2_0(stream)
+        if header[2].hasobject:
+            raise ModelError(f"{file}: holds pickled Python objects; refusing to load it")
+        if tuple(header[0]) != tuple(shape):
+            raise ModelError(f"{file}: shape {tuple(header[0])}, expected {tuple(shape)} from the layer sizes")
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except ModelError:
+        raise
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise ModelError(f"{file}: holds pickled Python objects; refusing to load it") from None
+        raise ModelError(f"{file}: not a valid .npy file ({e})") from None
+    except (OSError, EOFError) as e:
+        raise ModelError(f"{file}: not a valid .npy file ({e})") from None
+    if array.dtype != np.float32:
+        raise ModelError(f"{file}: dtype {array.dtype}, expected float32")
+    if array.shape != tuple(shape):
+        raise ModelError(f"{file}: shape {array.shape}, expected {tuple(shape)} from the layer sizes")
+    if not np.isfinite(array).all():
+        raise ModelError(f"{file}: contains NaN or infinite values")
+    return array
+
+
+def _read_regular(file, max_bytes):
+    """The bytes of a regular file of at most ``max_bytes`` (never a FIFO or a device), or ModelError."""
+    try:
+        return read_regular(file, max_bytes)
+    except FileProblem as e:
+        raise ModelError(f"{file}: {'missing' if e.missing else e}") from None
+
+
+def load_model(path=WEIGHTS):
+    """The MLP stored in a model directory; raises ModelError naming the file and the problem.
+    It must read 784 pixels and give 10 digit scores, whatever its depth."""
+    manifest = read_manifest(path)
+    sizes = manifest["sizes"]
+    if sizes[0] != INPUT_SIZE or sizes[-1] != N_CLASSES:
+        raise ModelError(f"{Path(path) / MANIFEST}: sizes {sizes} do not read {INPUT_SIZE} pixels into "
+                         f"{N_CLASSES} digit scores")
+    arrays = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        arrays[f"W{i}"] = load_array(path, f"W{i}", manifest, (n_in, n_out))
+        arrays[f"b{i}"] = load_array(path, f"b{i}", manifest, (n_out,))
+    model = MLP.from_arrays(arrays)
+    model.manifest = manifest
+    return model

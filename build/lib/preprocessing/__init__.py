@@ -1,0 +1,256 @@
+"""Turn a drawing into what an MNIST digit looks like.
+
+MNIST's digits were made like this (LeCun et al.): the ink's bounding box was
+scaled so that its longer side is 20 pixels, keeping the aspect ratio, and the
+result was placed in a 28x28 field with its centre of mass at the centre.
+A network trained on MNIST expects exactly that, so the pad's canvas gets the
+same treatment; skipping the centring is what makes a digit drawn off-centre fail.
+"""
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+FIELD = 28  # output side, pixels
+BOX = 20  # the longer side of the digit after scaling
+CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set: 14.0, 14.0)
+MIN_CONTRAST = 24  # of 255: the faintest ink canvas_from_image takes for a digit (over 3x3 pixels)
+PAPER_SIDE = 96  # pixels: the picture's longer side while the paper's brightness is estimated
+PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not paper
+# A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
+# shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
+LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
+UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
+PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
+MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
+SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
+FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
+TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
+LINE_PEAK = 7  # rows, at 4 x PAPER_SIDE: wider than a ruled line, narrower than the gap between two
+TILT_GAIN = 1.5  # turned level, ruling sharpens the profile of rows this much; a digit alone does not
+MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
+
+
+@dataclass(frozen=True)
+class InkInfo:
+    """What prepare saw, for the pad's diagnostics panel."""
+    bbox: tuple  # (x, y, width, height) of the ink on the canvas
+    com_offset: tuple  # centre of mass minus the ink box's centre, (dx, dy) in 28x28 pixels
+    density: float  # mean ink value of the 28x28 input, 0..1
+
+
+def prepare(canvas):
+    """The (28, 28) float32 network input in [0, 1] for a uint8 canvas (white ink on black),
+    or None when the canvas has no ink."""
+    return prepare_with_info(canvas)[0]
+
+
+def prepare_with_info(canvas):
+    """Like ``prepare``, but returns ``(image, InkInfo)``; ``(None, None)`` when there is no ink."""
+    canvas = _check_canvas(canvas)
+    x, y, w, h = cv2.boundingRect(canvas)  # of the non-zero pixels, in optimised C
+    if w == 0 or h == 0:
+        return None, None
+    crop, longest = canvas[y:y + h, x:x + w], max(w, h)
+    k, factor = longest // (2 * BOX), 1
+    if k >= 2 and (h + k) * (w + k) <= 4 * h * w:
+        # A big drawing is first shrunk by a whole factor k, which OpenCV's area averaging
+        # does several times faster than an arbitrary ratio; the crop is padded with
+        # background to a multiple of k so no ink is lost. A very thin crop (a 1x300000 line)
+        # would grow with the square of its length that way, so it is resized directly.
+        crop = cv2.copyMakeBorder(crop, 0, -h % k, 0, -w % k, cv2.BORDER_CONSTANT, value=0)
+        crop = cv2.resize(crop, (crop.shape[1] // k, crop.shape[0] // k), interpolation=cv2.INTER_AREA)
+        factor = k
+    scale = BOX * factor / longest  # maps the ink's longer side to exactly BOX pixels
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    # Area averaging when shrinking keeps thin strokes as faint lines instead of dropping them.
+    # Resizing the uint8 crop and converting only the small result is much faster than
+    # converting the crop first, and MNIST itself is 8-bit.
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    digit = cv2.resize(crop, size, interpolation=interpolation).astype(np.float32) * np.float32(1 / 255)
+    # Moments by hand: cv2.moments would read an N x 2 image (a thin "1") as a list of points.
+    mass = float(digit.sum())
+    if mass <= 1e-6:  # ink too faint to survive scaling: treat as empty
+        return None, None
+    cx = float(digit.sum(axis=0) @ np.arange(digit.shape[1])) / mass
+    cy = float(digit.sum(axis=1) @ np.arange(digit.shape[0])) / mass
+    # Pixel centres sit at integer coordinates here, as in the MNIST statistics above.
+    dx, dy = CENTRE - cx, CENTRE - cy
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    image = cv2.warpAffine(digit, shift, (FIELD, FIELD), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    # MNIST ink always reaches full intensity; a thin brush, area-averaged down, would not.
+    image *= 1.0 / max(float(image.max()), 1e-6)
+    np.clip(image, 0.0, 1.0, out=image)
+    info = InkInfo(bbox=(x, y, w, h),
+                   com_offset=(round(cx - (w * BOX / longest - 1) / 2, 2),
+                               round(cy - (h * BOX / longest - 1) / 2, 2)),
+                   density=float(image.mean()))
+    return image, info
+
+
+def canvas_from_image(gray):
+    """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
+
+    Photos and scans are usually dark ink on light paper (the picture's median, or its edges', over 127). Evenly
+    lit paper has its level subtracted. Paper that is not (a shadow falls across an edge, the
+    light fades, the table shows around the sheet) has its own brightness estimated everywhere
+    (the picture shrunk, its ink closed over, grown back) and divided out, so what is darker than
+    the paper around it is ink. Thin lines across the sheet (ruled or squared paper) are not ink
+    either. A light-on-dark image (a pad's canvas, MNIST) only has its background level subtracted. Faint
+    remains are dropped, so the ink's box is the digit's; ink that stands out by less than
+    MIN_CONTRAST (of 255) is no ink at all, and the canvas comes back blank.
+    """
+    gray = _check_canvas(gray)
+    # Most of the picture is light: paper (a table may show around it); or its edges are, and thick
+    # ink fills most of a tightly cropped scan.
+    if np.median(gray) > 127 or np.median(_border(gray)) > 127:
+        ink = _ink_on_paper(gray)
+    elif _sheet_on_table(gray):  # a sheet with the table around it filling half the picture or more
+        ink = _ink_on_paper(gray, on_table=True)
+    else:
+        ink = cv2.subtract(gray, np.full_like(gray, int(np.median(_border(gray)))))
+    peak = int(cv2.blur(ink, (3, 3)).max())  # over 3x3 pixels: a stroke, not one noisy pixel
+    if peak < MIN_CONTRAST:  # sensor noise or a smudge on blank paper, not a digit
+        ink[...] = 0
+        return ink
+    ink[ink < max(1, peak // 5)] = 0  # paper texture and JPEG noise, not ink
+    return _without_specks(ink)
+
+
+def _without_specks(ink):
+    """``ink`` without the pieces far smaller than its largest (sensor noise, dust) or far fainter
+    than its darkest (what is left of a rule in a shadow): one pen writes a digit."""
+    # OpenCV's labelling costs memory per row: a tall picture is labelled lying on its side.
+    tall = ink.shape[0] > ink.shape[1]
+    marked = np.ascontiguousarray((ink > 0).T if tall else ink > 0, dtype=np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    if n <= 2:
+        return ink
+    labels = labels.T if tall else labels
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    peaks = np.asarray(ndimage.maximum(ink, labels, np.arange(1, n)))
+    specks = np.flatnonzero((areas < SPECK_SHARE * areas.max()) | (peaks < FAINT * peaks.max())) + 1
+    if len(specks):
+        ink[np.isin(labels, specks)] = 0
+    return ink
+
+
+def _shrunk_size(shape, side=PAPER_SIDE):
+    """(width, height) of a picture of ``shape`` shrunk so its longer side is at most ``side``."""
+    h, w = shape
+    f = min(1.0, side / max(h, w))
+    return max(1, round(w * f)), max(1, round(h * f))
+
+
+def _shrunk(image, side=PAPER_SIDE):
+    """``image`` shrunk (area averaging) so its longer side is at most ``side``."""
+    return cv2.resize(image, _shrunk_size(image.shape, side), interpolation=cv2.INTER_AREA)
+
+
+def _strip(shape):
+    """True for a picture too thin, once shrunk, to be a photo of a sheet (no table, no ruling)."""
+    return min(_shrunk_size(shape)) < MIN_SHEET
+
+
+def _sheet_on_table(gray):
+    """True when a large, solid light region fills much of the picture: a sheet of paper with a
+    darker table around it taking up half of the picture or more (strokes are never that solid)."""
+    if _strip(gray.shape):
+        return False
+    small = _shrunk(gray)
+    _, light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Closed over the strokes written on it, the sheet is one solid region (a big 0 would cut it in two).
+    light = cv2.morphologyEx(light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=4)
+    if n < 2 or np.mean(_border(light) > 0) > 0.5:  # the table shows around the sheet
+        return False
+    x, y, w, h, area = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
+    return area >= PAPER_SHARE * small.size and area >= PAPER_FILL * w * h
+
+
+def _ruling_tilt(ink):
+    """The angle, in degrees, that turns ruled lines in ``ink`` level: the turn of TILTS under which
+    the rows (or columns) of the shrunk ink add up to the sharpest profile; 0 when none beats level."""
+    small = _shrunk(ink, 4 * PAPER_SIDE).astype(np.float32)
+    centre = (small.shape[1] / 2, small.shape[0] / 2)
+
+    def sharpness(angle):
+        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, angle, 1.0), small.shape[::-1])
+        return max(_thin_peaks(turned.sum(axis=1)), _thin_peaks(turned.sum(axis=0)))
+
+    scores = [sharpness(a) for a in TILTS]
+    best = int(np.argmax(scores))
+    return float(TILTS[best]) if scores[best] > TILT_GAIN * scores[int(np.argmin(np.abs(TILTS)))] else 0.0
+
+
+def _thin_peaks(profile):
+    """How sharply a profile of ink sums jumps from one row to the next: the variance left once its
+    running mean over LINE_PEAK rows is taken off, so thin lines count and broad regions (a shadow
+    along the edge, the table, a digit's body) hardly do."""
+    return float(np.var(profile - np.convolve(profile, np.ones(LINE_PEAK) / LINE_PEAK, mode="same")))
+
+
+def _ink_on_paper(gray, on_table=False):
+    """How much darker than the paper each pixel is (0-255), ruled lines taken out. Where the
+    paper is evenly lit (its edges alike, and like the picture as a whole), its level is
+    subtracted, however thick the strokes; where it is not (a shadow, fading light, the table
+    around it), its brightness is estimated everywhere and divided out."""
+    h, w = gray.shape
+    border = _border(gray).astype(np.int64)
+    low, high = np.percentile(border, [10, 90])
+    even = not on_table and high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN
+    if even:
+        ink = cv2.subtract(np.full_like(gray, int(np.median(border))), gray)
+    else:
+        small = _shrunk(gray)
+        # Closing (a max then a min filter) fills in strokes thinner than the kernel with the paper
+        # beside them; larger dark regions (a shadow, the table) stay, and are divided out as paper.
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PAPER_KERNEL, PAPER_KERNEL))
+        paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), 5)
+        paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+        ink = np.clip(255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1)), 0, 255).astype(np.uint8)
+    # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows. A photo
+    # may be turned: the lines are found on the ink turned level, and turned back.
+    if _strip(gray.shape):
+        return ink
+    span = LINE_SPAN_EVEN if even else LINE_SPAN
+    tilt = _ruling_tilt(ink)
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), tilt, 1.0)
+    level = cv2.warpAffine(ink, turn, (w, h)) if tilt else ink
+    # A line's faintest stretch is what is taken off all of it (a digit crossing it keeps its ink);
+    # where a line is found at all, what is left of it but faint ink goes too (a line in a shadow
+    # is darker than its faintest stretch).
+    lines = np.zeros_like(ink)
+    for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))):
+        lines = cv2.max(lines, cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
+    if tilt:
+        lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    left, strongest = cv2.subtract(ink, lines), int(ink.max())
+    left[(lines > strongest // 5) & (left < strongest // 2)] = 0
+    return left
+
+
+def _border(gray):
+    """The pixels along the picture's four edges."""
+    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+
+
+def _check_canvas(canvas):
+    if not isinstance(canvas, np.ndarray) or isinstance(canvas, np.ma.MaskedArray):
+        raise ValueError(f"canvas must be a plain NumPy array, got {type(canvas).__name__}")
+    if canvas.ndim != 2:
+        raise ValueError(f"canvas must be 2-D (one grey channel), got shape {canvas.shape}")
+    if canvas.dtype != np.uint8:
+        raise ValueError(f"canvas must be uint8 (0 = background, 255 = ink), got dtype {canvas.dtype}")
+    if canvas.size == 0:
+        raise ValueError(f"canvas is empty, shape {canvas.shape}")
+    if canvas.size > MAX_CANVAS_PIXELS:
+        raise ValueError(f"canvas of {canvas.shape[1]}x{canvas.shape[0]} pixels is over the "
+                         f"{MAX_CANVAS_PIXELS:,}-pixel limit")
+    return np.ascontiguousarray(canvas)
+
+
+from .numbers import group_strokes, split_image  # noqa: E402, F401  (public; numbers builds on the above)

@@ -1,0 +1,110 @@
+"""Reading image files without trusting them: regular files only, a size and a pixel budget
+checked from the header before anything is decoded, transparency composited onto white.
+
+Every reader of images (predict, the server, the pad's samples) goes through here, so one budget
+holds for all: at most MAX_FILE_BYTES of file and MAX_PIXELS pixels (50 megapixels, a 7000x7000
+photo). PNG, JPEG and BMP are read; their headers say the size, so a 40000x40000 or 1x1000000 image
+is refused before OpenCV allocates anything.
+"""
+import struct
+
+import cv2
+import numpy as np
+
+from mnist_mlp.files import FileProblem, read_regular
+
+from . import MAX_CANVAS_PIXELS
+
+MAX_PIXELS = MAX_CANVAS_PIXELS  # one budget for files and for canvases
+MAX_FILE_BYTES = 64 << 20
+JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+class ImageError(ValueError):
+    """An image file that cannot or may not be read; the message says why, in a few words.
+    ``over_limit`` tells one refused for its size from one that is broken."""
+
+    def __init__(self, message, over_limit=False):
+        super().__init__(message)
+        self.over_limit = over_limit
+
+
+def read_file(path, max_bytes=MAX_FILE_BYTES):
+    """The bytes of a regular image file of at most ``max_bytes``, any file name (mnist_mlp.files):
+    a FIFO, a device or a folder is refused without being read from."""
+    try:
+        return read_regular(path, max_bytes)
+    except FileProblem as e:
+        raise ImageError(str(e)) from None
+
+
+def image_size(data):
+    """(format, width, height) from a PNG, JPEG or BMP header, or ImageError."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return "PNG", width, height
+    if data[:2] == b"BM" and len(data) >= 26:
+        header = struct.unpack("<I", data[14:18])[0]
+        if header == 12:
+            width, height = struct.unpack("<HH", data[18:22])
+        else:
+            width, height = struct.unpack("<ii", data[18:26])
+        return "BMP", abs(width), abs(height)
+    if data[:2] == b"\xff\xd8":
+        return ("JPEG", *_jpeg_size(data))
+    raise ImageError("not a PNG, JPEG or BMP image")
+
+
+def _jpeg_size(data):
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            raise ImageError("a damaged JPEG (no marker where one should be)")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            i += 2
+            continue
+        length = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in JPEG_SOF and i + 9 <= len(data):
+            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            return width, height
+        if marker == 0xDA or length < 2:
+            break
+        i += 2 + length
+    raise ImageError("a damaged JPEG (no frame header)")
+
+
+def decode_gray(data, max_pixels=MAX_PIXELS, background=255):
+    """A grey uint8 image from PNG, JPEG or BMP bytes, checked against the pixel budget first.
+    Transparent parts become ``background``: white paper, as an image viewer shows them, or black
+    for an image that is white ink on black (the pad's samples)."""
+    kind, width, height = image_size(data)
+    if width == 0 or height == 0:
+        raise ImageError(f"a {kind} of {width}x{height} pixels has nothing to read")
+    if width * height > max_pixels:
+        raise ImageError(f"{width}x{height} pixels, over the {max_pixels:,}-pixel limit "
+                         f"(scale the image down first)", over_limit=True)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ImageError(f"a damaged {kind} that OpenCV cannot decode")
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise ImageError(f"{image.dtype} pixels are not supported")
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3:].astype(np.float32) / 255
+        image = (image[:, :, :3] * alpha + background * (1 - alpha)).round().astype(np.uint8)
+    elif image.shape[2] == 2:
+        alpha = image[:, :, 1].astype(np.float32) / 255
+        return (image[:, :, 0] * alpha + background * (1 - alpha)).round().astype(np.uint8)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def read_gray(path, max_pixels=MAX_PIXELS):
+    """``decode_gray(read_file(path))``."""
+    return decode_gray(read_file(path), max_pixels)

@@ -1,0 +1,176 @@
+"""Reading a number: which strokes make each digit, and where the digits of an image are.
+
+Both come down to boxes along a line. Boxes whose horizontal extents overlap by nearly all of
+the narrower one belong to one digit (the cross of a 7, the two strokes of a 4); boxes that
+overlap by less than a fifth are neighbours that touch. Between the two the geometry cannot
+tell, and a caller that can read digits decides: ``read(groups)`` gives a confidence for each
+group, and two groups join when one of them is a piece rather than a digit (shorter than the
+digits around it, or no sure digit on its own) and they read better together than apart
+(product of the groups' confidences). Without ``read``, any overlap of a fifth or more counts
+as one digit. The order strokes were drawn in plays no part, so a 4 finished after the next digit
+was started is still one 4.
+
+The thresholds were chosen on development writers with ``tools/eval_drawn.py --numbers``
+(README, "Whole numbers").
+"""
+import cv2
+import numpy as np
+
+from . import canvas_from_image
+
+SURE = 0.9  # overlap, as a fraction of the narrower box, from which two boxes are surely one digit
+APART = 0.2  # ... and below which they are two
+ALONE = 0.9  # a part read with less confidence than this may be a piece of its neighbour
+PIECE = 0.8  # ... as may a part less tall than this fraction of a whole digit
+NARROWEST = 0.3  # overlaps are measured against at least this fraction of a digit's height
+WIDE = 0.9  # a component wider than this times its height may be several touching digits...
+SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
+CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
+SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
+MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
+
+
+def stroke_boxes(strokes):
+    """(n, 4) float boxes [x0, y0, x1, y1] of the pad's strokes ({"brush", "points"} dicts, or point
+    lists), widened by half the brush so a stroke's box is its ink's."""
+    boxes = np.zeros((len(strokes), 4))
+    for i, stroke in enumerate(strokes):
+        try:
+            points = np.asarray(stroke["points"] if isinstance(stroke, dict) else stroke, np.float64).reshape(-1, 2)
+            half = float(stroke.get("brush", 0) if isinstance(stroke, dict) else 0) / 2
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"stroke {i} is not {{'brush': width, 'points': [[x, y], ...]}}") from None
+        if not len(points) or not np.isfinite(points).all() or not np.isfinite(half):
+            raise ValueError(f"stroke {i} has no points, or points that are not finite numbers")
+        boxes[i] = [*(points.min(axis=0) - half), *(points.max(axis=0) + half)]
+    return boxes
+
+
+def overlaps(boxes, least_width=0.0):
+    """(n, n): the horizontal overlap of every two [x0, y0, x1, y1] boxes, as a fraction of the
+    narrower one's width, or of ``least_width`` if that is more (a 1 is one brush wide: by its own
+    width, any neighbour that touches it would cover all of it)."""
+    x0, x1 = boxes[:, 0], boxes[:, 2]
+    shared = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+    width = x1 - x0
+    narrower = np.maximum(np.minimum(width[:, None], width[None]), max(least_width, 1e-9))
+    return np.clip(shared, 0, None) / narrower
+
+
+def group_boxes(boxes, read=None):
+    """Indices of ``boxes`` grouped into digits, each group sorted, groups left to right."""
+    n = len(boxes)
+    owner = list(range(n))
+
+    def find(i):
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    def groups():
+        found = {}
+        for i in range(n):
+            found.setdefault(find(i), []).append(i)
+        return sorted(found.values(), key=lambda g: boxes[g, 0].min() + boxes[g, 2].max())
+
+    def height(group):
+        return boxes[group, 3].max() - boxes[group, 1].min()
+
+    typical = np.percentile(boxes[:, 3] - boxes[:, 1], 75) if n else 0.0  # a whole digit's height
+    ratios = overlaps(boxes, NARROWEST * typical)
+    i_s, j_s = np.nonzero(np.triu(ratios >= APART, k=1))  # only pairs that may be one digit are looked at
+    pairs = sorted(zip(ratios[i_s, j_s].tolist(), i_s.tolist(), j_s.tolist()), reverse=True)
+    for ratio, i, j in pairs:
+        if ratio >= SURE:
+            owner[find(i)] = find(j)
+    for ratio, i, j in pairs:
+        if ratio >= SURE or find(i) == find(j):
+            continue
+        if read is None:
+            owner[find(i)] = find(j)
+            continue
+        apart = [g for g in groups() if find(g[0]) in (find(i), find(j))]
+        separate = read(apart)
+        # Merged, two neighbours often still read as one digit (41 as a 4). So a merge must read
+        # better than the parts apart, and one part must be a piece rather than a digit: shorter
+        # than the digits around it (a 5's flag, half of a 4) or no sure digit on its own.
+        piece = min(height(g) for g in apart) < PIECE * typical or min(separate) < ALONE
+        if piece and read([sorted(apart[0] + apart[1])])[0] > np.prod(separate):
+            owner[find(i)] = find(j)
+    return groups()
+
+
+def group_strokes(strokes, read=None):
+    """The pad's strokes (in its saved form, a list of {"brush": int, "points": [[x, y], ...]} in
+    canvas pixels, in drawing order) grouped into digits: lists of stroke indices, left to right,
+    e.g. ``[[0], [1, 2], [3]]``. ``read(groups)``, given lists of stroke indices, returns a
+    confidence for each; it settles the groupings that geometry leaves open."""
+    return group_boxes(stroke_boxes(strokes), read) if len(strokes) else []
+
+
+def split_image(gray, read=None):
+    """The digits of a number in a grey image (either polarity), left to right, as (x, y, w, h) boxes.
+
+    Connected pieces of ink are grouped like strokes (a 5 whose flag does not touch its body stays
+    one digit). A group much wider than tall may be touching digits: ``read(boxes)``, giving a
+    confidence for each (x, y, w, h) box, picks the cut whose halves it reads with the highest joint
+    confidence, if that beats reading it whole.
+    """
+    return split_canvas(canvas_from_image(gray), read)
+
+
+def split_canvas(canvas, read=None):
+    """``split_image`` for a canvas already made by ``canvas_from_image``; ValueError for more than
+    MAX_PIECES pieces of ink (a grid of dots, a page of text), which are no number."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
+    stats = stats[1:]
+    if not len(stats):
+        return []
+    stats = stats[stats[:, cv2.CC_STAT_AREA] >= SPECK * stats[:, cv2.CC_STAT_AREA].max()]
+    if len(stats) > MAX_PIECES:  # grouping compares every pair: refused before it costs
+        raise ValueError(f"more than {MAX_PIECES} pieces of ink: not a number")
+    boxes = np.array([[x, y, x + w, y + h] for x, y, w, h, _ in stats], np.float64)
+    merged = []
+    for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs])):
+        box = _xywh(boxes[group])
+        merged.extend(_split_wide(canvas, box, read) if read is not None else [box])
+    return merged
+
+
+def _xywh(boxes):
+    """The (x, y, w, h) box around [x0, y0, x1, y1] boxes."""
+    x0, y0 = boxes[:, :2].min(axis=0)
+    x1, y1 = boxes[:, 2:].max(axis=0)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
+def _split_wide(canvas, box, read, depth=0):
+    """``box`` whole, or cut in two where ``read`` is surest of both halves (each half again, up to 8
+    digits). Every cut is tried, not only where the ink is thinnest: that is inside a 0 or an 8."""
+    x, y, w, h = box
+    if w <= WIDE * h or depth >= 3:
+        return [box]
+    lo, hi = int(0.25 * h), w - int(0.25 * h)  # a digit is at least a quarter as wide as tall
+    if hi <= lo:
+        return [box]
+    candidates = range(lo, hi, max(1, (hi - lo) // 24))  # at most about 24 cuts, each read as two digits
+    best, best_score = None, float(np.prod(read([box])))
+    prior = 1.0 if w > SURELY_WIDE * h else CAUTION
+    for cut in candidates:
+        halves = [_tight(canvas, (x, y, cut, h)), _tight(canvas, (x + cut, y, w - cut, h))]
+        if any(b is None for b in halves):
+            continue
+        score = prior * float(np.prod(read(halves)))
+        if score > best_score:
+            best, best_score = halves, score
+    if best is None:
+        return [box]
+    return [part for half in best for part in _split_wide(canvas, half, read, depth + 1)]
+
+
+def _tight(canvas, box):
+    """``box`` shrunk to the ink inside it, or None when it holds none."""
+    x, y, w, h = box
+    bx, by, bw, bh = cv2.boundingRect(canvas[y:y + h, x:x + w])
+    return None if bw == 0 or bh == 0 else (x + bx, y + by, bw, bh)

@@ -1,0 +1,44 @@
+"""Reading what a user hands over, one way for every client: strokes as the pad reads them (the pad,
+the web page), and pictures as a user's file is read (tools/predict.py, the server,
+tools/eval_scans.py). Both end in the network read through its turned views (mnist_mlp.views).
+
+Strokes: redrawn at the width that suits their size (preprocessing.strokes.redraw), so the brush picked does
+not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
+(paper, ruling and specks taken out) -> prepared.
+"""
+from mnist_mlp.views import TurnedViews
+from preprocessing.strokes import redraw
+from preprocessing import canvas_from_image, prepare, prepare_with_info
+from preprocessing.images import ImageError, read_gray
+
+
+def strokes_reading(views, strokes):
+    """``(probabilities, image, info)`` for the pad's ``(points, thickness)`` strokes: the ten
+    probabilities ``views`` (a TurnedViews) gives, the (28, 28) input it read and what prepare saw
+    (preprocessing.InkInfo, its box that of the redrawn strokes); None when there is no ink."""
+    image, info = prepare_with_info(redraw(strokes))
+    if image is None:
+        return None
+    return views.predict_proba(image)[0], image, info
+
+
+def picture_reading(views, gray):
+    """``(probabilities, image)`` for a grey uint8 picture: the ten probabilities ``views`` gives
+    and the (28, 28) input it read; ValueError when there is no ink."""
+    image = prepare(canvas_from_image(gray))
+    if image is None:
+        raise ValueError("no ink found: the image is blank")
+    return views.predict_proba(image)[0], image
+
+
+def file_reading(views, path):
+    """``picture_reading`` of the image file at ``path`` (preprocessing.images: any PNG, JPEG or BMP
+    within its budget); ValueError saying why when it cannot be read."""
+    try:
+        gray = read_gray(path)
+    except ImageError as e:
+        raise ValueError(str(e)) from None
+    return picture_reading(views, gray)
+
+
+__all__ = ["TurnedViews", "file_reading", "picture_reading", "strokes_reading"]

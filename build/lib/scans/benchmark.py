@@ -1,0 +1,103 @@
+"""How well scans are read, each file exactly as tools/predict.py reads it (reading.file_reading):
+right, sure and right, answered, the unsure and the wrong per digit, the most confused pairs."""
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mnist_mlp.metrics import confusion_matrix, most_confused
+from reading import file_reading
+
+from .sets import scan_picture
+
+
+@dataclass(frozen=True)
+class Reading:
+    path: Path
+    label: int
+    probabilities: np.ndarray  # (10,); all zero when the file could not be read
+    image: np.ndarray  # the (28, 28) input the network read; zeros when none
+    problem: str = ""  # why the file could not be read
+
+    @property
+    def guess(self):
+        return int(self.probabilities.argmax())
+
+    @property
+    def confidence(self):
+        return float(self.probabilities.max())
+
+
+def write_scans(bitmaps, labels, folder):
+    """Each bitmap written into ``folder`` as the PNG a user's scan of it would be
+    (``scan_picture``), named by its index and label: ``[(path, label)]``."""
+    files = []
+    for i, (bitmap, label) in enumerate(zip(bitmaps, labels)):
+        path = Path(folder) / f"{i:05d}-{label}.png"
+        if not cv2.imwrite(str(path), scan_picture(bitmap)):
+            raise OSError(f"cannot write {path}")
+        files.append((path, int(label)))
+    return files
+
+
+def read_scans(views, files):
+    """A Reading of every ``(path, label)``, through reading.file_reading."""
+    readings = []
+    for path, label in files:
+        try:
+            probabilities, image = file_reading(views, path)
+            readings.append(Reading(path, label, probabilities, image))
+        except ValueError as e:
+            readings.append(Reading(path, label, np.zeros(10, np.float32), np.zeros((28, 28), np.float32), str(e)))
+    return readings
+
+
+def summary(readings, threshold):
+    """Shares of right, sure and right, and answered (sure: top probability at least ``threshold``);
+    per digit the samples, right, unsure and wrong (read as another digit, sure or not), the most
+    confused pairs, the files that could not be read, and the curve of answered and sure-and-right
+    as the threshold moves. A file that cannot be read is a digit
+    neither answered nor right."""
+    labels = np.array([r.label for r in readings])
+    guesses = np.array([r.guess for r in readings])
+    readable = np.array([not r.problem for r in readings])
+    right = readable & (guesses == labels)
+    sure = readable & (np.array([r.confidence for r in readings]) >= threshold)
+    n = max(len(readings), 1)
+    per_digit = {str(d): {"samples": int((labels == d).sum()), "right": int(right[labels == d].sum()),
+                          "unsure": int((~sure & readable)[labels == d].sum()),
+                          "wrong": int((~right & readable)[labels == d].sum()),
+                          "sure_and_wrong": int((sure & ~right)[labels == d].sum())} for d in range(10)}
+    counts = confusion_matrix(labels[readable], guesses[readable])
+    confidence = np.where(readable, [r.confidence for r in readings], -1.0)
+    curve = [{"threshold": float(t), "answered": float((confidence >= t).sum() / n),
+              "sure_and_right": float(((confidence >= t) & right).sum() / n)}
+             for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
+    return {"digits": len(readings), "threshold": threshold, "right": float(right.sum() / n),
+            "sure_and_right": float((sure & right).sum() / n), "answered": float(sure.sum() / n),
+            "sure_and_wrong": float((sure & ~right).sum() / n), "per_digit": per_digit,
+            "most_confused": most_confused(counts, k=8), "curve": curve,
+            "unreadable": [f"{r.path}: {r.problem}" for r in readings if r.problem]}
+
+
+def trouble_tiles(readings, threshold, tile=84):
+    """A tile for every reading that is unsure or wrong: the picture as handed over beside the
+    28x28 input the network read, under it the true digit and what was read (``?`` when unsure)."""
+    tiles = []
+    for r in readings:
+        if r.problem or (r.confidence >= threshold and r.guess == r.label):
+            continue
+        picture = cv2.imread(str(r.path), cv2.IMREAD_GRAYSCALE)
+        seen = 255 - (255 * r.image).astype(np.uint8)
+        pair = np.hstack([cv2.resize(picture, (tile, tile), interpolation=cv2.INTER_AREA),
+                          np.full((tile, 4), 255, np.uint8),
+                          cv2.resize(seen, (tile, tile), interpolation=cv2.INTER_NEAREST)])
+        band = np.full((18, pair.shape[1]), 255, np.uint8)
+        read = str(r.guess) if r.confidence >= threshold else f"? {r.guess}"
+        colour = cv2.cvtColor(np.vstack([pair, band]), cv2.COLOR_GRAY2BGR)
+        cv2.putText(colour, f"{r.label} read {read} {100 * r.confidence:.0f}%", (3, pair.shape[0] + 13),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 200) if r.guess != r.label else (160, 90, 0), 1,
+                    cv2.LINE_AA)
+        tiles.append(colour)
+    return tiles

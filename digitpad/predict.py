@@ -1,0 +1,152 @@
+"""Classify digit images from files, through the same preprocessing as the pad.
+
+Usage:
+    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.45] [--json]
+    python tools/predict.py --number IMAGE... [--json]     # each image read as a whole number
+
+PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
+light-on-dark are both recognised, transparency is paper. Prints one line per file:
+the digit and its confidence (with --top, the K most likely digits), or "?" and the best
+guess when the confidence is under --threshold (probably not a digit); --json prints one
+JSON object per line with all ten probabilities and "sure". With --number each image is
+read as a number of several digits (reading.numbers): "path: 2024 (lowest confidence
+97.1%)", or with --json {"file", "number", "digits": [{"digit", "confidence", "box"}]}. A folder stands for the images
+in it and in its subfolders (the pad's samples/ included). A file that cannot be
+read is reported on stderr and the others still run; the exit code is 1 if any failed.
+"""
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitpad import cli
+from mnist_mlp import SURE, ModelError, load_model
+from mnist_mlp.paths import WEIGHTS
+from reading.numbers import read_image
+from preprocessing.images import ImageError, read_gray
+from reading import TurnedViews, file_reading
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
+
+
+def images_in(folder):
+    """The PNG, JPEG and BMP files in a folder and its subfolders, in name order, and the
+    folders that could not be listed."""
+    found, problems = [], []
+    for top, dirs, files in os.walk(folder, onerror=problems.append):
+        dirs.sort()
+        found.extend(Path(top) / f for f in sorted(files) if Path(f).suffix.lower() in IMAGE_SUFFIXES)
+    return found, [f"{shown(e.filename)}: cannot list ({e.strerror})" for e in problems]
+
+
+def expand(paths):
+    """Files to classify, each with None, or an error message for a path that gives none."""
+    for path in paths:
+        if not path.is_dir():
+            yield path, None
+            continue
+        images, problems = images_in(path)
+        for problem in problems:
+            yield path, problem
+        if not images and not problems:
+            yield path, f"{shown(path)}: a folder with no PNG, JPEG or BMP images, in it or below"
+        elif images:
+            print(f"{shown(path)}: {len(images)} image{'s' if len(images) > 1 else ''}", file=sys.stderr)
+        yield from ((image, None) for image in images)
+
+
+def shown(path):
+    """A path as one printable line: control characters and undecodable bytes escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if c.isascii() else c.encode("utf-8", "backslashreplace").decode("ascii") for c in str(path))
+
+
+def json_name(path):
+    """A path for JSON: as it is when it is valid text, escaped when its bytes are not (a lone
+    surrogate would make the line invalid UTF-8)."""
+    try:
+        str(path).encode("utf-8")
+        return str(path)
+    except UnicodeEncodeError:
+        return shown(path)
+
+
+def gray_of(path):
+    try:
+        return read_gray(path)
+    except ImageError as e:
+        raise ValueError(str(e)) from None
+
+
+def read_number(model, path):
+    """The number object for one image file, or ValueError."""
+    number = read_image(model, gray_of(path))
+    if "error" in number:
+        raise ValueError(number["error"])
+    if not number["digits"]:
+        raise ValueError("no digits found: the image is blank")
+    return number
+
+
+
+
+def show_number(path, number, as_json):
+    if as_json:
+        print(json.dumps({"file": json_name(path), **number}))
+    else:
+        lowest = min(d["confidence"] for d in number["digits"])
+        print(f"{shown(path)}: {number['number']} (lowest confidence {100 * lowest:.1f}%)")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("images", nargs="+", type=Path)
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
+    p.add_argument("--threshold", type=float, default=SURE,
+                   help="under this confidence the answer is ? with the best guess (as in the pad)")
+    p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
+    p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
+    cli.add_version(p)
+    args = p.parse_args(argv)
+    if not 1 <= args.top <= 10:
+        p.error("--top must be between 1 and 10")
+    if not 0 <= args.threshold <= 1:
+        p.error("--threshold must be between 0 and 1")
+    try:
+        model = load_model(args.weights)
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    failed, views = False, TurnedViews(model)
+    for path, problem in expand(args.images):
+        try:
+            if problem:
+                raise ValueError(problem)
+            if args.number:
+                show_number(path, read_number(model, path), args.json)
+                continue
+            probabilities = file_reading(views, path)[0]  # read as the pad reads
+        except ValueError as e:
+            failed = True
+            print(f"error: {shown(path)}: {e}" if not problem else f"error: {e}", file=sys.stderr)
+            continue
+        order = np.argsort(probabilities)[::-1][:args.top]
+        sure = bool(probabilities[order[0]] >= args.threshold)
+        if args.json:
+            print(json.dumps({"file": json_name(path), "prediction": int(order[0]),
+                              "confidence": round(float(probabilities[order[0]]), 6), "sure": sure,
+                              "probabilities": {str(d): round(float(q), 6) for d, q in enumerate(probabilities)}}))
+        else:
+            guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
+            print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
+    return 1 if failed else 0
+
+
+
+def command():
+    """The installed command's entry point."""
+    cli.run(main)

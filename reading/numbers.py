@@ -1,0 +1,101 @@
+"""Reading a whole number: from the pad's strokes, or from an image.
+
+Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking the network alone
+where geometry cannot tell: the grouping's thresholds were set on its confidences), each group is
+redrawn on its own as a digit is (preprocessing.strokes.redraw) and prepared, and the digits
+found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batched call. An
+image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
+``{"number": "2024", "digits": [{"digit": 2, "confidence": 0.99, "box": [x, y, w, h]}, ...]}``.
+"""
+import numpy as np
+
+from mnist_mlp.views import TURN, reader
+from preprocessing import canvas_from_image, prepare
+from preprocessing.numbers import group_boxes, split_canvas, stroke_boxes
+from preprocessing.strokes import redraw
+
+EMPTY = np.zeros(784, np.float32)
+MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
+
+
+def group_inputs(strokes, groups, boxes=None):
+    """(len(groups), 784) network inputs, each group's strokes redrawn alone (preprocessing.strokes.redraw),
+    and their [x, y, w, h] boxes on the pad (``boxes``: the strokes' own, if already known)."""
+    boxes = stroke_boxes(strokes) if boxes is None else boxes
+    images, found = [], []
+    for group in groups:
+        x0, y0 = np.floor(boxes[group, :2].min(axis=0))
+        x1, y1 = np.ceil(boxes[group, 2:].max(axis=0))
+        image = prepare(redraw([(strokes[i]["points"], strokes[i]["brush"]) for i in group]))
+        images.append(EMPTY if image is None else image.reshape(-1))
+        found.append([int(x0), int(y0), int(x1 - x0), int(y1 - y0)])
+    return np.array(images, np.float32).reshape(-1, 784), found
+
+
+def answer(probabilities, boxes):
+    """The number object for per-digit probabilities and boxes, left to right."""
+    digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6), "box": box}
+              for p, box in zip(probabilities, boxes)]
+    return {"number": "".join(str(d["digit"]) for d in digits), "digits": digits}
+
+
+def read_strokes(model, strokes, turn=TURN):
+    """The number written in the pad's strokes ({"brush", "points"} dicts in canvas pixels)."""
+    return read_groups(model, strokes, turn=turn)[1]
+
+
+def read_groups(model, strokes, cache=None, turn=TURN):
+    """(the strokes' grouping into digits, the number object, each digit's (28, 28) input and its
+    ten probabilities). ``cache``, a dict kept between calls (the pad keeps one while the ink only
+    grows), holds each group's reading, so a frame reads only the groups that changed: the digit
+    being written; the rest are read in one batched call. ``model`` is the network; the digits found
+    are read through ``mnist_mlp.views.reader(model, turn)``."""
+    cache = {} if cache is None else cache
+
+    def key(group):  # a stroke only ever grows: its length and ends tell its versions apart
+        return tuple((i, len(strokes[i]["points"]), tuple(strokes[i]["points"][0]), tuple(strokes[i]["points"][-1]),
+                      strokes[i]["brush"]) for i in group)
+
+    def readings(groups):
+        todo = [g for g in groups if key(g) not in cache]
+        if todo:
+            images, boxes = group_inputs(strokes, todo, stroke_box)
+            for g, image, p, box in zip(todo, images, model.predict_proba(images), boxes):
+                cache[key(g)] = {"image": image, "network": p, "box": box}
+        return [cache[key(g)] for g in groups]
+
+    def read(groups):  # the digits found, as the pad reads a digit; each group read once
+        found = readings(groups)
+        unread = [r for r in found if "read" not in r]
+        if unread:
+            for r, p in zip(unread, reader(model, turn).predict_proba(np.array([r["image"] for r in unread]))):
+                r["read"] = p
+        return [(r["image"], r["read"], r["box"]) for r in found]
+
+    nothing = np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)
+    if len(strokes) > MAX_STROKES:  # a scribble of many marks is no number; say so at once
+        return [], {**answer([], []), "error": f"more than {MAX_STROKES} strokes: not a number"}, *nothing
+    if not strokes:
+        return [], answer([], []), *nothing
+    stroke_box = stroke_boxes(strokes)  # once a call, for the grouping and for every reading
+    groups = group_boxes(stroke_box, lambda gs: [r["network"].max() for r in readings(gs)])
+    images, probabilities, boxes = zip(*read(groups))
+    probabilities = np.array(probabilities)
+    return groups, answer(probabilities, list(boxes)), np.array(images).reshape(-1, 28, 28), probabilities
+
+
+def read_image(model, gray, turn=TURN):
+    """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
+    where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
+    With too many pieces of ink to be a number, the answer has no digits and an "error"."""
+    canvas = canvas_from_image(gray)  # once: split_canvas works on it too
+
+    def inputs(boxes):
+        images = [prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
+        return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
+
+    try:
+        boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
+    except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
+        return {**answer([], []), "error": str(e)}
+    return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes])

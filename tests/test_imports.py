@@ -1,0 +1,63 @@
+"""The house's arrows all point down: no package imports one above it (issue 25), and the network
+package stays free of OpenCV and of window code."""
+import ast
+
+from conftest import ROOT
+
+# Lowest first. A package may import those on its own row or below; tools/ and main.py sit above all.
+LAYERS = [
+    ["mnist_mlp"],  # the network: NumPy only
+    ["preprocessing"],  # a canvas or strokes -> what MNIST digits look like
+    ["reading"],  # strokes or a picture -> a reading, for every client
+    ["drawn", "scans"],  # data sets, renderings for training, benchmarks
+    ["personal"],  # the user's samples and the model adapted to them
+    ["pad", "serving"],  # the desktop pad; the HTTP server and web page
+    ["digitpad"],  # the installed commands
+]
+LEVEL = {package: level for level, row in enumerate(LAYERS) for package in row}
+
+
+def imported_packages(path):
+    """The project's packages that the Python file at ``path`` imports (relative imports stay inside)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found.update(top for top in (name.split(".")[0] for name in names) if top in LEVEL or top == "tools")
+    return found
+
+
+def test_every_package_is_in_a_layer():
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert packages == set(LEVEL), "a new package needs its place in LAYERS"
+
+
+def test_no_module_imports_one_above_it():
+    upward = []
+    for package, level in LEVEL.items():
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for name in imported_packages(path):
+                if name == "tools" or LEVEL[name] > level:
+                    upward.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not upward, "\n".join(upward)
+
+
+def test_the_check_sees_an_upward_import(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\nfrom pad.app import PadApp\nfrom . import sibling\n")
+    assert imported_packages(bad) == {"pad"}
+
+
+def test_the_network_needs_no_opencv_and_no_window():
+    for path in sorted((ROOT / "mnist_mlp").rglob("*.py")):
+        modules = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules.add(node.module.split(".")[0])
+        assert not modules & {"cv2", "tkinter", "scipy"}, path

@@ -1,0 +1,57 @@
+"""reading: one way to read a drawing for every client (the pad, the web page, the server,
+predict.py, the benchmarks). The clients' own tests check that they call it; these check what it reads."""
+import cv2
+import numpy as np
+import pytest
+
+from mnist_mlp import load_model
+from preprocessing.strokes import render
+from reading import TurnedViews, file_reading, picture_reading, strokes_reading
+
+VIEWS = TurnedViews(load_model())
+THREE = [[(120, 90), (230, 80), (260, 130), (190, 190)], [(190, 190), (270, 250), (230, 320), (110, 310)]]
+
+
+def strokes(brush):
+    return [(np.array(points, np.float64), brush) for points in THREE]
+
+
+def test_strokes_are_read_whatever_the_brush():
+    thin, image, info = strokes_reading(VIEWS, strokes(8))
+    thick, _, _ = strokes_reading(VIEWS, strokes(48))
+    assert thin.argmax() == 3 and thick.argmax() == 3
+    np.testing.assert_allclose(thin, thick, atol=0.05)  # redrawn at one width: the brush does not decide
+    assert image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1 and len(info.bbox) == 4
+    np.testing.assert_allclose(thin.sum(), 1, atol=1e-5)
+
+
+def test_no_strokes_is_no_reading():
+    assert strokes_reading(VIEWS, []) is None
+
+
+def test_a_picture_of_either_polarity_reads_as_the_strokes_do():
+    canvas = render(strokes(26), 400)
+    ink_on_paper, image = picture_reading(VIEWS, 255 - canvas)
+    light_on_dark, _ = picture_reading(VIEWS, canvas)
+    assert ink_on_paper.argmax() == light_on_dark.argmax() == 3 and image.shape == (28, 28)
+    with pytest.raises(ValueError, match="no ink found"):
+        picture_reading(VIEWS, np.full((50, 50), 255, np.uint8))
+
+
+def test_a_file_reads_as_its_picture_and_bad_files_say_why(tmp_path):
+    canvas = 255 - render(strokes(26), 400)
+    cv2.imwrite(str(tmp_path / "three.png"), canvas)
+    from_file, _ = file_reading(VIEWS, tmp_path / "three.png")
+    np.testing.assert_allclose(from_file, picture_reading(VIEWS, canvas)[0], atol=1e-6)
+    (tmp_path / "note.png").write_text("not an image")
+    for path, says in [(tmp_path / "missing.png", "no such file"), (tmp_path / "note.png", "not a PNG"),
+                       (tmp_path, "folder")]:
+        with pytest.raises(ValueError, match=says):
+            file_reading(VIEWS, path)
+
+
+def test_the_views_are_read_in_one_pass_as_three_would_be():
+    x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    one_by_one = np.mean([VIEWS.model.predict_proba(x if t is None else np.clip(x @ t, 0, 1)) for t in VIEWS.turns],
+                         axis=0)
+    np.testing.assert_allclose(VIEWS.predict_proba(x), one_by_one, atol=1e-6)

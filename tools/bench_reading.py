@@ -1,0 +1,71 @@
+"""Benchmark sections of reading a drawing (tools/bench.py): pad (a digit, a whole frame) and number."""
+import tempfile
+
+import numpy as np
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_timing import percentiles_ms, timings  # noqa: E402  (tools/, beside this file)
+from mnist_mlp import load_model  # noqa: E402
+from mnist_mlp.views import TurnedViews  # noqa: E402
+
+
+def bench_pad():
+    from pad.app import PadApp
+    from preprocessing.strokes import render
+    from preprocessing import prepare
+
+    model = load_model()
+    reader = TurnedViews(model)  # read as the pad reads
+    seven = [(0.25, 0.2), (0.75, 0.2), (0.55, 0.5), (0.45, 0.85)]
+    result = {}
+    for size in (280, 1000):
+        canvas = render([([(x * size, y * size) for x, y in seven], size // 14)], size)
+        result[f"prepare_predict_{size}"] = percentiles_ms(lambda c=canvas: reader.predict_proba(prepare(c)), 2000)
+    app = PadApp(model, samples_dir=tempfile.gettempdir(), size=400)
+    app.key(ord("d"))  # diagnostics on: the most drawing per frame
+    app.mouse_down(100, 80)
+    moves = iter(range(10**9))
+
+    def frame():  # one displayed frame while drawing: a mouse move, a prediction, a render
+        i = next(moves)
+        app.mouse_move(100 + (i * 7) % 200, 80 + (i * 13) % 240)
+        app.update()
+        app.frame()
+
+    result["pad_frame_400"] = percentiles_ms(frame, 1000)
+    result["pad_fps_at_p99"] = round(1000 / result["pad_frame_400"]["p99_ms"])
+    return result
+
+
+def bench_number():
+    """Number mode's per-frame work on a 1200x400 pad: grouping, drawing each digit alone, prepare and
+    one batched prediction, for six digits written as the pad records them; and the worst inputs."""
+    from reading.numbers import read_groups
+    from screenshot import DIGIT_STROKES
+
+    model = load_model()
+    strokes = []
+    for k, digit in enumerate("204719"):
+        for stroke in DIGIT_STROKES[digit]:
+            points = [[int(40 + 185 * k + 200 * x), int(60 + 260 * y)] for x, y in stroke]
+            strokes.append({"brush": 26, "points": points})
+    result = {"six_digits": percentiles_ms(lambda: read_groups(model, strokes), 500)}
+    # What the pad does per frame while the sixth digit is written: the first five are read already.
+    cache, last = {}, strokes[-1]
+    read_groups(model, strokes[:-1] + [{**last, "points": last["points"][:1]}], cache)
+    frames = iter([strokes[:-1] + [{**last, "points": last["points"][:1] + [[x, y + step % 7] for x, y in
+                                                                              last["points"][1:]]}]
+                   for step in range(500)])
+    result["frame_while_writing_the_sixth"] = percentiles_ms(lambda: read_groups(model, next(frames), cache), 500)
+    rng = np.random.default_rng(0)
+    scribble = [{"brush": 26, "points": rng.integers(0, [1200, 400], (300, 2)).tolist()}]
+    tiny = [{"brush": 4, "points": [[int(x), int(y)]]} for x, y in rng.integers(0, [1200, 400], (100, 2))]
+    for name, case in {"one_dot": [{"brush": 26, "points": [[600, 200]]}], "scribble_across_the_pad": scribble,
+                       "100_tiny_strokes": tiny}.items():
+        result[name] = {"max_ms": round(1000 * max(timings(lambda c=case: read_groups(model, c), 20)), 2)}
+    return result
