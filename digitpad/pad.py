@@ -1,8 +1,9 @@
 """Digit pad: draw a digit with the mouse and watch the network's belief change.
 
 Usage:
-    python main.py [--weights weights/] [--samples samples/] [--personal weights-personal/]
-                   [--threshold 0.45] [--size 400] [--brush 26] [--mode digit|number] [--stats]
+    digitpad [--weights weights/] [--samples samples/] [--personal weights-personal/]
+             [--threshold 0.45] [--size 400] [--brush 26] [--mode digit|number] [--stats]
+(or python main.py from a checkout; the default folders: mnist_mlp.paths)
 
 Keys:
     draw     hold the left mouse button

@@ -1,8 +1,9 @@
 """Classify digit images from files, through the same preprocessing as the pad.
 
 Usage:
-    python tools/predict.py IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.45] [--json]
-    python tools/predict.py --number IMAGE... [--json]     # each image read as a whole number
+    digitpad-predict IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.45] [--json]
+    digitpad-predict --number IMAGE... [--json]     # each image read as a whole number
+(or python tools/predict.py from a checkout)
 
 PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
 light-on-dark are both recognised, transparency is paper. Prints one line per file:

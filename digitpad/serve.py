@@ -1,8 +1,9 @@
 """The digit pad as a web page, and a small HTTP API for the digit model.
 
 Usage:
-    python tools/serve.py [--weights weights/] [--host 127.0.0.1] [--port 8000] [--samples DIR]
-                          [--max-body 1048576] [--max-connections 2048] [--threshold 0.45] [--quiet]
+    digitpad-serve [--weights weights/] [--host 127.0.0.1] [--port 8000] [--samples DIR]
+                   [--max-body 1048576] [--max-connections 2048] [--threshold 0.45] [--quiet]
+(or python tools/serve.py from a checkout)
 
 Open http://127.0.0.1:8000/ for the pad in a browser: draw with a mouse, a finger or a pen; keys c
 (clear), u and z (undo), n (number mode), + and - (brush). With --samples DIR the page can save a

@@ -27,6 +27,7 @@ FORMAT_VERSION = 1
 MANIFEST = "model.json"
 NPY_HEADER_MAX = 64 * 1024  # a .npy header is far smaller; anything beyond is not our file
 MANIFEST_MAX = 1 << 20  # model.json is a few KB
+MAX_PARAMETERS = 64_000_000  # 256 MB of float32 weights; the shipped model has 1.3 million
 INPUT = {
     "shape": [784], "dtype": "float32", "range": [0.0, 1.0], "scaling": "pixel / 255",
     "polarity": "white digit on black background",
@@ -213,6 +214,10 @@ def read_manifest(path):
     if (not isinstance(sizes, list) or len(sizes) < 2
             or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 100_000 for s in sizes)):
         raise ModelError(f"{file}: 'sizes' must be a list of at least two positive layer widths, got {sizes!r}")
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if parameters > MAX_PARAMETERS:  # checked before any array is read: a sparse file costs nothing on disk
+        raise ModelError(f"{file}: sizes {sizes} make {parameters:,} parameters ({parameters * 4 / 2**30:.1f} GiB), "
+                         f"over the {MAX_PARAMETERS:,} this loader takes")
     activations = manifest.get("activations")
     expected_activations = ["relu"] * (len(sizes) - 2) + ["softmax"]
     if not isinstance(activations, list) or len(activations) != len(sizes) - 1:

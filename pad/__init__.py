@@ -1,4 +1,4 @@
 """The drawing pad: state driven by mouse and key events, rendered frames, a writer teaching it (simulate).
 
-Everything here except ``display`` and ``main.py``'s loop works without a screen.
+Everything here except ``display`` and the window loop (digitpad/pad.py) works without a screen.
 """

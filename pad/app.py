@@ -1,6 +1,6 @@
 """The pad's behaviour without a window: events in, prediction and frame out.
 
-``main.py`` feeds it mouse events and keys from OpenCV and shows ``frame()``;
+``digitpad/pad.py`` (``python main.py``) feeds it mouse events and keys from OpenCV and shows ``frame()``;
 tests feed it the same events directly.
 """
 from dataclasses import replace
@@ -45,7 +45,7 @@ class PadApp:
         self.saved = []  # samples saved in this session, the last one last: Backspace takes it back
         self.threshold = threshold
         self.pad_size, self.mode = size, mode
-        self.number_width = number_width or NUMBER_WIDTH * size  # main.py narrows it to fit the screen
+        self.number_width = number_width or NUMBER_WIDTH * size  # digitpad/pad.py narrows it to fit the screen
         self.number, self.groups, self.typed = None, [], ""  # number mode: the reading, and what was typed
         self.digit_images, self.current_digit = [], None
         self.number_cache, self.strokes_read, self.model_read = {}, 0, None  # readings of unchanged digits

@@ -153,7 +153,7 @@ def huge_header(path):
 
 
 @pytest.mark.parametrize("case", ["nested", "huge_int", "huge_header", "fifo_array", "fifo_manifest",
-                                  "dev_zero", "not_784", "not_10"])
+                                  "dev_zero", "not_784", "not_10", "sparse"])
 def test_every_malformed_model_is_one_model_error(tmp_path, case):
     model = tmp_path / "weights"
     shutil.copytree(ROOT / "weights", model)
@@ -171,6 +171,10 @@ def test_every_malformed_model_is_one_model_error(tmp_path, case):
     elif case == "dev_zero":
         (model / "b1.npy").unlink()
         (model / "b1.npy").symlink_to("/dev/zero")
+    elif case == "sparse":  # issue 24, 11: sizes asking for 4.8 GB, and a sparse W2.npy of that size (4 KB on disk)
+        manifest["sizes"] = [784, 40000, 30000, 10]
+        (model / "model.json").write_text(json.dumps(manifest))
+        os.truncate(model / "W2.npy", 40000 * 30000 * 4 + 128)
     else:
         manifest["sizes"] = [780, 1024, 512, 10] if case == "not_784" else [784, 1024, 512, 9]
         (model / "model.json").write_text(json.dumps(manifest))
@@ -182,6 +186,8 @@ def test_every_malformed_model_is_one_model_error(tmp_path, case):
         assert not worker.is_alive(), "the loader hangs"
         assert isinstance(result["error"], ModelError), result["error"]
     assert str(model) in str(result["error"])
+    if case == "sparse":
+        assert "1,231,730,010 parameters (4.6 GiB), over the 64,000,000" in str(result["error"])
 
 
 def _load_error(path):
