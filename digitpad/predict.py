@@ -11,9 +11,10 @@ the digit and its confidence (with --top, the K most likely digits), or "?" and 
 guess when the confidence is under --threshold (probably not a digit); --json prints one
 JSON object per line with all ten probabilities and "sure". With --number each image is
 read as a number of several digits (reading.numbers): "path: 2024 (lowest confidence
-97.1%)", or with --json {"file", "number", "digits": [{"digit", "confidence", "box"}]}. A folder stands for the images
-in it and in its subfolders (the pad's samples/ included). A file that cannot be
-read is reported on stderr and the others still run; the exit code is 1 if any failed.
+97.1%)", a "?" for each digit under --threshold, or with --json {"file", "number", "sure",
+"digits": [{"digit", "confidence", "sure", "box"}]}. A folder stands for the images in it
+and in its subfolders (the pad's samples/ included). A file that cannot be read is reported on
+stderr and the others still run; the exit code is 1 if any failed.
 """
 import argparse
 import json
@@ -82,9 +83,10 @@ def gray_of(path):
         raise ValueError(str(e)) from None
 
 
-def read_number(model, path):
-    """The number object for one image file, or ValueError."""
-    number = read_image(model, gray_of(path))
+def read_number(model, path, threshold):
+    """The number object for one image file (reading.numbers: "?" for a digit under ``threshold``),
+    or ValueError."""
+    number = read_image(model, gray_of(path), threshold=threshold)
     if "error" in number:
         raise ValueError(number["error"])
     if not number["digits"]:
@@ -92,14 +94,15 @@ def read_number(model, path):
     return number
 
 
-
-
 def show_number(path, number, as_json):
     if as_json:
         print(json.dumps({"file": json_name(path), **number}))
-    else:
+    elif number["sure"]:
         lowest = min(d["confidence"] for d in number["digits"])
         print(f"{shown(path)}: {number['number']} (lowest confidence {100 * lowest:.1f}%)")
+    else:
+        guess = "".join(str(d["digit"]) for d in number["digits"])
+        print(f"{shown(path)}: {number['number']} (? not sure it is a digit; best guess {guess})")
 
 
 def main(argv=None):
@@ -128,7 +131,7 @@ def main(argv=None):
             if problem:
                 raise ValueError(problem)
             if args.number:
-                show_number(path, read_number(model, path), args.json)
+                show_number(path, read_number(model, path, args.threshold), args.json)
                 continue
             probabilities = file_reading(views, path)[0]  # read as the pad reads
         except ValueError as e:

@@ -2,7 +2,8 @@
 
 Usage:
     digitpad-serve [--weights weights/] [--host 127.0.0.1] [--port 8000] [--samples DIR]
-                   [--max-body 1048576] [--max-connections 2048] [--threshold 0.45] [--quiet]
+                   [--max-body 1048576] [--max-connections 2048] [--max-per-address N]
+                   [--threshold 0.45] [--quiet]
 (or python tools/serve.py from a checkout)
 
 Open http://127.0.0.1:8000/ for the pad in a browser: draw with a mouse, a finger or a pen; keys c
@@ -27,8 +28,10 @@ Endpoints:
     (HEAD works wherever GET does.)
 
 Bad requests get a 4xx answer with {"error": "..."}; a body over --max-body is refused from its
-Content-Length without being read. Slow, idle and surplus clients are cut off by the limits in
-serving/http.py, so none can stall the others. Listens on 127.0.0.1 only unless --host says otherwise.
+Content-Length without being read. Slow, idle, surplus and non-reading clients are cut off, one
+address holds at most its share of the connections, pictures and numbers wait in a lane of their
+own, and a busy lane answers 503 with Retry-After (the limits in serving/http.py), so none can stall
+the others. Listens on 127.0.0.1 only unless --host says otherwise.
 """
 import argparse
 import os
@@ -45,9 +48,10 @@ MAX_BODY = 1 << 20
 
 
 def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY, max_connections=2048, quiet=False,
-                threshold=SURE, samples=None):
+                threshold=SURE, samples=None, max_per_address=None, max_held=None):
     log = (lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    return Server(make_app(model, threshold, samples, log=log), host, port, max_body, max_connections, log=log)
+    return Server(make_app(model, threshold, samples, log=log), host, port, max_body, max_connections, log=log,
+                  max_per_address=max_per_address, max_held=max_held)
 
 
 def samples_problem(folder):
@@ -75,6 +79,8 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     p.add_argument("--max-body", type=int, default=MAX_BODY, help="largest request body accepted, bytes")
     p.add_argument("--max-connections", type=int, default=2048, help="open connections at most; more get 503")
+    p.add_argument("--max-per-address", type=int, default=None,
+                   help="open connections from one address at most (default an eighth of --max-connections)")
     p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,
@@ -83,8 +89,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")
-    if args.max_body < 1 or args.max_connections < 1:
-        p.error("--max-body and --max-connections must be at least 1")
+    if args.max_body < 1 or args.max_connections < 1 or (args.max_per_address or 1) < 1:
+        p.error("--max-body, --max-connections and --max-per-address must be at least 1")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     if args.samples is not None:
@@ -99,7 +105,7 @@ def main(argv=None):
         return 2
     try:
         server = make_server(model, args.host, args.port, args.max_body, args.max_connections, args.quiet,
-                             args.threshold, args.samples)
+                             args.threshold, args.samples, args.max_per_address)
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror or e}"
               + (" (another server is using it; choose another --port)" if e.errno == 98 else ""), file=sys.stderr)

@@ -218,7 +218,7 @@ class PadApp:
             self.number_cache = {}  # strokes were undone or cleared, or the model changed: read afresh
         self.strokes_read, self.model_read = len(self.state.strokes), self.model
         self.groups, self.number, images, probabilities = read_groups(
-            self.model, self.state.stroke_dicts(), self.number_cache)
+            self.model, self.state.stroke_dicts(), self.number_cache, threshold=self.threshold)
         self.digit_images = images
         if "error" in self.number:
             self.status = f"{self.number['error']}; c clears the pad"

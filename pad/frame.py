@@ -90,10 +90,10 @@ def render_frame(canvas, prediction, *, threshold=SURE, status="", brush=0, mode
         x, y, w, h = prediction.info.bbox
         cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), BOX, 1)
     if number is not None:
-        _draw_number_boxes(frame, number, threshold)
+        _draw_number_boxes(frame, number)
     panel = frame[:height - STATUS_HEIGHT, pad_width:]
     if number is not None and number["digits"]:
-        _draw_number(panel, number, threshold, current)
+        _draw_number(panel, number, current)
     else:
         _draw_answer(panel, prediction, threshold)
     _draw_bars(panel, prediction)
@@ -123,23 +123,19 @@ def _draw_answer(panel, prediction, threshold):
         _text(panel, f"best guess {prediction.digit}: {100 * prediction.confidence:.0f}%", (100, 76), 0.5, DIM)
 
 
-def _number_text(number, threshold):
-    return "".join(str(d["digit"]) if d["confidence"] >= threshold else "?" for d in number["digits"])
-
-
-def _draw_number_boxes(frame, number, threshold):
+def _draw_number_boxes(frame, number):
     """A thin box around each digit on the pad, with what it reads as ('?' when unsure)."""
     for d in number["digits"]:
         x, y, w, h = d["box"]
-        sure = d["confidence"] >= threshold
+        sure = d["sure"]
         cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), BOX if sure else UNSURE, 1)
         _text(frame, str(d["digit"]) if sure else "?", (x + 2, max(14, y - 6)), 0.6, TOP_BAR if sure else UNSURE, 2)
 
 
-def _draw_number(panel, number, threshold, current):
+def _draw_number(panel, number, current):
     """The whole number in large type, as big as fits the panel, and which digit the bars are of."""
     cv2.line(panel, (0, 0), (0, panel.shape[0]), TRACK, 1)
-    text = _number_text(number, threshold)
+    text = number["number"]  # "?" for a digit under the threshold (reading.numbers)
     scale = min(2.2, 280 / max(1, cv2.getTextSize(text, FONT, 1.0, 4)[0][0]))
     _text(panel, text, (16, 72), scale, TOP_BAR if "?" not in text else UNSURE, 4 if scale > 1 else 2)
     if current is not None:

@@ -4,7 +4,11 @@ checked from the header before anything is decoded, transparency composited onto
 Every reader of images (predict, the server, the pad's samples) goes through here, so one budget
 holds for all: at most MAX_FILE_BYTES of file and MAX_PIXELS pixels (50 megapixels, a 7000x7000
 photo). PNG, JPEG and BMP are read; their headers say the size, so a 40000x40000 or 1x1000000 image
-is refused before OpenCV allocates anything.
+is refused before OpenCV allocates anything, and a JPEG's scans are counted from its markers (each
+scan is a pass over the whole picture: 30,000 empty ones took a minute to decode). A picture is
+shrunk to SIDE pixels at once, as it is decoded where the format allows (JPEG), so what follows
+costs the same for a 16-megapixel photo as for a 1-megapixel one, and only one full-size copy is
+ever held.
 """
 import struct
 
@@ -17,6 +21,9 @@ from . import MAX_CANVAS_PIXELS
 
 MAX_PIXELS = MAX_CANVAS_PIXELS  # one budget for files and for canvases
 MAX_FILE_BYTES = 64 << 20
+SIDE = 1200  # pixels: a picture's longer side once read; a digit ends up 20 px, a number's digits ~100
+MAX_JPEG_SCANS = 100  # a progressive JPEG has about 10
+JPEG_REDUCED = {8: cv2.IMREAD_REDUCED_GRAYSCALE_8, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2}
 JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -77,19 +84,31 @@ def _jpeg_size(data):
     raise ImageError("a damaged JPEG (no frame header)")
 
 
-def decode_gray(data, max_pixels=MAX_PIXELS, background=255):
-    """A grey uint8 image from PNG, JPEG or BMP bytes, checked against the pixel budget first.
-    Transparent parts become ``background``: white paper, as an image viewer shows them, or black
-    for an image that is white ink on black (the pad's samples)."""
+def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
+    """A grey uint8 image from PNG, JPEG or BMP bytes, checked against the pixel budget first and
+    no more than ``side`` pixels along its longer side (shrunk by area averaging, JPEGs as they are
+    decoded). Transparent parts become ``background``: white paper, as an image viewer shows them,
+    or black for an image that is white ink on black (the pad's samples)."""
     kind, width, height = image_size(data)
     if width == 0 or height == 0:
         raise ImageError(f"a {kind} of {width}x{height} pixels has nothing to read")
     if width * height > max_pixels:
         raise ImageError(f"{width}x{height} pixels, over the {max_pixels:,}-pixel limit "
                          f"(scale the image down first)", over_limit=True)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    flags = cv2.IMREAD_UNCHANGED
+    if kind == "JPEG":
+        scans = data.count(b"\xff\xda")  # entropy-coded data stuffs every 0xFF: this is only ever a marker
+        if scans > MAX_JPEG_SCANS:
+            raise ImageError(f"a JPEG of {scans:,} scans, over the limit of {MAX_JPEG_SCANS}", over_limit=True)
+        factor = next((f for f in JPEG_REDUCED if max(width, height) >= f * side), 1)
+        flags = JPEG_REDUCED.get(factor, flags)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if image is None:
         raise ImageError(f"a damaged {kind} that OpenCV cannot decode")
+    if max(image.shape[:2]) > side:
+        scale = side / max(image.shape[:2])
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from . import canvas_from_image
+from .strokes import draw_path
 
 SURE = 0.9  # overlap, as a fraction of the narrower box, from which two boxes are surely one digit
 APART = 0.2  # ... and below which they are two
@@ -26,6 +27,10 @@ NARROWEST = 0.3  # overlaps are measured against at least this fraction of a dig
 WIDE = 0.9  # a component wider than this times its height may be several touching digits...
 SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
 CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
+TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit (a 1 traced twice); of
+# 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
+TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
+MAX_TRACE_SIDE = 1024  # pixels: the longest side of all the strokes then
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
 MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
 
@@ -57,8 +62,29 @@ def overlaps(boxes, least_width=0.0):
     return np.clip(shared, 0, None) / narrower
 
 
-def group_boxes(boxes, read=None):
-    """Indices of ``boxes`` grouped into digits, each group sorted, groups left to right."""
+def traced(strokes, boxes):
+    """(n, n): for every two of the pad's strokes, the ink they share as a share of the greater one's
+    (each drawn once, at TRACE_SIDE pixels a digit): high only when one runs along the other for most
+    of its length, not when a short stroke touches a long one."""
+    lo, hi = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+    scale = TRACE_SIDE / max(float(np.percentile(boxes[:, 3] - boxes[:, 1], 75)), 1.0)
+    scale = min(scale, MAX_TRACE_SIDE / max(float((hi - lo).max()), 1.0))  # bounded, however far apart
+    w, h = np.ceil((hi - lo) * scale).astype(int) + 2
+    ink = np.zeros((len(strokes), h * w), np.float32)
+    for k, stroke in enumerate(strokes):
+        stroke = stroke if isinstance(stroke, dict) else {"points": stroke}
+        canvas = np.zeros((h, w), np.uint8)
+        points = (np.asarray(stroke["points"], np.float64).reshape(-1, 2) - lo) * scale + 1
+        draw_path(canvas, points, max(1, round(float(stroke.get("brush", 0)) * scale)))
+        ink[k] = canvas.reshape(-1) > 127
+    shared = ink @ ink.T  # pixels inked by both, for every two strokes at once
+    amount = np.diag(shared)
+    return shared / np.maximum(np.maximum(amount[:, None], amount[None]), 1)
+
+
+def group_boxes(boxes, read=None, together=None):
+    """Indices of ``boxes`` grouped into digits, each group sorted, groups left to right; pairs marked
+    in ``together`` (an (n, n) bool array) are one digit whatever else says."""
     n = len(boxes)
     owner = list(range(n))
 
@@ -79,6 +105,8 @@ def group_boxes(boxes, read=None):
 
     typical = np.percentile(boxes[:, 3] - boxes[:, 1], 75) if n else 0.0  # a whole digit's height
     ratios = overlaps(boxes, NARROWEST * typical)
+    if together is not None:
+        ratios = np.where(together, 1.0, ratios)
     i_s, j_s = np.nonzero(np.triu(ratios >= APART, k=1))  # only pairs that may be one digit are looked at
     pairs = sorted(zip(ratios[i_s, j_s].tolist(), i_s.tolist(), j_s.tolist()), reverse=True)
     for ratio, i, j in pairs:
@@ -101,12 +129,18 @@ def group_boxes(boxes, read=None):
     return groups()
 
 
-def group_strokes(strokes, read=None):
+def group_strokes(strokes, read=None, boxes=None):
     """The pad's strokes (in its saved form, a list of {"brush": int, "points": [[x, y], ...]} in
     canvas pixels, in drawing order) grouped into digits: lists of stroke indices, left to right,
     e.g. ``[[0], [1, 2], [3]]``. ``read(groups)``, given lists of stroke indices, returns a
-    confidence for each; it settles the groupings that geometry leaves open."""
-    return group_boxes(stroke_boxes(strokes), read) if len(strokes) else []
+    confidence for each; it settles the groupings that geometry leaves open. ``boxes``: the strokes'
+    own (stroke_boxes), if already known."""
+    if not len(strokes):
+        return []
+    boxes = stroke_boxes(strokes) if boxes is None else boxes
+    # A stroke drawn over another (a 1 traced twice, up and back down) is the same digit: no digit of
+    # a number is written on top of another, however sure each reads alone.
+    return group_boxes(boxes, read, traced(strokes, boxes) >= TRACED)
 
 
 def split_image(gray, read=None):

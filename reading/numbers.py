@@ -5,13 +5,16 @@ where geometry cannot tell: the grouping's thresholds were set on its confidence
 redrawn on its own as a digit is (preprocessing.strokes.redraw) and prepared, and the digits
 found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batched call. An
 image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
-``{"number": "2024", "digits": [{"digit": 2, "confidence": 0.99, "box": [x, y, w, h]}, ...]}``.
+``{"number": "2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box":
+[x, y, w, h]}, ...]}``, where a digit under the threshold is "?" in "number" and the number is sure
+only when every digit is.
 """
 import numpy as np
 
+from mnist_mlp import SURE
 from mnist_mlp.views import TURN, reader
 from preprocessing import canvas_from_image, prepare
-from preprocessing.numbers import group_boxes, split_canvas, stroke_boxes
+from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from preprocessing.strokes import redraw
 
 EMPTY = np.zeros(784, np.float32)
@@ -32,24 +35,26 @@ def group_inputs(strokes, groups, boxes=None):
     return np.array(images, np.float32).reshape(-1, 784), found
 
 
-def answer(probabilities, boxes):
-    """The number object for per-digit probabilities and boxes, left to right."""
-    digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6), "box": box}
-              for p, box in zip(probabilities, boxes)]
-    return {"number": "".join(str(d["digit"]) for d in digits), "digits": digits}
+def answer(probabilities, boxes, threshold=SURE):
+    """The number object for per-digit probabilities and boxes, left to right: a digit is sure when
+    its confidence reaches ``threshold`` (else "?" in the number), the number when all its digits are."""
+    digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6), "sure": bool(p.max() >= threshold),
+               "box": box} for p, box in zip(probabilities, boxes)]
+    return {"number": "".join(str(d["digit"]) if d["sure"] else "?" for d in digits),
+            "sure": bool(digits) and all(d["sure"] for d in digits), "digits": digits}
 
 
-def read_strokes(model, strokes, turn=TURN):
+def read_strokes(model, strokes, turn=TURN, threshold=SURE):
     """The number written in the pad's strokes ({"brush", "points"} dicts in canvas pixels)."""
-    return read_groups(model, strokes, turn=turn)[1]
+    return read_groups(model, strokes, turn=turn, threshold=threshold)[1]
 
 
-def read_groups(model, strokes, cache=None, turn=TURN):
+def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
     """(the strokes' grouping into digits, the number object, each digit's (28, 28) input and its
     ten probabilities). ``cache``, a dict kept between calls (the pad keeps one while the ink only
     grows), holds each group's reading, so a frame reads only the groups that changed: the digit
     being written; the rest are read in one batched call. ``model`` is the network; the digits found
-    are read through ``mnist_mlp.views.reader(model, turn)``."""
+    are read through ``mnist_mlp.views.reader(model, turn)``, sure from ``threshold`` up."""
     cache = {} if cache is None else cache
 
     def key(group):  # a stroke only ever grows: its length and ends tell its versions apart
@@ -78,13 +83,13 @@ def read_groups(model, strokes, cache=None, turn=TURN):
     if not strokes:
         return [], answer([], []), *nothing
     stroke_box = stroke_boxes(strokes)  # once a call, for the grouping and for every reading
-    groups = group_boxes(stroke_box, lambda gs: [r["network"].max() for r in readings(gs)])
+    groups = group_strokes(strokes, lambda gs: [r["network"].max() for r in readings(gs)], stroke_box)
     images, probabilities, boxes = zip(*read(groups))
     probabilities = np.array(probabilities)
-    return groups, answer(probabilities, list(boxes)), np.array(images).reshape(-1, 28, 28), probabilities
+    return groups, answer(probabilities, list(boxes), threshold), np.array(images).reshape(-1, 28, 28), probabilities
 
 
-def read_image(model, gray, turn=TURN):
+def read_image(model, gray, turn=TURN, threshold=SURE):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
     With too many pieces of ink to be a number, the answer has no digits and an "error"."""
@@ -98,4 +103,5 @@ def read_image(model, gray, turn=TURN):
         boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
     except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
         return {**answer([], []), "error": str(e)}
-    return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes])
+    return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes],
+                  threshold)

@@ -27,6 +27,7 @@ from .page import page_files
 MAX_IMAGE_PIXELS = 4000 * 4000
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/bmp"}
 MAX_SAMPLES = 10_000  # saved through one server's run; each at most MAX_RECORD_BYTES of strokes on disk
+LIGHT_BODY = 64 << 10  # bytes: a digit's strokes take a few KB; more goes in the heavy lane
 STROKES_FORM = '{"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [width, height]}'
 
 
@@ -75,15 +76,16 @@ def strokes_from(data):
 
 
 def number_from(model, kind, body, threshold=SURE):
-    """The number object for an image body, or for JSON in the form the pad saves strokes; each
-    digit "sure" when its confidence reaches ``threshold``, the number when every digit is. From
+    """The number object (reading.numbers) for an image body, or for JSON in the form the pad saves
+    strokes; each digit "sure" when its confidence reaches ``threshold``, the number when every digit is. From
     strokes, as the pad's number mode shows it: each digit's probabilities too, and "current" (the
     digit holding the last stroke) with its 28x28 "input"."""
     if kind != "application/json":
-        number = read_image(model, gray_from_image(body))
+        number = read_image(model, gray_from_image(body), threshold=threshold)
     else:
         strokes, _ = strokes_from(json_body(body))
-        groups, number, images, probabilities = read_groups(model, [{"brush": b, "points": p} for p, b in strokes])
+        groups, number, images, probabilities = read_groups(model, [{"brush": b, "points": p} for p, b in strokes],
+                                                            threshold=threshold)
         if groups:
             current = next(k for k, group in enumerate(groups) if len(strokes) - 1 in group)
             for digit, p in zip(number["digits"], probabilities):
@@ -91,9 +93,7 @@ def number_from(model, kind, body, threshold=SURE):
             number = {**number, "current": current, "input": np.round(images[current], 3).tolist()}
     if "error" in number:
         raise HttpError(422, number["error"])
-    for digit in number["digits"]:
-        digit["sure"] = digit["confidence"] >= threshold
-    return {**number, "sure": bool(number["digits"]) and all(d["sure"] for d in number["digits"])}
+    return number
 
 
 def answer(probabilities, threshold=SURE, image=None):
@@ -187,15 +187,20 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
                 raise HttpError(415, "Content-Type must be application/json, image/png, image/jpeg or "
                                      f"image/bmp, not {kind or 'missing'}")
             work = predict if path == "/predict" else lambda k, b: number_from(model, k, b, threshold)
-            return 200, await run(work, kind, request.body)
+            # Pictures and numbers cost up to a few tenths of a second; a digit's strokes or pixels about
+            # a millisecond: they go in separate lanes, so the cheap ones never wait behind the costly.
+            heavy = path == "/predict/number" or kind != "application/json" or len(request.body) > LIGHT_BODY
+            return 200, await run(work, kind, request.body, heavy=heavy)
         if method == "POST" and path == "/samples" and samples is not None:
             if request.content_type != "application/json":
                 raise HttpError(415, f"Content-Type must be application/json with {STROKES_FORM} and a label")
             return 201, await run(save, request.body)
         if path == "/samples" and samples is None:
             raise HttpError(404, "saving samples is off: start the server with --samples DIR")
-        if path in ("/health", "/model/info", "/config", "/predict", "/predict/number", "/samples", *page):
-            raise HttpError(405, f"{request.method} is not allowed on {path}")
+        if path in ("/predict", "/predict/number", "/samples"):
+            raise HttpError(405, f"{request.method} is not allowed on {path}", [("Allow", "POST")])
+        if path in ("/health", "/model/info", "/config", *page):
+            raise HttpError(405, f"{request.method} is not allowed on {path}", [("Allow", "GET, HEAD")])
         raise HttpError(404, f"no such endpoint: {request.method} {path[:200]}")
 
     return app

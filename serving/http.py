@@ -7,8 +7,16 @@ worker threads. Each limit below answers one way of tying a server up:
 - a request's head (request line and headers) must arrive within HEAD_TIMEOUT seconds and
   fit in MAX_HEAD_BYTES (slowloris, endless headers); a kept-alive connection may idle
   IDLE_TIMEOUT seconds; a body must arrive within BODY_TIMEOUT;
-- at most ``max_connections`` connections are open at once: the next is answered 503 and
-  closed, without costing a worker;
+- at most ``max_connections`` connections are open at once, and at most ``max_per_address`` from
+  one address: the next is answered 503 and closed, without costing a worker; an answer must be
+  taken within WRITE_TIMEOUT (a client that never reads is cut off) and a connection lives at most
+  LIFETIME seconds, so no client keeps a place for long;
+- request bodies over SMALL_BODY held at once, over all connections, stay under ``max_held`` bytes
+  (503 past it);
+- work runs in two lanes, so a cheap request never waits behind costly ones: ``run(fn, *args,
+  heavy=True)`` for pictures and numbers, the light lane for the rest; each lane takes at most
+  MAX_WAITING requests waiting (503 with Retry-After past it), and work whose client has gone is
+  dropped unstarted;
 - bodies need one plain Content-Length of digits (no chunked encoding, no duplicates that
   disagree), at most ``max_body`` bytes, refused unread when over it; after any error whose
   body was not read the connection is closed, so the rest cannot pass for another request;
@@ -19,6 +27,8 @@ import json
 import re
 import socket
 import threading
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -28,16 +38,26 @@ MAX_HEADERS = 100
 HEAD_TIMEOUT = 10.0
 IDLE_TIMEOUT = 15.0
 BODY_TIMEOUT = 30.0
+WRITE_TIMEOUT = 10.0
+LIFETIME = 120.0
+MAX_WAITING = 64  # requests queued in one lane; a 16-megapixel picture costs about 0.25 s
+RETRY_AFTER = "1"
+SMALL_BODY = 64 << 10  # bytes: bodies up to this are not counted against max_held
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 LENGTH = re.compile(r"[0-9]{1,18}")
 
 
 class HttpError(Exception):
-    """An error answer: ``status`` and a message for {"error": ...}."""
+    """An error answer: ``status``, a message for {"error": ...} and any headers to send with it."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, headers=()):
         super().__init__(message)
         self.status = HTTPStatus(status)
+        self.headers = tuple(headers)
+
+
+class ClientGone(Exception):
+    """The client left before its work started: the work is dropped, nothing is answered."""
 
 
 @dataclass(frozen=True)
@@ -110,27 +130,45 @@ def body_length(headers, max_body):
 
 
 class Server:
-    """Serves ``app``, an async callable ``app(request) -> (status, payload)`` whose payload is
-    answered as JSON; ``run(fn, *args)`` (given to it as ``request.run``) runs blocking work
-    in the worker threads. Binds at once, so a busy port is an OSError here.
+    """Serves ``app``, an async callable ``app(request, run) -> (status, payload)`` whose payload is
+    answered as JSON; ``await run(fn, *args, heavy=False)`` runs blocking work in a worker thread
+    of the light or the heavy lane. Binds at once, so a busy port is an OSError here.
 
     ``serve_forever``, ``shutdown``, ``server_close`` and ``server_address`` work as in
     ``socketserver``, so a test can run it in a thread.
     """
 
     def __init__(self, app, host="127.0.0.1", port=8000, max_body=1 << 20, max_connections=2048, workers=2,
-                 log=print):
+                 log=print, max_per_address=None, max_held=None):
         self.app, self.max_body, self.max_connections, self.log = app, max_body, max_connections, log
+        self.max_per_address = max_per_address or max(1, max_connections // 8)
+        self.max_held = max_held or max(64 << 20, 8 * max_body)
         self.socket = socket.create_server((host, port), backlog=1024, reuse_port=False)
         self.server_address = self.socket.getsockname()
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="worker")
-        self.connections = 0
+        self.lanes = {False: ThreadPoolExecutor(workers, thread_name_prefix="light"),
+                      True: ThreadPoolExecutor(1, thread_name_prefix="heavy")}
+        self.waiting = {False: 0, True: 0}
+        self.connections, self.per_address, self.held = 0, Counter(), 0
         self.loop = None
         self.stopped = threading.Event()
 
-    def run(self, fn, *args):
-        """Await ``fn(*args)`` in a worker thread."""
-        return asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+    async def run(self, reader, fn, *args, heavy=False):
+        """``fn(*args)`` in a worker thread of its lane, or HttpError(503) when the lane is full;
+        ClientGone, unstarted, when ``reader``'s client has left by the time a worker is free."""
+        if self.waiting[heavy] >= MAX_WAITING:
+            raise HttpError(503, "busy: too many requests are waiting; try again shortly",
+                            [("Retry-After", RETRY_AFTER)])
+
+        def work():
+            if reader.at_eof():  # read from a worker thread: at worst one stale answer, never a wrong one
+                raise ClientGone()
+            return fn(*args)
+
+        self.waiting[heavy] += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.lanes[heavy], work)
+        finally:
+            self.waiting[heavy] -= 1
 
     def serve_forever(self):
         asyncio.run(self._serve())
@@ -150,29 +188,40 @@ class Server:
 
     def server_close(self):
         self.socket.close()
-        self.pool.shutdown(wait=False)
+        for lane in self.lanes.values():
+            lane.shutdown(wait=False)
 
     async def _connection(self, reader, writer):
         peer = writer.get_extra_info("peername") or ("?", 0)
         sock = writer.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        address = peer[0]
         self.connections += 1
+        self.per_address[address] += 1
         try:
-            if self.connections > self.max_connections:
-                await self._send(writer, "GET", 503, {"error": "too many connections; try again shortly"}, True)
+            if self.connections > self.max_connections or self.per_address[address] > self.max_per_address:
+                await self._send(writer, "GET", 503, {"error": "too many connections; try again shortly"}, True,
+                                 [("Retry-After", RETRY_AFTER)])
                 return
-            first = True
-            while not await self._one_request(reader, writer, peer, HEAD_TIMEOUT if first else IDLE_TIMEOUT):
-                first = False
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError):
-            pass  # the client went away or went quiet: nothing to answer
+            end = time.monotonic() + LIFETIME
+            timeout = HEAD_TIMEOUT
+            while not await self._one_request(reader, writer, peer, timeout, end):
+                timeout = min(IDLE_TIMEOUT, end - time.monotonic())
+                if timeout <= 0:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ClientGone):
+            writer.transport.abort()  # gone, quiet or not reading: drop what is left to send
         finally:
             self.connections -= 1
+            self.per_address[address] -= 1
+            if not self.per_address[address]:
+                del self.per_address[address]
             writer.close()
 
-    async def _one_request(self, reader, writer, peer, timeout):
-        """Read and answer one request; True when the connection is to be closed."""
+    async def _one_request(self, reader, writer, peer, timeout, end):
+        """Read and answer one request; True when the connection is to be closed (always once its
+        lifetime, ending at ``end``, is over)."""
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
         except asyncio.IncompleteReadError as e:
@@ -185,36 +234,50 @@ class Server:
         method = "GET"
         try:
             method, path, version, headers = parse_head(head)
-            keep_alive = headers.get("connection", "").lower() != "close" if version == "HTTP/1.1" \
-                else headers.get("connection", "").lower() == "keep-alive"
+            options = {token.strip().lower() for token in headers.get("connection", "").split(",")}
+            keep_alive = "close" not in options if version == "HTTP/1.1" else "keep-alive" in options
+            keep_alive = keep_alive and time.monotonic() < end
             length = body_length(headers, self.max_body)
             if length is None and method in ("POST", "PUT", "PATCH"):
                 raise HttpError(411, "a Content-Length header is required")
             expect = headers.get("expect", "").lower()
             if expect and expect != "100-continue":
                 raise HttpError(417, "the only expectation understood is 100-continue")
-            if expect and length:  # the body fits (too large was refused above): ask for it
-                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-                await writer.drain()
-            body = await asyncio.wait_for(reader.readexactly(length), BODY_TIMEOUT) if length else b""
+            large = (length or 0) > SMALL_BODY  # small ones are bounded by the connections alone
+            if large and self.held + length > self.max_held:  # refused unread: memory is shared by all
+                raise HttpError(503, "busy: too many request bodies are being received; try again shortly",
+                                [("Retry-After", RETRY_AFTER)])
         except HttpError as e:  # the body, if any, was not read: close, so it is not taken for a request
-            await self._send(writer, method, e.status, {"error": str(e)}, True)
-            self.log(f"{peer[0]} malformed request -> {int(e.status)}")
+            await self._send(writer, method, e.status, {"error": str(e)}, True, e.headers)
+            self.log(f"{peer[0]} refused request -> {int(e.status)}")
             return True
-        request = Request(method, path, headers, body)
+        self.held += length if large else 0
         try:
-            status, payload = await self.app(request, self.run)
-        except HttpError as e:
-            status, payload = e.status, {"error": str(e)}
-        except Exception as e:  # a bug costs one request, never the server
-            self.log(f"internal error on {method} {printable(path)}: {e!r}")
-            status, payload = 500, {"error": "internal error"}
-        await self._send(writer, method, status, payload, not keep_alive)
+            if expect and length and version == "HTTP/1.1":  # the body fits: ask for it (HTTP/1.0 knows no 100)
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)
+            body = await asyncio.wait_for(reader.readexactly(length), BODY_TIMEOUT) if length else b""
+            request = Request(method, path, headers, body)
+            extra = ()
+            try:
+                status, payload = await self.app(request, lambda fn, *args, heavy=False:
+                                                 self.run(reader, fn, *args, heavy=heavy))
+            except HttpError as e:
+                status, payload, extra = e.status, {"error": str(e)}, e.headers
+            except ClientGone:
+                self.log(f"{peer[0]} left before {printable(method)} {printable(path)[:200]} began: dropped")
+                raise
+            except Exception as e:  # a bug costs one request, never the server
+                self.log(f"internal error on {method} {printable(path)}: {e!r}")
+                status, payload = 500, {"error": "internal error"}
+        finally:
+            self.held -= length if large else 0
+        await self._send(writer, method, status, payload, not keep_alive, extra)
         self.log(f"{peer[0]} {printable(method)} {printable(path)[:200]} -> {int(status)}")
         return not keep_alive
 
-    async def _send(self, writer, method, status, payload, close):
-        kind, extra = "application/json", ()
+    async def _send(self, writer, method, status, payload, close, extra=()):
+        kind = "application/json"
         if isinstance(payload, Response):
             data, kind, extra = payload.body, payload.content_type, payload.headers
         else:
@@ -228,4 +291,4 @@ class Server:
                 + "".join(f"{name}: {value}\r\n" for name, value in extra)
                 + ("Connection: close\r\n" if close else "") + "\r\n").encode()
         writer.write(head if method == "HEAD" else head + data)
-        await writer.drain()
+        await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)  # a client that never reads lets go of its place

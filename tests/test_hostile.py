@@ -21,7 +21,7 @@ from conftest import ROOT, fuzz_case
 from mnist_mlp import ModelError, load_model
 from personal.samples import load_samples, load_stroke_samples
 from preprocessing import canvas_from_image, prepare
-from preprocessing.images import MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
+from preprocessing.images import MAX_JPEG_SCANS, SIDE, MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
 
 
 def png_header_only(width, height, bit_depth=8, colour=0):
@@ -83,12 +83,52 @@ def test_image_headers_over_the_budget_are_refused_before_decoding(width, height
             decode_gray(png_header_only(width, height))
 
 
+def test_big_pictures_are_shrunk_as_they_are_read(tmp_path):
+    """Issue 24, 3: a 4000x4000 picture cost 14 times a 1000x1000 one, and a 16-bit RGBA PNG of 16
+    megapixels took 645 MB to decode. Now every picture is at most SIDE pixels a side once read (a
+    JPEG decoded at that size), and one full-size copy at most is held."""
+    import subprocess
+    import sys
+
+    one = np.full((4000, 4000), 255, np.uint8)
+    one[1000:3000, 1900:2100] = 0
+    small = decode_gray(cv2.imencode(".png", cv2.resize(one, (1000, 1000), interpolation=cv2.INTER_AREA))[1].tobytes())
+    for data in (cv2.imencode(".png", one)[1], cv2.imencode(".jpg", one)[1]):
+        gray = decode_gray(data.tobytes())
+        assert gray.shape == (SIDE, SIDE)
+        assert np.abs(prepare(canvas_from_image(gray)) - prepare(canvas_from_image(small))).mean() < 0.02
+    rgba = np.zeros((4000, 4000, 4), np.uint16)
+    rgba[1000:3000, 1900:2100, 3] = 65535  # black ink, the rest transparent: paper
+    cv2.imwrite(str(tmp_path / "deep.png"), rgba)
+    code = ("import resource, sys; from preprocessing.images import read_gray; "
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; g = read_gray(sys.argv[1]); "
+            "print(g.shape, g.min(), g.max(), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "deep.png")], capture_output=True, text=True,
+                       cwd=ROOT, timeout=120)
+    shape, darkest, lightest, grown_mb = r.stdout.rsplit(" ", 3)
+    assert shape == f"({SIDE}, {SIDE})" and (darkest, lightest) == ("0", "255"), r.stderr
+    assert int(grown_mb) < 300  # the 16-bit RGBA copy is 128 MB; 645 MB before
+
+
+def test_a_jpeg_scan_bomb_is_refused_before_decoding():
+    """Issue 24, 4: a 1 MB progressive JPEG of 29,979 empty scans took a minute to decode. The scans
+    are counted from the markers first."""
+    header = cv2.imencode(".jpg", np.full((64, 64), 200, np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])[1].tobytes()
+    assert 1 < header.count(b"\xff\xda") <= MAX_JPEG_SCANS  # a real progressive JPEG reads
+    assert decode_gray(header).shape == (64, 64)
+    sos = header.index(b"\xff\xda")
+    bomb = header[:sos] + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" * 30_000 + b"\xff\xd9"
+    with fuzz_case("preprocessing.images"):
+        with pytest.raises(ImageError, match="a JPEG of 30,00[0-9] scans, over the limit of 100"):
+            decode_gray(bomb)
+
+
 @pytest.mark.parametrize("width, height", [(300_000, 1), (1, 300_000), (1_000_000, 1)])
 def test_thin_images_within_the_budget_read(width, height):
     with fuzz_case("preprocessing.images"):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         gray = decode_gray(thin_png(width, height))
-        assert gray.shape == (height, width)
+        assert gray.shape == ((1, SIDE) if width > height else (SIDE, 1))  # shrunk to SIDE as it is read
         assert prepare(canvas_from_image(np.pad(gray, 2, constant_values=0))) is not None
         assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024 < 40 * width * height + (64 << 20)
 

@@ -170,8 +170,8 @@ def test_read_strokes_and_image_read_the_same_number():
     assert all(d["confidence"] > 0.9 and len(d["box"]) == 4 for d in by_strokes["digits"])
     gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320)
     assert read_image(MODEL, gray)["number"] == "2047"
-    assert read_strokes(MODEL, []) == {"number": "", "digits": []}
-    assert read_image(MODEL, np.full((40, 40), 255, np.uint8)) == {"number": "", "digits": []}
+    assert read_strokes(MODEL, []) == {"number": "", "sure": False, "digits": []}
+    assert read_image(MODEL, np.full((40, 40), 255, np.uint8)) == {"number": "", "sure": False, "digits": []}
 
 
 def test_predict_number_tool(tmp_path):
@@ -191,7 +191,42 @@ def test_predict_number_tool(tmp_path):
     r = subprocess.run(run + ["--json", str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
     answer = json.loads(r.stdout)
     assert answer["file"].endswith("n.png") and answer["number"] == "2047"
-    assert [set(d) for d in answer["digits"]] == [{"digit", "confidence", "box"}] * 4
+    assert [set(d) for d in answer["digits"]] == [{"digit", "confidence", "sure", "box"}] * 4 and answer["sure"]
+    # The threshold applies to numbers too (issue 24, 14): at 0.999 some digit is not sure, and shows "?".
+    r = subprocess.run(run + ["--threshold", "0.9999", str(tmp_path / "n.png")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and "?" in r.stdout.split(": ")[1] and "best guess 2047" in r.stdout
+
+
+def test_a_stroke_traced_twice_is_one_digit():
+    """Issue 24, 14: a 1 traced twice, up and back down the same line or 3 px beside it, read "11"
+    with each digit sure; a digit is never written on top of another."""
+    from reading.numbers import read_strokes
+
+    line = [[300, 100 + 10 * i] for i in range(21)]
+    for dx in (0, 3):
+        twice = [{"brush": 26, "points": line}, {"brush": 26, "points": [[x + dx, y] for x, y in line[::-1]]}]
+        assert group_strokes(twice) == [[0, 1]]
+        assert read_strokes(MODEL, twice)["number"] == "1"
+    apart = [{"brush": 26, "points": line}, {"brush": 26, "points": [[x + 120, y] for x, y in line]}]
+    assert read_strokes(MODEL, apart)["number"] == "11"
+
+
+def test_nonsense_is_no_sure_number():
+    """Issue 24, 14: the pad's number mode, the server and predict.py share reading.numbers, where a
+    digit under the threshold is "?" and the number is sure only when every digit is."""
+    from reading.numbers import answer, read_strokes
+
+    probabilities = np.full((3, 10), 0.02, np.float32)
+    probabilities[[0, 1, 2], [7, 0, 4]] = [0.82, 0.3, 0.95]
+    read = answer(probabilities, [[0, 0, 1, 1]] * 3)
+    assert read["number"] == "7?4" and not read["sure"] and [d["sure"] for d in read["digits"]] == [True, False, True]
+    assert answer(probabilities, [[0, 0, 1, 1]] * 3, threshold=0.25)["sure"]
+    assert read_strokes(MODEL, number("2047"))["sure"]
+    star = [{"brush": 14, "points": [[200 + 80 * np.cos(a), 200 + 80 * np.sin(a)], [200 - 80 * np.cos(a),
+                                                                                     200 - 80 * np.sin(a)]]}
+            for a in np.linspace(0, np.pi, 4, endpoint=False)]
+    assert not read_strokes(MODEL, star)["sure"]
 
 
 def test_the_numbers_benchmark_reports_what_the_issue_asks(tmp_path):

@@ -262,9 +262,10 @@ def test_head_keep_alive_and_jpeg(server, mnist):
 
 
 def test_idle_and_surplus_connections_cannot_stall_it(monkeypatch, mnist):
-    """1,000 idle connections: a normal request is still answered; past the cap, 503. No clock
-    decides the outcome: the head timeout is set far beyond the time it takes to open them, on a
-    loaded machine too (the timeout itself is the next test's)."""
+    """1,000 idle connections from 8 other addresses (127.0.0.2-9, 125 each: each address's share of
+    1,001): a normal request is still answered; past the cap, 503. No clock decides the outcome: the
+    head timeout is set far beyond the time it takes to open them, on a loaded machine too (the
+    timeout itself is the next test's)."""
     import socket
 
     from serving import http as serving_http
@@ -275,8 +276,8 @@ def test_idle_and_surplus_connections_cannot_stall_it(monkeypatch, mnist):
     port = srv.server_address[1]
     idle = []
     try:
-        for _ in range(1000):
-            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        for k in range(1000):
+            s = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(f"127.0.0.{2 + k % 8}", 0))
             s.sendall(b"GET /health HTTP/1.1\r\n")  # a head that never ends: slowloris
             idle.append(s)
         assert request(port, "GET", "/health")[0] == 200

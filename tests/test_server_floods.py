@@ -1,0 +1,247 @@
+"""Issue 24, 1-4 and 7: floods that used to lock everyone out or buy minutes of work. Attackers
+connect from other loopback addresses (127.0.0.2, ...), so the server tells them from the client
+that is being served. Every test waits for a sign (an answer, a closed socket, a log line), never a clock."""
+import http.client
+import json
+import socket
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, fuzz_case
+from digitpad import serve
+from mnist_mlp import load_model
+from serving import http as serving_http
+
+MODEL = load_model(ROOT / "weights")
+SMALL = json.dumps({"pixels": [0.0] * 392 + [1.0] * 392})
+
+
+def big_png():
+    """16 megapixels in a few KB: the largest picture the server takes."""
+    canvas = np.full((4000, 4000), 255, np.uint8)
+    canvas[1000:3000, 1900:2100] = 0
+    return cv2.imencode(".png", canvas)[1].tobytes()
+
+
+def started(**options):
+    lines = []
+    srv = serve.make_server(MODEL, "127.0.0.1", 0, quiet=True, **options)
+    srv.log = lines.append
+    srv.app = serve.make_app(MODEL, log=lines.append)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, srv.server_address[1], lines
+
+
+def stop(srv):
+    srv.shutdown()
+    srv.server_close()
+
+
+def post(port, path, body, kind, source="127.0.0.1"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120, source_address=(source, 0))
+    conn.request("POST", path, body, {"Content-Type": kind})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, dict(response.getheaders()), data
+
+
+def connect(port, source):
+    return socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0))
+
+
+def until(sign, limit=60):
+    """Poll for ``sign()`` to come true; the limit only stops a broken server from hanging the suite."""
+    deadline = time.monotonic() + limit
+    while not sign():
+        assert time.monotonic() < deadline, "the sign never came"
+        time.sleep(0.02)
+
+
+def test_one_address_cannot_take_every_place():
+    """300 idle connections from one address against a cap of 200: it gets its share (25), the rest
+    503; everyone else is served. Before, the 200 places were all its own and everyone got 503."""
+    srv, port, _ = started(max_connections=200)
+    held = []
+    try:
+        refused = 0
+        for _ in range(300):
+            s = connect(port, "127.0.0.2")
+            s.sendall(b"GET /health HTTP/1.1\r\n")  # a head that never ends
+            held.append(s)
+        for s in held[-50:]:  # those past its share were answered 503 at once
+            refused += s.recv(200).startswith(b"HTTP/1.1 503 ")
+        with fuzz_case("HTTP server, floods"):
+            assert refused == 50
+            assert all(post(port, "/predict", SMALL, "application/json")[0] == 200 for _ in range(20))
+    finally:
+        for s in held:
+            s.close()
+        stop(srv)
+
+
+def test_a_client_that_never_reads_its_answers_is_let_go(monkeypatch):
+    """Pipelined requests whose answers are never read used to hold the place for good."""
+    monkeypatch.setattr(serving_http, "WRITE_TIMEOUT", 1.0)
+    srv, port, _ = started()
+    try:
+        s = connect(port, "127.0.0.2")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(b"GET /model/info HTTP/1.1\r\n\r\n" * 3000)  # megabytes of answers, never read
+        until(lambda: srv.connections == 0)  # the server gave the place up
+        s.close()
+        with fuzz_case("HTTP server, floods"):
+            assert post(port, "/predict", SMALL, "application/json")[0] == 200
+    finally:
+        stop(srv)
+
+
+def test_a_connection_lives_at_most_its_lifetime(monkeypatch):
+    monkeypatch.setattr(serving_http, "LIFETIME", 1.0)
+    """A kept-alive client is told "Connection: close", or closed while idle, once its time is up."""
+    srv, port, _ = started()
+    try:
+        conn, ended = http.client.HTTPConnection("127.0.0.1", port, timeout=30), False
+        for _ in range(1000):  # 1 s of life is about 100 of these; the old server never ended it
+            try:
+                conn.request("GET", "/health")
+                response = conn.getresponse()
+                response.read()
+            except (http.client.RemoteDisconnected, ConnectionError):
+                ended = True
+                break
+            if response.getheader("Connection") == "close":
+                ended = True
+                break
+            time.sleep(0.01)
+        with fuzz_case("HTTP server, floods"):
+            assert ended
+        conn.close()
+    finally:
+        stop(srv)
+
+
+def test_cheap_requests_never_wait_behind_costly_ones():
+    """20 pictures of 16 megapixels queued, then a small /predict: it is answered while most of the
+    pictures still wait (one queue for all made it wait for all of them)."""
+    srv, port, _ = started()
+    png, answered = big_png(), []
+    try:
+        threads = [threading.Thread(target=lambda: answered.append(post(port, "/predict", png, "image/png")[0]))
+                   for _ in range(20)]
+        for t in threads:
+            t.start()
+        until(lambda: srv.waiting[True] >= 15)
+        assert post(port, "/predict", SMALL, "application/json")[0] == 200
+        with fuzz_case("HTTP server, floods"):
+            assert len(answered) <= 10, f"{len(answered)} of the 20 pictures were answered first"
+        for t in threads:
+            t.join()
+        assert answered == [200] * 20
+    finally:
+        stop(srv)
+
+
+def test_a_full_lane_answers_503_with_retry_after(monkeypatch):
+    monkeypatch.setattr(serving_http, "MAX_WAITING", 4)
+    srv, port, _ = started()
+    png, answers = big_png(), []
+    try:
+        threads = [threading.Thread(target=lambda: answers.append(post(port, "/predict", png, "image/png")))
+                   for _ in range(24)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        busy = [headers for status, headers, _ in answers if status == 503]
+        with fuzz_case("HTTP server, floods"):
+            assert busy and all(h.get("Retry-After") == "1" for h in busy)
+            assert sum(status == 200 for status, _, _ in answers) >= 4
+    finally:
+        stop(srv)
+
+
+def test_work_is_dropped_when_its_client_has_gone():
+    """40 pictures sent and the connections closed at once: the work of those gone before a worker
+    was free is dropped (the server's log says so), and a client that stays is answered."""
+    srv, port, lines = started()
+    png = big_png()
+    head = (f"POST /predict HTTP/1.1\r\nContent-Type: image/png\r\nContent-Length: {len(png)}\r\n\r\n").encode()
+    try:
+        for _ in range(40):
+            with connect(port, "127.0.0.2") as s:
+                s.sendall(head + png)
+        until(lambda: sum("dropped" in line for line in lines) + sum(" -> 200" in line for line in lines) >= 40)
+        with fuzz_case("HTTP server, floods"):
+            assert sum("dropped" in line for line in lines) >= 30
+            assert post(port, "/predict", png, "image/png")[0] == 200
+    finally:
+        stop(srv)
+
+
+def test_bodies_held_at_once_are_bounded():
+    """Connections that each promise a body of max_body and send it slowly: past max_held bytes in
+    all, the next large one is refused at once, unread (before, 2,048 x max_body could be held);
+    small bodies (a digit's strokes or pixels) are still taken."""
+    srv, port, _ = started(max_body=1 << 20, max_held=4 << 20)
+    held = []
+    try:
+        head = b"POST /predict HTTP/1.1\r\nContent-Type: image/png\r\nContent-Length: 1048576\r\n\r\n"
+        for _ in range(4):
+            s = connect(port, "127.0.0.2")
+            s.sendall(head + b"\x89PNG")
+            held.append(s)
+        until(lambda: srv.held == 4 << 20)
+        s = connect(port, "127.0.0.3")
+        s.sendall(head)
+        held.append(s)
+        with fuzz_case("HTTP server, floods"):
+            answer = s.recv(1000)
+            assert answer.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 1" in answer
+            assert post(port, "/predict", SMALL, "application/json")[0] == 200
+    finally:
+        for s in held:
+            s.close()
+        stop(srv)
+
+
+@pytest.mark.parametrize("raw, says", [
+    (b"GET /predict HTTP/1.1\r\n\r\n", [b"HTTP/1.1 405 ", b"Allow: POST"]),
+    (b"POST /health HTTP/1.1\r\nContent-Length: 0\r\n\r\n", [b"HTTP/1.1 405 ", b"Allow: GET, HEAD"]),
+    (b"GET /health HTTP/1.1\r\nConnection: close, TE\r\nTE: trailers\r\n\r\n",
+     [b"HTTP/1.1 200 ", b"Connection: close"]),
+])
+def test_small_protocol_points(raw, says):
+    srv, port, _ = started()
+    try:
+        with connect(port, "127.0.0.1") as s:
+            s.sendall(raw)
+            s.settimeout(30)
+            answer = b""
+            while chunk := s.recv(65536):  # the server closes after each of these
+                answer += chunk
+        with fuzz_case("HTTP server, floods"):
+            assert all(part in answer for part in says), answer[:300]
+    finally:
+        stop(srv)
+
+
+def test_http_1_0_gets_no_100_continue():
+    srv, port, _ = started()
+    try:
+        with connect(port, "127.0.0.1") as s:
+            body = SMALL.encode()
+            s.sendall(b"POST /predict HTTP/1.0\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                      + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            s.settimeout(30)
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        with fuzz_case("HTTP server, floods"):
+            assert answer.startswith(b"HTTP/1.1 200 ") and b"100 Continue" not in answer
+    finally:
+        stop(srv)
