@@ -15,7 +15,7 @@ worker threads. Each limit below answers one way of tying a server up:
   (503 past it);
 - work runs in two lanes, so a cheap request never waits behind costly ones: ``run(fn, *args,
   heavy=True)`` for pictures and numbers, the light lane for the rest; each lane takes at most
-  MAX_WAITING requests waiting (503 with Retry-After past it), and work whose client has gone is
+  MAX_WAITING of them waiting (503 with Retry-After past it), and work whose client has gone is
   dropped unstarted;
 - bodies need one plain Content-Length of digits (no chunked encoding, no duplicates that
   disagree), at most ``max_body`` bytes, refused unread when over it; after any error whose
@@ -40,7 +40,8 @@ IDLE_TIMEOUT = 15.0
 BODY_TIMEOUT = 30.0
 WRITE_TIMEOUT = 10.0
 LIFETIME = 120.0
-MAX_WAITING = 64  # requests queued in one lane; a 16-megapixel picture costs about 0.25 s
+MAX_WAITING = {False: 1024, True: 128}  # requests queued in the light lane (about 1 ms each) and the heavy
+# lane (a 16-megapixel picture about 0.15 s: the last of 128 waits some 20 s)
 RETRY_AFTER = "1"
 SMALL_BODY = 64 << 10  # bytes: bodies up to this are not counted against max_held
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -155,7 +156,7 @@ class Server:
     async def run(self, reader, fn, *args, heavy=False):
         """``fn(*args)`` in a worker thread of its lane, or HttpError(503) when the lane is full;
         ClientGone, unstarted, when ``reader``'s client has left by the time a worker is free."""
-        if self.waiting[heavy] >= MAX_WAITING:
+        if self.waiting[heavy] >= MAX_WAITING[heavy]:
             raise HttpError(503, "busy: too many requests are waiting; try again shortly",
                             [("Retry-After", RETRY_AFTER)])
 

@@ -147,7 +147,7 @@ def test_cheap_requests_never_wait_behind_costly_ones():
 
 
 def test_a_full_lane_answers_503_with_retry_after(monkeypatch):
-    monkeypatch.setattr(serving_http, "MAX_WAITING", 4)
+    monkeypatch.setattr(serving_http, "MAX_WAITING", {False: 4, True: 4})
     srv, port, _ = started()
     png, answers = big_png(), []
     try:

@@ -17,7 +17,13 @@ Sections:
               drawing (target at least 60)
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
     serve     tools/serve.py under load: 200 concurrent clients, normal clients beside 1,000 idle
-              connections (slowloris), keep-alive latency; requests/s, p50/p99 latency, peak memory
+              connections (slowloris), keep-alive latency, 100 clients posting a 16-megapixel PNG
+              (target: all answered, the slowest within 30 s, /health and a small /predict within
+              100 ms at p99 meanwhile); requests/s, p50/p99 latency, peak memory
+    flood-lockout, flood-fire-and-forget, flood-bodies
+              the server under each flood of issue 24 (one address's 2,100 connections that never
+              read; 200 pictures sent and dropped; 1,500 slow 1 MiB bodies): what a normal client
+              gets meanwhile (the same 100 ms target), and the server's peak memory
     number    number mode on a 1200x400 pad: six digits grouped, prepared and read from scratch, and the
               pad's frame while the sixth is written (earlier digits' readings kept; target p99 < 2 ms),
               and the slowest of the worst inputs (one dot, a scribble across the pad, 100 tiny strokes)
@@ -35,7 +41,7 @@ import argparse
 import json
 import sys
 
-from bench_serve import bench_serve
+from bench_serve import bench_flood_bodies, bench_flood_fire_and_forget, bench_flood_lockout, bench_serve
 from bench_timing import machine
 from bench_reading import bench_number, bench_pad
 from bench_training import bench_augment, bench_defaults, bench_model, bench_to98, bench_train
@@ -44,7 +50,9 @@ from bench_window import bench_teach, bench_window
 
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
             "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach,
-            "serve": bench_serve, "number": bench_number, "web": bench_web, "web-crowd": bench_web_crowd}
+            "serve": bench_serve, "flood-lockout": bench_flood_lockout,
+            "flood-fire-and-forget": bench_flood_fire_and_forget, "flood-bodies": bench_flood_bodies,
+            "number": bench_number, "web": bench_web, "web-crowd": bench_web_crowd}
 
 
 def main(argv=None):
