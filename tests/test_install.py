@@ -2,6 +2,7 @@
 page, and every command works from another directory, finding nothing through the checkout."""
 import http.client
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,8 +21,11 @@ COMMANDS = ["digitpad", "digitpad-predict", "digitpad-serve", "digitpad-train"]
 def installed(tmp_path_factory):
     """(the built wheel, the folder it is installed in, the environment that runs it from /)."""
     tmp = tmp_path_factory.mktemp("install")
+    source = tmp / "source"  # built from a copy: setuptools writes build/ and *.egg-info beside the sources
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "data", "build", "*.egg-info", "__pycache__",
+                                                                "weights-*", "samples", "reports"))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp / "dist"), str(ROOT)], capture_output=True, text=True, timeout=600)
+                            "-w", str(tmp / "dist"), str(source)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr
     wheel = next((tmp / "dist").glob("digitpad-*.whl"))
     target = tmp / "site"

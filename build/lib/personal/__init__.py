@@ -1,1 +1,0 @@
-"""Personal models: the user's labelled samples (saved and loaded) and adapting the network to them."""
