@@ -117,8 +117,10 @@ class PadApp:
             self.show_diagnostics = not self.show_diagnostics
         elif code == ord("h"):
             self.show_help = not self.show_help
-        elif code == ord("t"):
-            self.status = self.teacher.start(self.base)
+        elif code == ord("t"):  # while the pad asks about samples that look mislabelled: learn from them all
+            self.status = self.teacher.start(self.base, () if self.teacher.asking else None)
+        elif code == ord("x") and self.teacher.asking:  # ... or leave them out
+            self.status = self.teacher.start(self.base, self.teacher.suspects)
         elif code == ord("p"):
             self.switch_model()
         else:

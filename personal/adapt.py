@@ -10,7 +10,7 @@ held out to measure the person's accuracy before and after; the model that is ke
 trained on all of them.
 """
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,12 +19,16 @@ from drawn.render import Condition, network_inputs
 from mnist_mlp import MLP
 from mnist_mlp.mnist import DEFAULT_DIR, fetch_mnist, load_mnist, training_split
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
+from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import prepare
 
 MIN_PER_DIGIT = 1  # samples of every digit before adapting
 HOLD_OUT_FROM = 3  # a digit with this many samples lends one to the before/after measure
 SUGGESTED_PER_DIGIT = 5
+MAX_PER_DIGIT = 50  # the most recent samples of each digit that are used: 500 at most, about 4 s to adapt
+SUSPECT = 0.9  # a sample the base model reads as another digit this surely was probably saved under the wrong key
+MAX_POINTS = 1000  # points of one sample used (a drawn digit has tens to hundreds); more are thinned evenly
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,26 @@ def replay_data(data_dir=DEFAULT_DIR, log=print):
     return training_split(load_mnist(data_dir))[0]
 
 
-def missing(samples, minimum=MIN_PER_DIGIT):
-    """``{digit: how many more samples it needs}`` for every digit short of ``minimum``."""
-    counts = np.bincount([s.label for s in samples], minlength=10)
+def label_counts(samples):
+    """How many of ``samples`` each digit has: a (10,) int array."""
+    return np.bincount([s.label for s in samples], minlength=10)
+
+
+def missing(counts, minimum=MIN_PER_DIGIT):
+    """``{digit: how many more samples it needs}`` for every digit whose count is short of ``minimum``."""
     return {d: int(minimum - counts[d]) for d in range(10) if counts[d] < minimum}
+
+
+def thinned(sample, most=MAX_POINTS):
+    """``sample`` with its strokes' points thinned evenly to at most ``most`` in all, each stroke
+    keeping its ends: drawing it again costs in proportion to its points."""
+    total = sum(len(s) for s in sample.strokes)
+    if total <= most:
+        return sample
+    keep = max(2, most // len(sample.strokes))
+    strokes = tuple(s if len(s) <= keep else s[np.unique(np.linspace(0, len(s) - 1, keep).round().astype(int))]
+                    for s in sample.strokes)
+    return replace(sample, strokes=strokes)
 
 
 def random_pad_condition(rng, slant):
@@ -125,9 +145,10 @@ def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
     Only the last ``recipe.train_layers`` layers move, so the frozen first layers' outputs are
     computed once for every rendering and replayed image, and each epoch trains the rest alone.
     """
-    short = missing(samples)
+    short = missing(label_counts(samples))
     if short:
         raise ValueError("too few samples: " + needs_text(short))
+    samples = [thinned(s) for s in samples]
     recipe = recipe or Recipe()
     started = time.perf_counter()
     report = progress or (lambda fraction, text: None)
@@ -168,6 +189,18 @@ def as_drawn(samples):
         if image is not None:
             images[i] = image.reshape(-1)
     return images, np.array([s.label for s in samples], np.int64)
+
+
+def suspects(base, samples, confidence=SUSPECT):
+    """The samples that ``base``, reading as the pad reads (three views), takes for another digit with
+    at least ``confidence``: probably saved under the wrong key. [(sample, digit it reads)]."""
+    if not samples:
+        return []
+    x, labels = as_drawn(samples)
+    probabilities = TurnedViews(base).predict_proba(x)
+    read = probabilities.argmax(axis=1)
+    return [(s, int(r)) for s, r, p, label in zip(samples, read, probabilities.max(axis=1), labels)
+            if r != label and p >= confidence]
 
 
 def needs_text(short):

@@ -145,15 +145,31 @@ def load_samples(root):
     return as_inputs(np.array(images, np.uint8)), np.array(labels, np.int64), problems
 
 
-def load_stroke_samples(root):
+def stroke_sample_counts(root):
+    """How many samples with strokes each digit has under root (their JSON files, counted, not
+    read): a (10,) int array; SampleError when root is no samples folder."""
+    counts = np.zeros(10, np.int64)
+    for folder, _ in _sample_files(root, "*.json", []):
+        counts[int(folder.name)] += 1
+    return counts
+
+
+def load_stroke_samples(root, per_digit=None):
     """The samples under root that kept their strokes: (list of StrokeSample, problems).
 
     Each ``<label>/*.json`` the pad wrote is read (regular files of at most 1 MiB only)
     and checked; anything else is listed in ``problems`` and skipped, oldest first within
-    each digit so "the last sample" means the most recent one.
+    each digit so "the last sample" means the most recent one. With ``per_digit``, only the
+    most recent that many files of each digit are read.
     """
     samples, problems = [], []
-    for folder, path in _sample_files(root, "*.json", problems):
+    files = list(_sample_files(root, "*.json", problems))
+    if per_digit is not None:  # files come folder by folder, oldest first
+        by_digit = {}
+        for folder, path in files:
+            by_digit.setdefault(folder, []).append(path)
+        files = [(folder, path) for folder, paths in by_digit.items() for path in paths[len(paths) - per_digit:]]
+    for folder, path in files:
         try:
             strokes, brushes, canvas_size = _read_strokes(path)
         except ValueError as e:

@@ -8,7 +8,7 @@ from mnist_mlp.mnist import as_inputs
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from pad.app import PadApp
 from personal.samples import StrokeSample, load_stroke_samples
-from personal.adapt import Recipe, adapt, as_drawn, hold_out, missing, needs_text, renderings
+from personal.adapt import Recipe, adapt, as_drawn, hold_out, label_counts, missing, needs_text, renderings
 
 SQUARE = (400, 400)
 
@@ -20,8 +20,8 @@ def sample(label, strokes, i=0):
 
 def test_missing_and_needs_text():
     samples = [sample(d, [[(10, 10), (20, 30)]]) for d in range(10) for _ in range(2)]
-    assert missing(samples) == {} and missing(samples, 3) == {d: 1 for d in range(10)}
-    assert missing(samples[:-2]) == {9: 1}
+    assert missing(label_counts(samples)) == {} and missing(label_counts(samples), 3) == {d: 1 for d in range(10)}
+    assert missing(label_counts(samples[:-2])) == {9: 1}
     assert needs_text({3: 2, 7: 1}) == "2 more 3s, 1 more 7"
 
 
@@ -150,3 +150,55 @@ def test_warped_strokes_bend_within_their_bounds():
         centre = np.array([105.0, 150.0])  # the middle of the strokes' box
         for a, b in zip(turned, strokes):  # a rotation about the box centre keeps distances to it
             np.testing.assert_allclose(np.linalg.norm(a - centre, axis=1), np.linalg.norm(b - centre, axis=1))
+
+
+def test_teaching_counts_at_once_and_reads_in_the_background(tmp_path, monkeypatch):
+    """Issue 24, 12: 100,000 samples were read on the pad's window thread (17 s) and all of them
+    adapted on (219 s, 2.5 GB). Now ``t`` counts the files at once, the child process reads the most
+    recent MAX_PER_DIGIT of each digit, and the pad says how many are left out."""
+    import json
+
+    import pad.teach
+    from personal.adapt import MAX_PER_DIGIT
+    from personal.samples import save_sample
+
+    record = {"canvas_size": [400, 400], "strokes": [{"brush": 26, "points": [[200, 60], [200, 340]]}]}
+    for digit in range(10):
+        for _ in range(MAX_PER_DIGIT + 10):
+            save_sample(tmp_path / "samples", digit, np.zeros((28, 28), np.float32), record)
+    assert len(list((tmp_path / "samples").rglob("*.json"))) == 10 * (MAX_PER_DIGIT + 10)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the samples were read on the pad's own thread")
+
+    monkeypatch.setattr(pad.teach, "load_stroke_samples", never)
+    teacher = pad.teach.Teacher(tmp_path / "samples", tmp_path / "personal", tmp_path / "mnist")
+    try:
+        said = teacher.start(load_model(ROOT / "weights"))
+        assert said == (f"learning your hand from {10 * MAX_PER_DIGIT} samples (the {MAX_PER_DIGIT} most recent "
+                        "of each digit; 100 older left out)..."), said
+    finally:
+        if teacher.process is not None:
+            teacher.process.terminate()
+            teacher.process.join()
+    samples, problems = load_stroke_samples(tmp_path / "samples", per_digit=2)
+    assert problems == [] and len(samples) == 20
+    newest = sorted((tmp_path / "samples" / "3").glob("*.json"))[-2:]
+    assert [s.path for s in samples if s.label == 3] == newest
+    assert json.loads(newest[0].read_text())["label"] == 3
+
+
+def test_a_sample_of_many_points_is_thinned_before_it_is_drawn_again():
+    from personal.adapt import MAX_POINTS, thinned
+
+    line = np.column_stack([np.full(100_000, 200.0), np.linspace(60, 340, 100_000)])
+    hook = np.array([[150.0, 100], [200, 60]])
+    big = sample(1, [hook, line])
+    small = thinned(big)
+    assert sum(len(s) for s in small.strokes) <= MAX_POINTS
+    assert np.array_equal(small.strokes[0], hook)  # short strokes stay whole
+    assert np.array_equal(small.strokes[1][[0, -1]], line[[0, -1]])  # long ones keep their ends
+    assert thinned(small) is small
+    x_big, _ = as_drawn([big])
+    x_small, _ = as_drawn([small])
+    assert np.abs(x_big - x_small).mean() < 0.01  # drawn again, it is the same digit (anti-aliasing aside)

@@ -151,3 +151,44 @@ def test_a_kill_during_adaptation_leaves_both_models_loadable(base, tmp_path, mn
                 pytest.fail(f"the personal model is broken after a kill: {e}")
     assert {p.name: p.read_bytes() for p in (ROOT / "weights").iterdir()} == weights_sums
     assert personal.exists(), "no adaptation finished in the time given; lengthen the waits"
+
+
+def test_a_sample_saved_under_the_wrong_key_is_shown_and_can_be_left_out(base, tmp_path):
+    """Issue 24, 13: one mislabelled sample took a writer's 1s from 100% to 95%, and nothing warned.
+    Now t first names the samples the base model reads surely as another digit; x leaves them out."""
+    import json
+
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal", replay_dir=ROOT / "data" / "mnist")
+    save_hand(app, 27, 1)
+    nine = sorted((tmp_path / "samples" / "9").glob("*.json"))[0]
+    record = json.loads(nine.read_text())
+    (tmp_path / "samples" / "4" / ("z-" + nine.name)).write_text(json.dumps({**record, "label": 4}))
+    app.key(ord("t"))
+    wait(app)
+    assert app.teacher.asking and "your 4 saved at " in app.status and "looks like a 9 to me" in app.status, app.status
+    assert not (tmp_path / "personal").exists()
+    app.key(ord("x"))
+    wait(app)
+    assert app.status.startswith("learnt your hand") and app.using_personal, app.status
+    manifest = json.loads((tmp_path / "personal" / "model.json").read_text())
+    assert manifest["personal"]["samples"] == 10  # the eleventh, mislabelled, was left out
+
+
+def test_a_personal_model_that_does_worse_is_not_used(base, tmp_path, monkeypatch):
+    """The held-out before/after guards the swap: worse on the user's own held-out samples, not saved."""
+    import queue
+
+    import pad.teach
+    from personal.adapt import Adapted
+
+    app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
+    save_hand(app, 27, 3)
+    monkeypatch.setattr(pad.teach, "_die_with_parent", lambda: None)
+    monkeypatch.setattr(pad.teach.os, "nice", lambda n: None)
+    monkeypatch.setattr(pad.teach, "replay_data", lambda *a, **k: (None, None))
+    monkeypatch.setattr(pad.teach, "adapt", lambda b, samples, *a, **k: Adapted(b, len(samples), 10, 1.0, 0.9, 1.0))
+    news = queue.Queue()
+    pad.teach.teach(base.arrays(), None, tmp_path / "samples", tmp_path / "personal", None, news, (), True)
+    said = [news.get_nowait()[0] for _ in range(news.qsize())]
+    assert "kept the base model" in said[-1] and "100% -> 90%" in said[-1], said
+    assert not (tmp_path / "personal").exists()
