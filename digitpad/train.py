@@ -24,6 +24,7 @@ on the pad's saved samples, with replayed MNIST, measured before and after (digi
 """
 import argparse
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -109,6 +110,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, stop)  # stopped by a service manager or `kill`: as by Ctrl-C, resumable
     program = ["python", "tools/train.py"] if sys.argv[0].endswith(".py") else ["digitpad-train"]
     command = shlex.join([*program, *(sys.argv[1:] if argv is None else argv)])  # recorded in model.json
 
@@ -133,6 +135,11 @@ def main(argv=None):
         return 130
     print(summary)
     return 0
+
+
+def stop(signum, frame):
+    """SIGTERM ends a run as Ctrl-C does: the checkpoint kept, and a word on how to resume."""
+    raise KeyboardInterrupt
 
 
 def command():

@@ -9,6 +9,8 @@ contrast: faint blue ink under squared paper's darker lines is more than a photo
 import cv2
 import numpy as np
 
+from reading import picture_input
+
 from .render import place
 
 SIDE = 320
@@ -68,10 +70,8 @@ def photo(strokes, condition, rng):
 
 
 def evaluate_photos(model, digits, conditions=CONDITIONS, seed=0):
-    """Accuracy per photo condition, each digit read as predict.py reads a file: grey, then
-    ``canvas_from_image`` and ``prepare``."""
-    from preprocessing import canvas_from_image, prepare
-
+    """Accuracy per photo condition, each digit read as predict.py reads a file
+    (reading.picture_input)."""
     labels = np.array([d.label for d in digits])
     result = {}
     for condition in conditions:
@@ -79,7 +79,7 @@ def evaluate_photos(model, digits, conditions=CONDITIONS, seed=0):
         images = np.zeros((len(digits), 784), np.float32)
         for i, digit in enumerate(digits):
             gray = cv2.cvtColor(photo(digit.strokes, condition, rng), cv2.COLOR_BGR2GRAY)
-            image = prepare(canvas_from_image(gray))
+            image = picture_input(gray)
             if image is not None:
                 images[i] = image.reshape(-1)
         result[condition] = float((model.predict(images) == labels).mean())

@@ -10,8 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from preprocessing.strokes import redraw, render
 from preprocessing import prepare
+from preprocessing.strokes import render
+from reading import strokes_input
 
 from .scanlike import scan_input
 
@@ -98,7 +99,7 @@ def drawn_input(strokes, condition, y_up=True):
     """The (28, 28) network input the pad makes of these strokes drawn under ``condition``: their
     path placed as the condition says, redrawn at the stroke width the pad predicts from
     (preprocessing.strokes.redraw), and prepared; None for no ink."""
-    return prepare(redraw(pad_strokes(strokes, condition, y_up)))
+    return strokes_input(pad_strokes(strokes, condition, y_up))
 
 
 def brushed_input(strokes, condition, y_up=True):

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from preprocessing.strokes import draw_path
-from preprocessing import canvas_from_image, prepare
+from reading import picture_input
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels
 SUPER = 8  # drawn this many times finer, then averaged down: the scanner's optics
@@ -59,4 +59,4 @@ def scan_picture(strokes, rng, y_up=True):
 def scan_input(strokes, rng, y_up=True):
     """The (28, 28) network input a user's file of ``scan_picture`` gives (reading.picture_reading's
     path: canvas_from_image, then prepare); None when nothing is left."""
-    return prepare(canvas_from_image(scan_picture(strokes, rng, y_up)))
+    return picture_input(scan_picture(strokes, rng, y_up))

@@ -185,8 +185,30 @@ def _draw_status(bar, status, brush, model_name):
     bar[...] = (24, 22, 20)
     right = f"{model_name} model   brush {brush}px   h: help"
     (w, _), _ = cv2.getTextSize(right, FONT, 0.45, 1)
-    _text(bar, right, (bar.shape[1] - w - 8, 18), 0.45, DIM)
-    _text(bar, _fit(status, bar.shape[1] - w - 24, 0.45), (8, 18), 0.45)
+    lines, scale, beside = status_lines(status, bar.shape[1] - w - 24, bar.shape[1] - 16)
+    if beside:
+        _text(bar, right, (bar.shape[1] - w - 8, 18), 0.45, DIM)
+    for i, line in enumerate(lines):
+        _text(bar, line, (8, 18 if len(lines) == 1 else 11 + 12 * i), scale)
+
+
+def status_lines(text, beside, whole):
+    """The status ``text`` as it fits the bar: (lines, font scale, whether the model and brush still
+    fit beside it). One line in the ``beside`` pixels left of them, else one line across the
+    ``whole`` bar, else two smaller lines, cut with '...' only when even they cannot hold it."""
+    wide = cv2.getTextSize(text, FONT, 0.45, 1)[0][0]
+    if wide <= whole:
+        return [text], 0.45, wide <= beside
+    lines = [""]
+    for word in text.split(" "):
+        joined = f"{lines[-1]} {word}".strip()
+        if cv2.getTextSize(joined, FONT, 0.36, 1)[0][0] <= whole or not lines[-1]:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], _fit(" ".join(lines[1:]), whole, 0.36)]
+    return lines, 0.36, False
 
 
 def _fit(text, width, scale):

@@ -20,8 +20,7 @@ from mnist_mlp import MLP
 from mnist_mlp.mnist import DEFAULT_DIR, fetch_mnist, load_mnist, training_split
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from mnist_mlp.views import TurnedViews
-from preprocessing.strokes import redraw
-from preprocessing import prepare
+from reading import strokes_input
 
 MIN_PER_DIGIT = 1  # samples of every digit before adapting
 HOLD_OUT_FROM = 3  # a digit with this many samples lends one to the before/after measure
@@ -185,7 +184,7 @@ def as_drawn(samples):
     them to predict, preprocessing.strokes.redraw) and their labels."""
     images = np.zeros((len(samples), 784), np.float32)
     for i, s in enumerate(samples):
-        image = prepare(redraw(list(zip(s.strokes, s.brushes))))
+        image = strokes_input(list(zip(s.strokes, s.brushes)))
         if image is not None:
             images[i] = image.reshape(-1)
     return images, np.array([s.label for s in samples], np.int64)

@@ -12,6 +12,18 @@ from preprocessing import canvas_from_image, prepare, prepare_with_info
 from preprocessing.images import ImageError, read_gray
 
 
+def strokes_input(strokes):
+    """The (28, 28) input the network reads for the pad's ``(points, thickness)`` strokes: redrawn at
+    the width that suits their size, then prepared; None when there is no ink."""
+    return prepare(redraw(strokes)) if strokes else None
+
+
+def picture_input(gray):
+    """The (28, 28) input the network reads for a grey uint8 picture of either polarity: a pad-like
+    canvas (paper, ruling and specks taken out), prepared; None when there is no ink."""
+    return prepare(canvas_from_image(gray))
+
+
 def strokes_reading(views, strokes):
     """``(probabilities, image, info)`` for the pad's ``(points, thickness)`` strokes: the ten
     probabilities ``views`` (a TurnedViews) gives, the (28, 28) input it read and what prepare saw
@@ -27,7 +39,7 @@ def strokes_reading(views, strokes):
 def picture_reading(views, gray):
     """``(probabilities, image)`` for a grey uint8 picture: the ten probabilities ``views`` gives
     and the (28, 28) input it read; ValueError when there is no ink."""
-    image = prepare(canvas_from_image(gray))
+    image = picture_input(gray)
     if image is None:
         raise ValueError("no ink found: the image is blank")
     return views.predict_proba(image)[0], image
@@ -43,4 +55,4 @@ def file_reading(views, path):
     return picture_reading(views, gray)
 
 
-__all__ = ["TurnedViews", "file_reading", "picture_reading", "strokes_reading"]
+__all__ = ["TurnedViews", "file_reading", "picture_input", "picture_reading", "strokes_input", "strokes_reading"]

@@ -15,7 +15,7 @@ from mnist_mlp import SURE
 from mnist_mlp.views import TURN, reader
 from preprocessing import canvas_from_image, prepare
 from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from preprocessing.strokes import redraw
+from reading import strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
@@ -29,7 +29,7 @@ def group_inputs(strokes, groups, boxes=None):
     for group in groups:
         x0, y0 = np.floor(boxes[group, :2].min(axis=0))
         x1, y1 = np.ceil(boxes[group, 2:].max(axis=0))
-        image = prepare(redraw([(strokes[i]["points"], strokes[i]["brush"]) for i in group]))
+        image = strokes_input([(strokes[i]["points"], strokes[i]["brush"]) for i in group])
         images.append(EMPTY if image is None else image.reshape(-1))
         found.append([int(x0), int(y0), int(x1 - x0), int(y1 - y0)])
     return np.array(images, np.float32).reshape(-1, 784), found

@@ -92,3 +92,18 @@ def test_diagnostics_of_a_digit_of_a_number_have_no_ink_box(canvas):
     side = 28 * DIAG_ZOOM
     shown = frame[DIAG_TOP:DIAG_TOP + side, SIZE + 14:SIZE + 14 + side, 0]
     assert np.array_equal(shown, np.rint(pred.image * 255).astype(np.uint8).repeat(DIAG_ZOOM, 0).repeat(DIAG_ZOOM, 1))
+
+
+def test_a_long_status_wraps_instead_of_being_cut():
+    """Issue 24, 17: in a 720 px window, t's list of missing digits was cut at the bar's end."""
+    from pad.frame import status_lines
+
+    said = ("to learn your hand it needs 1 more 0, 1 more 2, 1 more 3, 1 more 4, 1 more 5, 1 more 6, 1 more 7, "
+            "1 more 8, 1 more 9 (press the digit key after drawing; 5 of each is best)")
+    lines, scale, beside = status_lines(said, 400, 704)
+    assert " ".join(lines) == said and len(lines) == 2 and not beside
+    assert status_lines("brush 26 px", 400, 704) == (["brush 26 px"], 0.45, True)
+    lines, _, _ = status_lines("word " * 200, 400, 704)
+    assert len(lines) == 2 and lines[1].endswith("...")
+    frame = render_frame(np.zeros((400, 400), np.uint8), None, status=said)
+    assert frame.shape[1] == 720

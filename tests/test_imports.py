@@ -61,3 +61,16 @@ def test_the_network_needs_no_opencv_and_no_window():
             elif isinstance(node, ast.ImportFrom) and node.module:
                 modules.add(node.module.split(".")[0])
         assert not modules & {"cv2", "tkinter", "scipy"}, path
+
+
+def test_the_reading_of_a_drawing_is_put_together_in_one_module():
+    """Strokes -> redraw -> prepare and picture -> canvas -> prepare are assembled in reading/ alone;
+    the pad, the server, predict.py, the benchmarks and the training renderings call it."""
+    import re
+
+    assembled = re.compile(r"prepare(_with_info)?\(\s*(redraw|canvas_from_image)\(")
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted(ROOT.glob("[!.]*/**/*.py"))
+             if not path.is_relative_to(ROOT / "reading") and "tests" not in path.parts
+             for n, line in enumerate(path.read_text().splitlines(), 1) if assembled.search(line)]
+    assert not found, found
+    assert assembled.search("image = prepare(redraw(strokes))")  # the check sees what it looks for

@@ -86,6 +86,22 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(tmp_path, mnist, opti
     assert arrays(tmp_path / "cut") == arrays(tmp_path / "whole")
 
 
+def test_sigterm_stops_like_ctrl_c_and_says_how_to_resume(tmp_path, mnist):
+    """Issue 24, 16: killed by SIGTERM (a service manager, `kill`), it left OUT.ckpt/ without a word."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "train.py"), *QUICK, "--epochs", "25",
+                             "--out", str(tmp_path / "cut")], stderr=subprocess.PIPE, text=True)
+    state = tmp_path / "cut.ckpt" / "train_state.json"
+    deadline = time.time() + 120
+    while not state.exists() and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the signal arrived")
+    assert proc.returncode == 130 and f"plus --out {tmp_path / 'cut'} --resume" in err and "Traceback" not in err, err
+    assert state.exists()
+
+
 def test_an_ensemble_is_its_members_folded_into_one_network(tmp_path, mnist):
     runs = {"ensemble": ["--members", "2"], "seed0": ["--seed", "0"], "seed1": ["--seed", "1"]}
     out = {}
