@@ -65,21 +65,33 @@ def overlaps(boxes, least_width=0.0):
 def traced(strokes, boxes):
     """(n, n): for every two of the pad's strokes, the ink they share as a share of the greater one's
     (each drawn once, at TRACE_SIDE pixels a digit): high only when one runs along the other for most
-    of its length, not when a short stroke touches a long one."""
-    lo, hi = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+    of its length, not when a short stroke touches a long one. Only strokes whose boxes overlap by at
+    least a third of the smaller one are drawn (no less can hold three quarters of its ink); the
+    others share nothing."""
+    n = len(strokes)
+    shared = np.zeros((n, n))
+    lo, hi = np.maximum(boxes[:, None, :2], boxes[None, :, :2]), np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
+    meet = np.clip(hi - lo, 0, None).prod(axis=2)
+    area = (boxes[:, 2:] - boxes[:, :2]).prod(axis=1)
+    close = np.triu(meet >= np.minimum(area[:, None], area[None]) / 3, k=1)
+    drawn = np.unique(np.nonzero(close))
+    if not len(drawn):
+        return shared
+    lo, hi = boxes[drawn, :2].min(axis=0), boxes[drawn, 2:].max(axis=0)
     scale = TRACE_SIDE / max(float(np.percentile(boxes[:, 3] - boxes[:, 1], 75)), 1.0)
     scale = min(scale, MAX_TRACE_SIDE / max(float((hi - lo).max()), 1.0))  # bounded, however far apart
     w, h = np.ceil((hi - lo) * scale).astype(int) + 2
-    ink = np.zeros((len(strokes), h * w), np.float32)
-    for k, stroke in enumerate(strokes):
-        stroke = stroke if isinstance(stroke, dict) else {"points": stroke}
+    ink = np.zeros((len(drawn), h * w), np.float32)
+    for k, i in enumerate(drawn):
+        stroke = strokes[i] if isinstance(strokes[i], dict) else {"points": strokes[i]}
         canvas = np.zeros((h, w), np.uint8)
         points = (np.asarray(stroke["points"], np.float64).reshape(-1, 2) - lo) * scale + 1
         draw_path(canvas, points, max(1, round(float(stroke.get("brush", 0)) * scale)))
         ink[k] = canvas.reshape(-1) > 127
-    shared = ink @ ink.T  # pixels inked by both, for every two strokes at once
-    amount = np.diag(shared)
-    return shared / np.maximum(np.maximum(amount[:, None], amount[None]), 1)
+    both = ink @ ink.T  # pixels inked by both, for every two drawn strokes at once
+    amount = np.diag(both)
+    shared[np.ix_(drawn, drawn)] = both / np.maximum(np.maximum(amount[:, None], amount[None]), 1)
+    return np.where(close | close.T, shared, 0.0)
 
 
 def group_boxes(boxes, read=None, together=None):
