@@ -13,6 +13,8 @@ Sections:
     pad       per-frame cost while drawing: prepare + predict_proba on 280x280 and
               1000x1000 canvases (target p99 < 1 ms), and a whole pad frame
               (mouse move, prediction, rendering; 60 fps needs < 16.7 ms)
+    pictures  a picture read as predict.py and the server read it, 1000x1000 against 4000x4000, PNG and
+              JPEG (target: the larger within 3 times the smaller)
     window    the real pad window under Xvfb, scribbled on by xdotool: frames shown per second while
               drawing (target at least 60)
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
@@ -43,13 +45,13 @@ import sys
 
 from bench_serve import bench_flood_bodies, bench_flood_fire_and_forget, bench_flood_lockout, bench_serve
 from bench_timing import machine
-from bench_reading import bench_number, bench_pad
+from bench_reading import bench_number, bench_pad, bench_pictures
 from bench_training import bench_augment, bench_defaults, bench_model, bench_to98, bench_train
 from bench_web import bench_web, bench_web_crowd
 from bench_window import bench_teach, bench_window
 
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
-            "pad": bench_pad, "window": bench_window, "model": bench_model, "teach": bench_teach,
+            "pad": bench_pad, "pictures": bench_pictures, "window": bench_window, "model": bench_model, "teach": bench_teach,
             "serve": bench_serve, "flood-lockout": bench_flood_lockout,
             "flood-fire-and-forget": bench_flood_fire_and_forget, "flood-bodies": bench_flood_bodies,
             "number": bench_number, "web": bench_web, "web-crowd": bench_web_crowd}

@@ -69,3 +69,24 @@ def bench_number():
                        "100_tiny_strokes": tiny}.items():
         result[name] = {"max_ms": round(1000 * max(timings(lambda c=case: read_groups(model, c), 20)), 2)}
     return result
+
+
+def bench_pictures():
+    """Reading a picture as predict.py and the server do, by its size: a thick stroke on white at
+    1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000)."""
+    import cv2
+
+    from preprocessing.images import decode_gray
+    from reading import picture_reading
+
+    views = TurnedViews(load_model())
+    result = {}
+    for kind in (".png", ".jpg"):
+        for side in (1000, 4000):
+            canvas = np.full((side, side), 255, np.uint8)
+            canvas[side // 4:3 * side // 4, side // 2 - side // 40:side // 2 + side // 40] = 0
+            data = cv2.imencode(kind, canvas)[1].tobytes()
+            result[f"{kind[1:]}_{side}"] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
+        result[f"{kind[1:]}_ratio_4000_to_1000_p50"] = round(result[f"{kind[1:]}_4000"]["p50_ms"]
+                                                              / result[f"{kind[1:]}_1000"]["p50_ms"], 2)
+    return result
