@@ -54,11 +54,14 @@ class TurnedViews:
 
     def predict_proba(self, x):
         x = as_batch(x)
-        # All the views in one forward pass: as fast as one pass a view for a single image, twice as
-        # fast for the six of a number (tools/bench.py --only pad,number). Clipped: four bilinear
-        # weights can sum to a hair over 1 in float32.
-        views = np.concatenate([x if t is None else np.clip(x @ t, 0, 1) for t in self.turns])
-        return self.model.predict_proba(views).reshape(len(self.turns), len(x), -1).mean(axis=0)
+        # Clipped: four bilinear weights can sum to a hair over 1 in float32.
+        views = [x if t is None else np.clip(x @ t, 0, 1) for t in self.turns]
+        if len(x) == 1:
+            # One image: a pass a view. A batch of three is no faster alone, and beside the server's
+            # other worker thread it cost a quarter of the answers a second (OpenBLAS threads).
+            return np.mean([self.model.predict_proba(v) for v in views], axis=0)
+        # Several (a number's digits, a benchmark's batch): all the views in one forward pass.
+        return self.model.predict_proba(np.concatenate(views)).reshape(len(views), len(x), -1).mean(axis=0)
 
     def predict(self, x):
         return self.predict_proba(x).argmax(axis=1)
