@@ -17,6 +17,8 @@ import numpy as np
 
 from mnist_mlp.files import FileProblem, read_regular
 
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # a warning on stderr is no answer to a user
+
 from . import MAX_CANVAS_PIXELS
 
 MAX_PIXELS = MAX_CANVAS_PIXELS  # one budget for files and for canvases
@@ -24,6 +26,7 @@ MAX_FILE_BYTES = 64 << 20
 SIDE = 1200  # pixels: a picture's longer side once read; a digit ends up 20 px, a number's digits ~100
 MAX_JPEG_SCANS = 100  # a progressive JPEG has about 10
 JPEG_REDUCED = {8: cv2.IMREAD_REDUCED_GRAYSCALE_8, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2}
+PNG_KEPT = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}  # what a picture needs; other chunks only warn
 JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -102,6 +105,8 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
             raise ImageError(f"a JPEG of {scans:,} scans, over the limit of {MAX_JPEG_SCANS}", over_limit=True)
         factor = next((f for f in JPEG_REDUCED if max(width, height) >= f * side), 1)
         flags = JPEG_REDUCED.get(factor, flags)
+    if kind == "PNG":
+        data = _png_essentials(data)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if image is None:
         raise ImageError(f"a damaged {kind} that OpenCV cannot decode")
@@ -122,6 +127,22 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
         alpha = image[:, :, 1].astype(np.float32) / 255
         return (image[:, :, 0] * alpha + background * (1 - alpha)).round().astype(np.uint8)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _png_essentials(data):
+    """The PNG with only the chunks a picture needs: colour profiles, text and the like go, and with
+    them libpng's warnings on stderr about the broken ones (a user sees no "iCCP: known incorrect
+    sRGB profile" for a file that reads well)."""
+    kept, i = [data[:8]], 8
+    while i + 12 <= len(data):
+        length = int.from_bytes(data[i:i + 4], "big")
+        end = i + 12 + length
+        if data[i + 4:i + 8] in PNG_KEPT:
+            kept.append(data[i:end])
+        if data[i + 4:i + 8] == b"IEND" or end > len(data):
+            break
+        i = end
+    return b"".join(kept)
 
 
 def read_gray(path, max_pixels=MAX_PIXELS):

@@ -285,3 +285,27 @@ def test_predict_survives_hostile_files(tmp_path):
                            capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert plain.returncode == 0 and plain.stdout.count("\n") == 1 and "new\\nline.png" in plain.stdout
     assert MAX_PIXELS == 50_000_000
+
+
+def test_broken_ancillary_png_chunks_leave_stderr_quiet(tmp_path):
+    """Issue 24, 19: libpng's warnings about a PNG's colour profile or text leaked to stderr. Only the
+    chunks a picture needs are decoded; the picture itself reads as before."""
+    import subprocess
+    import sys
+    import zlib
+
+    def chunk(kind, data, crc=None):
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + (zlib.crc32(body) if crc is None else crc).to_bytes(4, "big")
+
+    three = np.full((120, 120), 255, np.uint8)
+    cv2.putText(three, "3", (25, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.5, 0, 12)
+    plain = cv2.imencode(".png", three)[1].tobytes()
+    noisy = plain[:33] + chunk(b"iCCP", b"bad\x00\x00" + zlib.compress(b"no profile")) + chunk(b"tEXt", b"a\x00b", 1) \
+        + plain[33:]
+    (tmp_path / "noisy.png").write_bytes(noisy)
+    with fuzz_case("preprocessing.images"):
+        assert np.array_equal(decode_gray(noisy), decode_gray(plain))
+        r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), str(tmp_path / "noisy.png")],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout.startswith(f"{tmp_path / 'noisy.png'}: 3 ") and r.stderr == "", r.stderr
