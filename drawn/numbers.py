@@ -54,10 +54,10 @@ def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
 
 
 def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
-    """How well numbers are read: grouping right, number right, digits right (each digit read from its
-    own strokes), and the number accuracy the digit accuracy alone predicts (each number's product of
-    its digits' per-class accuracies, averaged)."""
-    own_right, own_labels, segmentation, right = [], [], 0, 0
+    """How well numbers are read: grouping right, number right (its best reading), sure, sure and
+    right, digits right (each digit read from its own strokes), and the number accuracy the digit
+    accuracy alone predicts (each number's product of its digits' per-class accuracies, averaged)."""
+    own_right, own_labels, segmentation, right, sure, sure_right = [], [], 0, 0, 0, 0
     digit_reader = reader(model, turn)
     for strokes, labels, groups in numbers:
         images, _ = group_inputs(strokes, groups)
@@ -73,11 +73,14 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
         segmentation += segmented
         guess = "".join(str(d["digit"]) for d in read["digits"])  # the best reading, sure or not
         right += segmented and guess == "".join(map(str, labels))
+        sure += read["sure"]
+        sure_right += read["sure"] and segmented and guess == "".join(map(str, labels))
     own_right, own_labels = np.array(own_right), np.array(own_labels)
     per_class = {c: own_right[own_labels == c].mean() for c in np.unique(own_labels)}
     expected = np.mean([np.prod([per_class[c] for c in labels]) for _, labels, _ in numbers])
     return {"numbers": len(numbers), "via": via, "segmentation": segmentation / len(numbers),
-            "number_accuracy": right / len(numbers), "digit_accuracy": float(own_right.mean()),
+            "number_accuracy": right / len(numbers), "sure": sure / len(numbers),
+            "sure_and_right": sure_right / len(numbers), "digit_accuracy": float(own_right.mean()),
             "expected_number_accuracy": float(expected)}
 
 

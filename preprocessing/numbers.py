@@ -31,6 +31,7 @@ TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit 
 # 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
 MAX_TRACE_SIDE = 1024  # pixels: the longest side of all the strokes then
+CLOSE_CALL = 1.25  # a grouping the network settles by less than this factor is a doubt (the number is not sure)
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
 MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
 
@@ -94,9 +95,10 @@ def traced(strokes, boxes):
     return np.where(close | close.T, shared, 0.0)
 
 
-def group_boxes(boxes, read=None, together=None):
+def group_boxes(boxes, read=None, together=None, doubts=None):
     """Indices of ``boxes`` grouped into digits, each group sorted, groups left to right; pairs marked
-    in ``together`` (an (n, n) bool array) are one digit whatever else says."""
+    in ``together`` (an (n, n) bool array) are one digit whatever else says. Each pair the network
+    settled by less than CLOSE_CALL is added to the list ``doubts``, if one is given."""
     n = len(boxes)
     owner = list(range(n))
 
@@ -136,23 +138,28 @@ def group_boxes(boxes, read=None, together=None):
         # better than the parts apart, and one part must be a piece rather than a digit: shorter
         # than the digits around it (a 5's flag, half of a 4) or no sure digit on its own.
         piece = min(height(g) for g in apart) < PIECE * typical or min(separate) < ALONE
-        if piece and read([sorted(apart[0] + apart[1])])[0] > np.prod(separate):
+        if not piece:
+            continue
+        joined, alone = read([sorted(apart[0] + apart[1])])[0], np.prod(separate)
+        if doubts is not None and max(joined, alone) < CLOSE_CALL * min(joined, alone):
+            doubts.append((i, j))
+        if joined > alone:
             owner[find(i)] = find(j)
     return groups()
 
 
-def group_strokes(strokes, read=None, boxes=None):
+def group_strokes(strokes, read=None, boxes=None, doubts=None):
     """The pad's strokes (in its saved form, a list of {"brush": int, "points": [[x, y], ...]} in
     canvas pixels, in drawing order) grouped into digits: lists of stroke indices, left to right,
     e.g. ``[[0], [1, 2], [3]]``. ``read(groups)``, given lists of stroke indices, returns a
-    confidence for each; it settles the groupings that geometry leaves open. ``boxes``: the strokes'
-    own (stroke_boxes), if already known."""
+    confidence for each; it settles the groupings that geometry leaves open (its close calls added to
+    ``doubts``, a list, if given). ``boxes``: the strokes' own (stroke_boxes), if already known."""
     if not len(strokes):
         return []
     boxes = stroke_boxes(strokes) if boxes is None else boxes
     # A stroke drawn over another (a 1 traced twice, up and back down) is the same digit: no digit of
     # a number is written on top of another, however sure each reads alone.
-    return group_boxes(boxes, read, traced(strokes, boxes) >= TRACED)
+    return group_boxes(boxes, read, traced(strokes, boxes) >= TRACED, doubts)
 
 
 def split_image(gray, read=None):
@@ -166,7 +173,7 @@ def split_image(gray, read=None):
     return split_canvas(canvas_from_image(gray), read)
 
 
-def split_canvas(canvas, read=None):
+def split_canvas(canvas, read=None, doubts=None):
     """``split_image`` for a canvas already made by ``canvas_from_image``; ValueError for more than
     MAX_PIECES pieces of ink (a grid of dots, a page of text), which are no number."""
     _, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
@@ -178,7 +185,8 @@ def split_canvas(canvas, read=None):
         raise ValueError(f"more than {MAX_PIECES} pieces of ink: not a number")
     boxes = np.array([[x, y, x + w, y + h] for x, y, w, h, _ in stats], np.float64)
     merged = []
-    for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs])):
+    for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs]),
+                             doubts=doubts):
         box = _xywh(boxes[group])
         merged.extend(_split_wide(canvas, box, read) if read is not None else [box])
     return merged

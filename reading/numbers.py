@@ -7,8 +7,10 @@ found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batch
 image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
 ``{"number": "2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box":
 [x, y, w, h]}, ...]}``, where a digit under the threshold is "?" in "number" and the number is sure
-only when every digit is.
+only when every digit is and the grouping was no close call. A digit of more than MAX_PARTS strokes
+or pieces of ink (a column of dots) is never sure.
 """
+import cv2
 import numpy as np
 
 from mnist_mlp import SURE
@@ -18,6 +20,7 @@ from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from reading import strokes_input
 
 EMPTY = np.zeros(784, np.float32)
+MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 
 
@@ -35,13 +38,15 @@ def group_inputs(strokes, groups, boxes=None):
     return np.array(images, np.float32).reshape(-1, 784), found
 
 
-def answer(probabilities, boxes, threshold=SURE):
+def answer(probabilities, boxes, threshold=SURE, doubtful=(), close_call=False):
     """The number object for per-digit probabilities and boxes, left to right: a digit is sure when
-    its confidence reaches ``threshold`` (else "?" in the number), the number when all its digits are."""
-    digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6), "sure": bool(p.max() >= threshold),
-               "box": box} for p, box in zip(probabilities, boxes)]
+    its confidence reaches ``threshold`` and it is not in ``doubtful`` (else "?" in the number), the
+    number when all its digits are and its grouping was no ``close_call``."""
+    digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6),
+               "sure": bool(p.max() >= threshold) and k not in doubtful, "box": box}
+              for k, (p, box) in enumerate(zip(probabilities, boxes))]
     return {"number": "".join(str(d["digit"]) if d["sure"] else "?" for d in digits),
-            "sure": bool(digits) and all(d["sure"] for d in digits), "digits": digits}
+            "sure": bool(digits) and all(d["sure"] for d in digits) and not close_call, "digits": digits}
 
 
 def read_strokes(model, strokes, turn=TURN, threshold=SURE):
@@ -83,10 +88,13 @@ def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
     if not strokes:
         return [], answer([], []), *nothing
     stroke_box = stroke_boxes(strokes)  # once a call, for the grouping and for every reading
-    groups = group_strokes(strokes, lambda gs: [r["network"].max() for r in readings(gs)], stroke_box)
+    doubts = []
+    groups = group_strokes(strokes, lambda gs: [r["network"].max() for r in readings(gs)], stroke_box, doubts)
     images, probabilities, boxes = zip(*read(groups))
     probabilities = np.array(probabilities)
-    return groups, answer(probabilities, list(boxes), threshold), np.array(images).reshape(-1, 28, 28), probabilities
+    many = {k for k, group in enumerate(groups) if len(group) > MAX_PARTS}
+    return (groups, answer(probabilities, list(boxes), threshold, many, bool(doubts)),
+            np.array(images).reshape(-1, 28, 28), probabilities)
 
 
 def read_image(model, gray, turn=TURN, threshold=SURE):
@@ -99,9 +107,12 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
         images = [prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
+    doubts = []
     try:
-        boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1))
+        boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1), doubts)
     except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
         return {**answer([], []), "error": str(e)}
+    many = {k for k, (x, y, w, h) in enumerate(boxes)
+            if cv2.connectedComponents((canvas[y:y + h, x:x + w] > 0).astype(np.uint8))[0] - 1 > MAX_PARTS}
     return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes],
-                  threshold)
+                  threshold, many, bool(doubts))

@@ -309,3 +309,28 @@ def test_a_grid_of_dots_is_refused_before_its_pairs_are_compared(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), "--number", str(tmp_path / "dots.png")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "more than 100 pieces of ink" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_column_of_dots_and_a_close_call_are_never_sure(tmp_path):
+    """Issue 24, 14: a grid of dots read as "1111111111", 97% sure each. A digit of more than six
+    strokes or pieces of ink is no sure digit; a grouping the network settled by a hair leaves the
+    number unsure."""
+    from preprocessing.numbers import group_boxes
+    from reading.numbers import read_image, read_strokes
+
+    dots = [{"brush": 12, "points": [[100 + 150 * col, 40 + 30 * row]]} for col in range(3) for row in range(10)]
+    read = read_strokes(MODEL, dots)
+    assert len(read["digits"]) == 3 and read["number"] == "???" and not read["sure"]
+    grid = np.full((300, 300), 255, np.uint8)
+    grid[10::30, 10::30] = 0
+    grid[11::30, 10::30] = 0
+    read = read_image(MODEL, grid)
+    assert read["digits"] and set(read["number"]) == {"?"} and not read["sure"]
+    boxes = np.array([[60, 50, 150, 250], [110, 145, 255, 155]], np.float64)  # 0.39 overlap: the network decides
+    doubts = []
+    assert group_boxes(boxes, lambda gs: [0.8 if len(g) == 2 else 0.85 for g in gs], doubts=doubts) == [[0, 1]]
+    assert doubts == [(0, 1)]  # 0.8 together against 0.72 apart: a close call
+    doubts = []
+    group_boxes(boxes, lambda gs: [0.99 if len(g) == 2 else 0.5 for g in gs], doubts=doubts)
+    assert doubts == []
+    assert read_strokes(MODEL, number("2047"))["sure"]

@@ -51,7 +51,8 @@ from bench_web import bench_web, bench_web_crowd
 from bench_window import bench_teach, bench_window
 
 SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98, "augment": bench_augment,
-            "pad": bench_pad, "pictures": bench_pictures, "window": bench_window, "model": bench_model, "teach": bench_teach,
+            "pad": bench_pad, "pictures": bench_pictures, "window": bench_window, "model": bench_model,
+            "teach": bench_teach,
             "serve": bench_serve, "flood-lockout": bench_flood_lockout,
             "flood-fire-and-forget": bench_flood_fire_and_forget, "flood-bodies": bench_flood_bodies,
             "number": bench_number, "web": bench_web, "web-crowd": bench_web_crowd}

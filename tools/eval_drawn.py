@@ -72,7 +72,8 @@ def show_numbers(model, digits, args):
         print(json.dumps(result, indent=1))
         return 0
     print(f"{result['numbers']} numbers of 2-8 digits from writers {args.writers}, read via {args.via}")
-    for key in ("segmentation", "number_accuracy", "digit_accuracy", "expected_number_accuracy"):
+    for key in ("segmentation", "number_accuracy", "sure", "sure_and_right", "digit_accuracy",
+                "expected_number_accuracy"):
         print(f"{key.replace('_', ' '):<26} {100 * result[key]:6.2f}%")
     return 0
 
