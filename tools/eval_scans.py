@@ -4,7 +4,7 @@ Usage:
     python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.45] [--limit N] [--json]
                                [--mosaic PATH.png] [--keep DIR]
 
-SET is an optdigits-orig file (default ../shared/data/optdigits/optdigits-orig.tra: 32x32 binary
+SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
 JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan of it would be
 (dark ink on white, 4x larger, a margin all round; --keep DIR keeps them). Prints the share read
