@@ -1,10 +1,30 @@
 """What every command line here does on the way out: a closed pipe (``tool | head``) ends it
 quietly, Ctrl-C ends it with the usual exit code, never with a traceback; and every command
 answers ``--version``."""
+import argparse
 import os
 import sys
 
 from . import __version__
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """``--help`` with each option's default, where it has one worth saying (not None, not off)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text \
+                and action.option_strings and action.dest != "help":
+            text += " (default: %(default)s)"
+        return text.strip()
+
+
+def parser(doc):
+    """An argparse parser for a command: its description the first line of ``doc``, defaults shown,
+    and ``--version``."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0], formatter_class=HelpFormatter)
+    add_version(p)
+    return p
 
 
 def add_version(parser):

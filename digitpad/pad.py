@@ -19,7 +19,6 @@ Keys:
     h        help
     q, Esc   quit (closing the window quits too)
 """
-import argparse
 import os
 import sys
 import time
@@ -36,8 +35,7 @@ FRAME_MS = 14
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("--weights", type=Path, default=None,
                    help="model directory (default weights/, started with the personal model when there is one)")
     p.add_argument("--samples", type=Path, default=SAMPLES, help="where labelled samples are saved")
@@ -50,7 +48,6 @@ def parse_args(argv):
                    help="start with one digit, or a whole number on a wide pad (key n switches)")
     p.add_argument("--brush", type=int, default=26, help="brush diameter in pixels")
     p.add_argument("--stats", action="store_true", help="on exit, print frames per second while drawing")
-    cli.add_version(p)
     args = p.parse_args(argv)
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")

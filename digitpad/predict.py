@@ -16,7 +16,6 @@ read as a number of several digits (reading.numbers): "path: 2024 (lowest confid
 and in its subfolders (the pad's samples/ included). A file that cannot be read is reported on
 stderr and the others still run; the exit code is 1 if any failed.
 """
-import argparse
 import json
 import os
 import sys
@@ -106,15 +105,14 @@ def show_number(path, number, as_json):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("images", nargs="+", type=Path)
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p = cli.parser(__doc__)
+    p.add_argument("images", nargs="+", type=Path, help="PNG, JPEG or BMP files, or folders of them")
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="model directory")
     p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
     p.add_argument("--threshold", type=float, default=SURE,
                    help="under this confidence the answer is ? with the best guess (as in the pad)")
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
     p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
-    cli.add_version(p)
     args = p.parse_args(argv)
     if not 1 <= args.top <= 10:
         p.error("--top must be between 1 and 10")

@@ -33,7 +33,6 @@ address holds at most its share of the connections, pictures and numbers wait in
 own, and a busy lane answers 503 with Retry-After (the limits in serving/http.py), so none can stall
 the others. Listens on 127.0.0.1 only unless --host says otherwise.
 """
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -73,8 +72,8 @@ def samples_problem(folder):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p = cli.parser(__doc__)
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="model directory")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     p.add_argument("--max-body", type=int, default=MAX_BODY, help="largest request body accepted, bytes")
@@ -85,7 +84,6 @@ def main(argv=None):
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,
                    help="let the web page save drawings as labelled samples in this folder (off by default)")
-    cli.add_version(p)
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")

@@ -22,7 +22,6 @@ that are not digits, trained towards the uniform distribution (drawn.nondigits),
 draws that share of them all as a scanner gives them (drawn.scanlike). --samples fine-tunes --init
 on the pad's saved samples, with replayed MNIST, measured before and after (digitpad.recipe).
 """
-import argparse
 import shlex
 import signal
 import sys
@@ -40,22 +39,22 @@ from mnist_mlp.paths import USER
 
 def parse_args(argv):
     d = Recipe()
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = cli.parser(__doc__)
     p.add_argument("--sizes", default=",".join(map(str, d.sizes)), help="layer widths, 784 first, 10 last")
     p.add_argument("--epochs", type=int, default=None, help="default 20 (8 when fine-tuning)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=d.optimizer)
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="images a step")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=d.optimizer, help="how weights move")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate: default 1e-3 (1e-4 fine-tuning)")
     p.add_argument("--momentum", type=float, default=d.momentum, help="SGD only")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="decoupled weight decay")
     p.add_argument("--l2", type=float, default=d.l2, help="L2 penalty added to the gradient")
-    p.add_argument("--schedule", choices=["cosine", "step", "constant"], default=d.schedule)
+    p.add_argument("--schedule", choices=["cosine", "step", "constant"], default=d.schedule,
+                   help="the learning rate over the epochs")
     p.add_argument("--warmup-epochs", type=float, default=d.warmup_epochs, help="linear warm-up (cosine)")
     p.add_argument("--step-every", type=int, default=d.step_every, help="epochs between x0.1 drops (step)")
     p.add_argument("--dropout", type=float, default=d.dropout, help="probability of dropping a hidden unit")
-    p.add_argument("--weight-init", choices=["he", "xavier"], default=d.weight_init)
-    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--weight-init", choices=["he", "xavier"], default=d.weight_init, help="random initialisation")
+    p.add_argument("--seed", type=int, default=d.seed, help="the same seed, the same weights")
     p.add_argument("--members", type=int, default=d.members,
                    help="an ensemble of this many networks (seeds SEED, SEED+1, ...), saved folded into one")
     p.add_argument("--augment", action="store_true", help="random distortions of every training batch")
@@ -75,11 +74,11 @@ def parse_args(argv):
     p.add_argument("--overwrite", action="store_true", help="allow --out to replace an existing model")
     p.add_argument("--train-limit", type=int, default=None, help="only the first N training images (tests)")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
-    p.add_argument("--out", type=Path, default=None, help="model directory (default: a new weights-<date>-<time>)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="model directory (default: a new weights-<date>-<time> in the checkout or user data folder)")
     p.add_argument("--checkpoint", type=Path, default=None, help="checkpoint directory (default OUT.ckpt)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only a line per epoch")
-    cli.add_version(p)
     args = p.parse_args(argv)
     try:
         args.sizes = tuple(int(s) for s in args.sizes.split(","))
@@ -97,6 +96,8 @@ def parse_args(argv):
         p.error("--held-out must be between 0 and 0.5 (most samples must be left to learn from)")
     if args.replay < 0:
         p.error("--replay must be 0 or more")
+    if args.out is not None and args.out.name in ("", ".."):  # "", ".", "/", "x/..": no folder of its own
+        p.error(f"--out {str(args.out)!r} names no folder of its own; give a new folder's name")
     if args.out is None:
         if args.resume:
             p.error("--resume needs the --out of the run it continues")

@@ -47,11 +47,13 @@ def load_checkpoint(path, optimizer_factory, dropout=0.0):
 def checkpoint_problem(path, out):
     """None if a training run may write its checkpoint at ``path`` and remove it when it ends:
     nothing is there yet, or a checkpoint this project wrote (an ensemble's: a folder of
-    ``member-N`` checkpoints). Else why not: it is the model folder ``out`` or holds it, it is a
+    ``member-N`` checkpoints). Else why not: it is the model folder ``out``, holds it or is in it, it is a
     model or a folder of the user's, a file or a symbolic link. Checked before training starts."""
     path, out = Path(path), Path(out)
     if path.resolve() == out.resolve() or path.resolve() in out.resolve().parents:
         return f"the checkpoint {path} would be the model folder {out}, or hold it"
+    if out.resolve() in path.resolve().parents:  # saving the model would meet a folder that is not its own
+        return f"the checkpoint {path} would be inside the model folder {out}"
     entries = sorted(path.iterdir()) if path.is_dir() and not path.is_symlink() else []
     if entries and all(e.is_dir() and e.name.startswith("member-") for e in entries):
         return next((p for p in (checkpoint_problem(e, out) for e in entries) if p), None)

@@ -13,7 +13,8 @@ def display_problem(env=None, platform=None):
         return None  # Windows and macOS always have their own window system
     display = env.get("DISPLAY", "")
     if not display:
-        return "DISPLAY is not set (run it on a desktop, or under a virtual one: xvfb-run python main.py)"
+        return ("DISPLAY is not set (run it on a desktop, or under a virtual one: xvfb-run digitpad, or "
+                "xvfb-run python main.py from a checkout)")
     host, _, rest = display.rpartition(":")
     number = rest.split(".")[0]
     if not number.isdigit():

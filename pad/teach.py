@@ -19,7 +19,8 @@ from pathlib import Path
 
 from mnist_mlp import MLP, save_model
 from mnist_mlp.model_io import replace_problem
-from personal.adapt import MAX_PER_DIGIT, SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data, suspects
+from personal.adapt import (MAX_PER_DIGIT, SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data, suspects,
+                            thinned)
 from personal.samples import SampleError, load_stroke_samples, stroke_sample_counts
 
 
@@ -105,7 +106,7 @@ def teach(arrays, base_saved_at, samples_dir, personal_dir, replay_dir, news, le
 
     try:
         samples, problems = load_stroke_samples(samples_dir, MAX_PER_DIGIT)
-        samples = [s for s in samples if str(s.path) not in leave_out]
+        samples = [thinned(s) for s in samples if str(s.path) not in leave_out]
         base = MLP.from_arrays(arrays)
         doubtful = [] if checked else suspects(base, samples)
         if doubtful:

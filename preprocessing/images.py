@@ -25,7 +25,10 @@ MAX_PIXELS = MAX_CANVAS_PIXELS  # one budget for files and for canvases
 MAX_FILE_BYTES = 64 << 20
 SIDE = 1200  # pixels: a picture's longer side once read; a digit ends up 20 px, a number's digits ~100
 MAX_JPEG_SCANS = 100  # a progressive JPEG has about 10
-JPEG_REDUCED = {8: cv2.IMREAD_REDUCED_GRAYSCALE_8, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2}
+# Decoded smaller by libjpeg; EXIF orientation ignored, as IMREAD_UNCHANGED ignores it at every other size.
+JPEG_REDUCED = {f: flag | cv2.IMREAD_IGNORE_ORIENTATION for f, flag in
+                ((8, cv2.IMREAD_REDUCED_GRAYSCALE_8), (4, cv2.IMREAD_REDUCED_GRAYSCALE_4),
+                 (2, cv2.IMREAD_REDUCED_GRAYSCALE_2))}
 PNG_KEPT = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}  # what a picture needs; other chunks only warn
 JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
@@ -100,7 +103,7 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
                          f"(scale the image down first)", over_limit=True)
     flags = cv2.IMREAD_UNCHANGED
     if kind == "JPEG":
-        scans = data.count(b"\xff\xda")  # entropy-coded data stuffs every 0xFF: this is only ever a marker
+        scans = _jpeg_scans(data)
         if scans > MAX_JPEG_SCANS:
             raise ImageError(f"a JPEG of {scans:,} scans, over the limit of {MAX_JPEG_SCANS}", over_limit=True)
         factor = next((f for f in JPEG_REDUCED if max(width, height) >= f * side), 1)
@@ -127,6 +130,34 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
         alpha = image[:, :, 1].astype(np.float32) / 255
         return (image[:, :, 0] * alpha + background * (1 - alpha)).round().astype(np.uint8)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _jpeg_scans(data):
+    """How many scans (SOS markers) a JPEG has before its end (EOI), walking its segments: APP
+    segments (a thumbnail's own markers) are skipped by their length, entropy-coded data up to the
+    next marker (every 0xFF in it is stuffed), and whatever follows the end is not counted."""
+    scans, i = 0, 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            break
+        marker = data[i + 1]
+        if marker == 0xD9:  # EOI
+            break
+        if marker == 0xFF or marker in (0x01, *range(0xD0, 0xD8)):  # fill byte, markers without a length
+            i += 1 if marker == 0xFF else 2
+            continue
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+        if marker == 0xDA:
+            scans += 1
+            while True:  # the entropy-coded data runs to the next 0xFF that is not 0xFF00 or a restart
+                i = data.find(b"\xff", i)
+                if i < 0 or i + 1 >= len(data):
+                    return scans
+                if data[i + 1] == 0 or 0xD0 <= data[i + 1] <= 0xD7:
+                    i += 2
+                    continue
+                break
+    return scans
 
 
 def _png_essentials(data):

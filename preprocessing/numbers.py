@@ -30,7 +30,7 @@ CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a 
 TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit (a 1 traced twice); of
 # 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
-MAX_TRACE_SIDE = 1024  # pixels: the longest side of all the strokes then
+MAX_TRACE_SIDE = 384  # pixels: the longest side of all the strokes then (60 strokes: 35 MB at most)
 CLOSE_CALL = 1.25  # a grouping the network settles by less than this factor is a doubt (the number is not sure)
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
 MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room

@@ -27,7 +27,7 @@ from .page import page_files
 MAX_IMAGE_PIXELS = 4000 * 4000
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/bmp"}
 MAX_SAMPLES = 10_000  # saved through one server's run; each at most MAX_RECORD_BYTES of strokes on disk
-LIGHT_BODY = 64 << 10  # bytes: a digit's strokes take a few KB; more goes in the heavy lane
+LIGHT_BODY = 16 << 10  # bytes: a digit's strokes take a few KB (1,500 points at most here); more is heavy
 STROKES_FORM = '{"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [width, height]}'
 
 
@@ -194,7 +194,7 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
         if method == "POST" and path == "/samples" and samples is not None:
             if request.content_type != "application/json":
                 raise HttpError(415, f"Content-Type must be application/json with {STROKES_FORM} and a label")
-            return 201, await run(save, request.body)
+            return 201, await run(save, request.body, heavy=len(request.body) > LIGHT_BODY)
         if path == "/samples" and samples is None:
             raise HttpError(404, "saving samples is off: start the server with --samples DIR")
         if path in ("/predict", "/predict/number", "/samples"):

@@ -11,8 +11,8 @@ worker threads. Each limit below answers one way of tying a server up:
   one address: the next is answered 503 and closed, without costing a worker; an answer must be
   taken within WRITE_TIMEOUT (a client that never reads is cut off) and a connection lives at most
   LIFETIME seconds, so no client keeps a place for long;
-- request bodies over SMALL_BODY held at once, over all connections, stay under ``max_held`` bytes
-  (503 past it);
+- request bodies over SMALL_BODY held at once, over all connections, stay under ``max_held`` bytes,
+  and those of one address under an eighth of it (or one body of ``max_body``) (503 past either);
 - work runs in two lanes, so a cheap request never waits behind costly ones: ``run(fn, *args,
   heavy=True)`` for pictures and numbers, the light lane for the rest; each lane takes at most
   MAX_WAITING of them waiting (503 with Retry-After past it), and work whose client has gone is
@@ -149,19 +149,24 @@ class Server:
         self.lanes = {False: ThreadPoolExecutor(workers, thread_name_prefix="light"),
                       True: ThreadPoolExecutor(1, thread_name_prefix="heavy")}
         self.waiting = {False: 0, True: 0}
-        self.connections, self.per_address, self.held = 0, Counter(), 0
+        self.connections, self.per_address, self.held, self.held_by = 0, Counter(), 0, Counter()
         self.loop = None
         self.stopped = threading.Event()
 
-    async def run(self, reader, fn, *args, heavy=False):
+    async def run(self, reader, writer, fn, *args, heavy=False):
         """``fn(*args)`` in a worker thread of its lane, or HttpError(503) when the lane is full;
-        ClientGone, unstarted, when ``reader``'s client has left by the time a worker is free."""
+        ClientGone, unstarted, when the client of ``reader`` and ``writer`` has left by the time a
+        worker is free."""
         if self.waiting[heavy] >= MAX_WAITING[heavy]:
             raise HttpError(503, "busy: too many requests are waiting; try again shortly",
                             [("Retry-After", RETRY_AFTER)])
 
         def work():
-            if reader.at_eof():  # read from a worker thread: at worst one stale answer, never a wrong one
+            # Read from a worker thread: at worst one stale answer, never a wrong one. A reset or closed
+            # connection is gone; one that only ended its side (a full close, or a half-close that still
+            # reads, as `nc -N` does) is served while nobody else waits in its lane, dropped when others do.
+            gone = reader.exception() is not None or writer.transport.is_closing()
+            if gone or (reader.at_eof() and self.waiting[heavy] > 1):
                 raise ClientGone()
             return fn(*args)
 
@@ -245,7 +250,8 @@ class Server:
             if expect and expect != "100-continue":
                 raise HttpError(417, "the only expectation understood is 100-continue")
             large = (length or 0) > SMALL_BODY  # small ones are bounded by the connections alone
-            if large and self.held + length > self.max_held:  # refused unread: memory is shared by all
+            share = large and self.held_by[peer[0]] + length > max(self.max_held // 8, self.max_body)
+            if large and (self.held + length > self.max_held or share):  # refused unread: memory is shared
                 raise HttpError(503, "busy: too many request bodies are being received; try again shortly",
                                 [("Retry-After", RETRY_AFTER)])
         except HttpError as e:  # the body, if any, was not read: close, so it is not taken for a request
@@ -253,6 +259,7 @@ class Server:
             self.log(f"{peer[0]} refused request -> {int(e.status)}")
             return True
         self.held += length if large else 0
+        self.held_by[peer[0]] += length if large else 0
         try:
             if expect and length and version == "HTTP/1.1":  # the body fits: ask for it (HTTP/1.0 knows no 100)
                 writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -262,7 +269,7 @@ class Server:
             extra = ()
             try:
                 status, payload = await self.app(request, lambda fn, *args, heavy=False:
-                                                 self.run(reader, fn, *args, heavy=heavy))
+                                                 self.run(reader, writer, fn, *args, heavy=heavy))
             except HttpError as e:
                 status, payload, extra = e.status, {"error": str(e)}, e.headers
             except ClientGone:
@@ -273,6 +280,9 @@ class Server:
                 status, payload = 500, {"error": "internal error"}
         finally:
             self.held -= length if large else 0
+            self.held_by[peer[0]] -= length if large else 0
+            if not self.held_by[peer[0]]:
+                del self.held_by[peer[0]]
         await self._send(writer, method, status, payload, not keep_alive, extra)
         self.log(f"{peer[0]} {printable(method)} {printable(path)[:200]} -> {int(status)}")
         return not keep_alive

@@ -110,6 +110,27 @@ def test_big_pictures_are_shrunk_as_they_are_read(tmp_path):
     assert int(grown_mb) < 300  # the 16-bit RGBA copy is 128 MB; 645 MB before
 
 
+def test_jpegs_read_alike_at_every_size_and_with_what_follows_them():
+    """Found by the review of the shrinking: the reduced decode applied EXIF orientation where a full
+    decode ignores it, so a picture turned or not by its size; and bytes after the end of a JPEG (a
+    motion photo's video) were counted as scans."""
+    def exif_rotated(jpeg):  # an APP1 Exif segment saying "turn 90 degrees" (orientation 6)
+        entry = b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00"  # tag 0x0112, SHORT, 1 value: 6
+        ifd = b"MM\x00*\x00\x00\x00\x08" + b"\x00\x01" + entry + b"\x00" * 4
+        app1 = b"Exif\x00\x00" + ifd
+        return jpeg[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + jpeg[2:]
+
+    for width in (2000, 2400, 5000):  # full, half and quarter decodes
+        wide = np.full((width // 2, width), 255, np.uint8)
+        wide[:, : width // 4] = 0
+        gray = decode_gray(exif_rotated(cv2.imencode(".jpg", wide)[1].tobytes()))
+        assert gray.shape[1] > gray.shape[0] and gray[:, 0].mean() < 50, (width, gray.shape)
+    jpeg = cv2.imencode(".jpg", np.full((200, 200), 200, np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])[1].tobytes()
+    trailer = (b"\xff\xda" * 50 + np.random.default_rng(0).bytes(1 << 20)) * 4
+    with fuzz_case("preprocessing.images"):
+        assert decode_gray(jpeg + trailer).shape == (200, 200)
+
+
 def test_a_jpeg_scan_bomb_is_refused_before_decoding():
     """Issue 24, 4: a 1 MB progressive JPEG of 29,979 empty scans took a minute to decode. The scans
     are counted from the markers first."""

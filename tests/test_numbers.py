@@ -334,3 +334,19 @@ def test_a_column_of_dots_and_a_close_call_are_never_sure(tmp_path):
     group_boxes(boxes, lambda gs: [0.99 if len(g) == 2 else 0.5 for g in gs], doubts=doubts)
     assert doubts == []
     assert read_strokes(MODEL, number("2047"))["sure"]
+
+
+def test_comparing_traced_strokes_is_bounded_in_memory():
+    """Found by review: 14 strokes across a 10,000 px canvas and 46 dots (a 3.7 KB request) made the
+    ink comparison allocate 250 MB; its canvas is now at most MAX_TRACE_SIDE a side."""
+    import subprocess
+    import sys
+
+    code = ("import resource, numpy as np; from preprocessing.numbers import traced, stroke_boxes; "
+            "s = [{'brush': 1000, 'points': [[0, 0], [10000, 10000 - 700 * k]]} for k in range(14)]"
+            " + [{'brush': 1, 'points': [[200 * k, 200 * k]]} for k in range(46)]; "
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t = traced(s, stroke_boxes(s)); "
+            "print(t.shape, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    shape, grown_mb = r.stdout.rsplit(" ", 1)
+    assert shape == "(60, 60)" and int(grown_mb) < 100, r.stderr

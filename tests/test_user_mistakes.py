@@ -97,8 +97,12 @@ def test_init_that_is_not_a_model(tmp_path):
     (["--pendigits", "/nonexistent.tra"], "--pendigits /nonexistent.tra: no such file"),  # a traceback
     (["--forms", "-1"], "--forms must be 0 or more"),
     (["--scans", "1.5"], "--scans is a share"),
+    (["--out", ""], "names no folder of its own"),  # the last --out wins; these were tracebacks
+    (["--out", "/"], "names no folder of its own"),
+    (["--checkpoint", "INSIDE"], "would be inside the model folder"),  # it trained, then could not save
 ])
 def test_train_refuses_nonsense_at_once(tmp_path, args, message):
+    args = [str(tmp_path / "w" / "ck") if a == "INSIDE" else a for a in args]
     r = tool("train", "--out", tmp_path / "w", *args)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "w").exists()
