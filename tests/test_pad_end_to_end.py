@@ -22,10 +22,11 @@ pytestmark = pytest.mark.skipif(bool(missing_tools()),
 def test_draw_save_and_screenshot(tmp_path):
     samples = tmp_path / "samples"
     with VirtualPad("--samples", str(samples), "--stats") as pad:
-        pad.draw(DIGIT_STROKES["7"])
+        pad.draw_until_seen(DIGIT_STROKES["7"])
         pad.screenshot(tmp_path / "drawn.png")
         pad.key("7")
         pad.screenshot(tmp_path / "saved.png")
+        pad.scribble(1.0)  # a second of drawing in one go: frames while drawing, however loaded the machine
         assert pad.close_window() == 0
         output = pad.output()
     assert "Traceback" not in output and "QFont" not in output, output

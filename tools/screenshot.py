@@ -181,6 +181,15 @@ class VirtualPad:
             self.xdotool("mouseup", "1")
         time.sleep(0.3)
 
+    def draw_until_seen(self, strokes, tries=3):
+        """``draw``, again if the pad shows no ink afterwards: a window remapped on a loaded machine
+        (``_wait_for_paint``) can lose the first mouse events. The ink on the pad is the sign."""
+        for _ in range(tries):
+            self.draw(strokes)
+            if (self.capture()[:self.size, :self.size] > 200).all(axis=2).mean() > 0.01:
+                return
+        raise RuntimeError(f"the pad showed no ink after drawing {tries} times:\n{self.output()}")
+
     def scribble(self, seconds, pause=0.004):
         """Draw without stopping for about ``seconds``: one xdotool process, a move every ``pause`` s."""
         rng = np.random.default_rng(0)
