@@ -69,25 +69,39 @@ def image_size(data):
 
 
 def _jpeg_size(data):
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            raise ImageError("a damaged JPEG (no marker where one should be)")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
-            i += 2
-            continue
-        length = struct.unpack(">H", data[i + 2:i + 4])[0]
+    """(width, height) from the first frame header of a JPEG, or ImageError."""
+    for marker, i in _jpeg_markers(data):
         if marker in JPEG_SOF and i + 9 <= len(data):
             height, width = struct.unpack(">HH", data[i + 5:i + 9])
             return width, height
-        if marker == 0xDA or length < 2:
-            break
-        i += 2 + length
     raise ImageError("a damaged JPEG (no frame header)")
+
+
+def _jpeg_markers(data):
+    """(marker, offset) of each segment of a JPEG up to its end (EOI), walking them by their lengths:
+    APP segments (a thumbnail's own markers) are skipped whole, entropy-coded data runs to the next
+    marker (every 0xFF in it is stuffed), and whatever follows the end is not looked at. Stops where a
+    marker should be and is not."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xD9:  # EOI
+            return
+        if marker == 0xFF or marker in (0x01, *range(0xD0, 0xD8)):  # fill byte, markers without a length
+            i += 1 if marker == 0xFF else 2
+            continue
+        yield marker, i
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if length < 2:
+            return
+        i += 2 + length
+        while marker == 0xDA:  # the entropy-coded data runs to the next 0xFF that is not 0xFF00 or a restart
+            i = data.find(b"\xff", i)
+            if i < 0 or i + 1 >= len(data):
+                return
+            if data[i + 1] != 0 and not 0xD0 <= data[i + 1] <= 0xD7:
+                break
+            i += 2
 
 
 def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
@@ -103,7 +117,7 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
                          f"(scale the image down first)", over_limit=True)
     flags = cv2.IMREAD_UNCHANGED
     if kind == "JPEG":
-        scans = _jpeg_scans(data)
+        scans = sum(marker == 0xDA for marker, _ in _jpeg_markers(data))  # each a pass over the picture
         if scans > MAX_JPEG_SCANS:
             raise ImageError(f"a JPEG of {scans:,} scans, over the limit of {MAX_JPEG_SCANS}", over_limit=True)
         factor = next((f for f in JPEG_REDUCED if max(width, height) >= f * side), 1)
@@ -130,34 +144,6 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
         alpha = image[:, :, 1].astype(np.float32) / 255
         return (image[:, :, 0] * alpha + background * (1 - alpha)).round().astype(np.uint8)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-
-
-def _jpeg_scans(data):
-    """How many scans (SOS markers) a JPEG has before its end (EOI), walking its segments: APP
-    segments (a thumbnail's own markers) are skipped by their length, entropy-coded data up to the
-    next marker (every 0xFF in it is stuffed), and whatever follows the end is not counted."""
-    scans, i = 0, 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            break
-        marker = data[i + 1]
-        if marker == 0xD9:  # EOI
-            break
-        if marker == 0xFF or marker in (0x01, *range(0xD0, 0xD8)):  # fill byte, markers without a length
-            i += 1 if marker == 0xFF else 2
-            continue
-        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
-        if marker == 0xDA:
-            scans += 1
-            while True:  # the entropy-coded data runs to the next 0xFF that is not 0xFF00 or a restart
-                i = data.find(b"\xff", i)
-                if i < 0 or i + 1 >= len(data):
-                    return scans
-                if data[i + 1] == 0 or 0xD0 <= data[i + 1] <= 0xD7:
-                    i += 2
-                    continue
-                break
-    return scans
 
 
 def _png_essentials(data):

@@ -149,9 +149,17 @@ class Server:
         self.lanes = {False: ThreadPoolExecutor(workers, thread_name_prefix="light"),
                       True: ThreadPoolExecutor(1, thread_name_prefix="heavy")}
         self.waiting = {False: 0, True: 0}
-        self.connections, self.per_address, self.held, self.held_by = 0, Counter(), 0, Counter()
+        self.per_address, self.held_by = Counter(), Counter()  # open connections, large body bytes held
         self.loop = None
         self.stopped = threading.Event()
+
+    @property
+    def connections(self):
+        return sum(self.per_address.values())
+
+    @property
+    def held(self):
+        return sum(self.held_by.values())
 
     async def run(self, reader, writer, fn, *args, heavy=False):
         """``fn(*args)`` in a worker thread of its lane, or HttpError(503) when the lane is full;
@@ -203,7 +211,6 @@ class Server:
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         address = peer[0]
-        self.connections += 1
         self.per_address[address] += 1
         try:
             if self.connections > self.max_connections or self.per_address[address] > self.max_per_address:
@@ -219,7 +226,6 @@ class Server:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ClientGone):
             writer.transport.abort()  # gone, quiet or not reading: drop what is left to send
         finally:
-            self.connections -= 1
             self.per_address[address] -= 1
             if not self.per_address[address]:
                 del self.per_address[address]
@@ -258,7 +264,6 @@ class Server:
             await self._send(writer, method, e.status, {"error": str(e)}, True, e.headers)
             self.log(f"{peer[0]} refused request -> {int(e.status)}")
             return True
-        self.held += length if large else 0
         self.held_by[peer[0]] += length if large else 0
         try:
             if expect and length and version == "HTTP/1.1":  # the body fits: ask for it (HTTP/1.0 knows no 100)
@@ -279,7 +284,6 @@ class Server:
                 self.log(f"internal error on {method} {printable(path)}: {e!r}")
                 status, payload = 500, {"error": "internal error"}
         finally:
-            self.held -= length if large else 0
             self.held_by[peer[0]] -= length if large else 0
             if not self.held_by[peer[0]]:
                 del self.held_by[peer[0]]
