@@ -330,3 +330,29 @@ def test_broken_ancillary_png_chunks_leave_stderr_quiet(tmp_path):
         r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), str(tmp_path / "noisy.png")],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and r.stdout.startswith(f"{tmp_path / 'noisy.png'}: 3 ") and r.stderr == "", r.stderr
+
+
+def test_pngs_whose_chunks_lie_are_one_image_error_or_a_picture():
+    """The chunk walk that keeps what a picture needs (_png_essentials) against lying lengths,
+    truncation, a missing IDAT or IEND, chunks after the end and 1 MB of empty chunks."""
+    import zlib
+
+    def chunk(kind, data, length=None):
+        return (len(data) if length is None else length).to_bytes(4, "big") + kind + data \
+            + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    plain = cv2.imencode(".png", np.full((20, 20), 128, np.uint8))[1].tobytes()
+    head, idat_at = plain[:33], plain.index(b"IDAT") - 4
+    body, end = plain[idat_at:-12], plain[-12:]
+    cases = {"length past the end before IDAT": head + chunk(b"tEXt", b"a\x00b", 0xFFFFFFFF) + body + end,
+             "length past the end after IEND": plain + chunk(b"tEXt", b"x", 0xFFFFFFFF),
+             "truncated in IDAT": plain[:idat_at + 20], "no IDAT": head + end, "no IEND": head + body,
+             "IHDR of length 0": plain[:8] + chunk(b"IHDR", b"") + body + end,
+             "87,000 empty chunks": head + chunk(b"tEXt", b"") * 87_000 + body + end}
+    for name, data in cases.items():
+        with fuzz_case("preprocessing.images"):
+            try:
+                gray = decode_gray(data)
+            except ImageError:
+                continue
+            assert gray.shape == (20, 20), name

@@ -36,7 +36,8 @@ def shoot(url, out, phone, name, wanted):
         browser.draw(driver, [s.tolist() for s in strokes], touch=phone)
         WebDriverWait(driver, 20, 0.05).until(
             lambda d: d.execute_script("return document.getElementById('answer').textContent") == wanted)
-        driver.save_screenshot(str(out))
+        if not driver.save_screenshot(str(out)):  # Selenium says False, not why: a folder missing, say
+            raise OSError(f"cannot write {out}")
         problems = browser.errors(driver)
     finally:
         driver.quit()
@@ -45,11 +46,17 @@ def shoot(url, out, phone, name, wanted):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, default=Path("docs"))
+    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs",
+                   help="folder for the pictures (made if missing)")
     p.add_argument("--weights", type=Path, default=WEIGHTS)
     args = p.parse_args(argv)
     if browser.missing():
         print(f"error: {browser.missing()}", file=sys.stderr)
+        return 1
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"error: cannot make {args.out}: {e.strerror or e}", file=sys.stderr)
         return 1
     try:
         server = make_server(load_model(args.weights), port=0, quiet=True)
