@@ -10,9 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from preprocessing import prepare
 from preprocessing.strokes import render
-from reading import strokes_input
+from reading import canvas_input, strokes_input
 
 from .scanlike import scan_input
 
@@ -105,7 +104,7 @@ def drawn_input(strokes, condition, y_up=True):
 def brushed_input(strokes, condition, y_up=True):
     """The (28, 28) network input of the canvas itself, strokes as wide as the condition's brush
     left them: what a picture of the drawing gives (predict.py, the server); None for no ink."""
-    return prepare(render_digit(strokes, condition, y_up))
+    return canvas_input(render_digit(strokes, condition, y_up))
 
 
 def network_inputs(digits, conditions, y_up=True, brushed=(), scans=(), rng=None):

@@ -4,12 +4,14 @@ tools/eval_scans.py). Both end in the network read through its turned views (mni
 
 Strokes: redrawn at the width that suits their size (preprocessing.strokes.redraw), so the brush picked does
 not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
-(paper, ruling and specks taken out) -> prepared.
+(paper, ruling and specks taken out) -> thick ink thinned to a pen's width (preprocessing.thinning)
+-> prepared.
 """
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, prepare, prepare_with_info
 from preprocessing.images import ImageError, read_gray
+from preprocessing.thinning import thinned
 
 
 def strokes_input(strokes):
@@ -18,10 +20,17 @@ def strokes_input(strokes):
     return prepare(redraw(strokes)) if strokes else None
 
 
+def canvas_input(canvas):
+    """The (28, 28) input the network reads for a pad-like canvas (white ink on black) that a picture
+    gave: strokes too thick for their size thinned to a pen's width, then prepared; None when there
+    is no ink."""
+    return prepare(thinned(canvas))
+
+
 def picture_input(gray):
     """The (28, 28) input the network reads for a grey uint8 picture of either polarity: a pad-like
-    canvas (paper, ruling and specks taken out), prepared; None when there is no ink."""
-    return prepare(canvas_from_image(gray))
+    canvas (paper, ruling and specks taken out), read as ``canvas_input``; None when there is no ink."""
+    return canvas_input(canvas_from_image(gray))
 
 
 def strokes_reading(views, strokes):
@@ -55,4 +64,5 @@ def file_reading(views, path):
     return picture_reading(views, gray)
 
 
-__all__ = ["TurnedViews", "file_reading", "picture_input", "picture_reading", "strokes_input", "strokes_reading"]
+__all__ = ["TurnedViews", "canvas_input", "file_reading", "picture_input", "picture_reading", "strokes_input",
+           "strokes_reading"]

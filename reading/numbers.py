@@ -17,7 +17,7 @@ from mnist_mlp import SURE
 from mnist_mlp.views import TURN, reader
 from preprocessing import canvas_from_image, prepare
 from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from reading import strokes_input
+from reading import canvas_input, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -103,8 +103,8 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
     With too many pieces of ink to be a number, the answer has no digits and an "error"."""
     canvas = canvas_from_image(gray)  # once: split_canvas works on it too
 
-    def inputs(boxes):
-        images = [prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
+    def inputs(boxes, read=prepare):
+        images = [read(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
     doubts = []
@@ -114,5 +114,7 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
         return {**answer([], []), "error": str(e)}
     many = {k for k, (x, y, w, h) in enumerate(boxes)
             if cv2.connectedComponents((canvas[y:y + h, x:x + w] > 0).astype(np.uint8))[0] - 1 > MAX_PARTS}
-    return answer(reader(model, turn).predict_proba(inputs(boxes)) if boxes else [], [list(map(int, b)) for b in boxes],
-                  threshold, many, bool(doubts))
+    # The cuts are chosen on the pieces as prepare gives them (thinning a sliver cut off a digit would
+    # mislead); the digits found are read as a picture of one digit is.
+    read = reader(model, turn).predict_proba(inputs(boxes, canvas_input)) if boxes else []
+    return answer(read, [list(map(int, b)) for b in boxes], threshold, many, bool(doubts))

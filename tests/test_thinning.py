@@ -1,0 +1,107 @@
+"""preprocessing.thinning: thick scanned ink drawn again at a pen's width; ink of ordinary width left alone."""
+import cv2
+import numpy as np
+import pytest
+
+from conftest import fuzz_case
+from mnist_mlp import load_model
+from preprocessing import prepare
+from preprocessing.thinning import PEN, SIDE, skeleton, stroke_width, thinned
+from reading import TurnedViews, picture_reading
+from scans.sets import scan_picture
+
+
+def holes(mask):
+    """How many background regions ``mask`` encloses (4-connected background, the outside not counted)."""
+    background = np.pad(~mask, 1, constant_values=True).astype(np.uint8)
+    return cv2.connectedComponents(background, connectivity=4)[0] - 2
+
+
+def test_the_skeleton_of_a_bar_is_one_line_down_its_middle():
+    bar = np.zeros((60, 40), bool)
+    bar[5:55, 10:30] = True
+    centre = skeleton(bar)
+    assert centre.any() and (centre <= bar).all()
+    rows = np.flatnonzero(centre.any(axis=1))
+    assert rows.max() - rows.min() >= 25  # most of its height
+    assert centre.sum(axis=1).max() <= 3  # one pixel wide, but where it forks at the ends
+    assert cv2.connectedComponents(centre.astype(np.uint8))[0] - 1 == 1
+
+
+def test_the_skeleton_keeps_loops_and_pieces():
+    eight = np.zeros((80, 60), np.uint8)
+    cv2.circle(eight, (30, 22), 14, 1, 9)
+    cv2.circle(eight, (30, 55), 16, 1, 9)
+    dot = np.zeros((80, 100), np.uint8)
+    dot[:, :60] = eight
+    dot[30:45, 75:90] = 1
+    centre = skeleton(dot.astype(bool))
+    assert holes(centre) == 2
+    assert cv2.connectedComponents(centre.astype(np.uint8))[0] - 1 == 2
+    assert not skeleton(np.zeros((10, 10), bool)).any()
+    assert skeleton(np.ones((1, 1), bool)).all()
+
+
+@pytest.mark.parametrize("pen", [3, 9, 17])
+def test_stroke_width_measures_the_pen(pen):
+    canvas = np.zeros((120, 120), np.uint8)
+    cv2.line(canvas, (20, 20), (100, 100), 1, pen)
+    cv2.line(canvas, (20, 100), (60, 60), 1, pen)
+    drawn = np.zeros_like(canvas)
+    cv2.line(drawn, (20, 20), (20, 100), 1, pen)
+    width = drawn[60].sum()  # OpenCV's line of thickness t is about t + 2 pixels across
+    assert abs(stroke_width(canvas.astype(bool)) - width) <= 2
+    assert stroke_width(np.zeros((5, 5), bool)) == 0
+
+
+def test_ink_of_a_pens_width_is_left_as_it_is():
+    canvas = np.zeros((280, 280), np.uint8)
+    cv2.line(canvas, (100, 40), (150, 240), 255, 12, cv2.LINE_AA)  # a 1 drawn with the pad's brush
+    assert thinned(canvas) is canvas
+    blank = np.zeros((30, 30), np.uint8)
+    assert thinned(blank) is blank
+
+
+def test_a_solid_bar_becomes_a_line_a_pen_wide():
+    canvas = np.zeros((200, 200), np.uint8)
+    canvas[20:180, 60:140] = 255  # a 1 as a form's scan gives it: as wide as half its height
+    out = thinned(canvas)
+    assert out.dtype == np.uint8 and out.max() == 255
+    assert abs(stroke_width(out > 0) - PEN * SIDE) <= 2
+    x, y, w, h = cv2.boundingRect(out)
+    assert h >= 2.5 * w  # upright and thin (a line shorter than the bar, by the bar's width)
+
+
+def test_a_huge_picture_is_thinned_at_the_working_size():
+    canvas = np.zeros((4000, 3000), np.uint8)
+    canvas[200:3800, 900:2100] = 255
+    out = thinned(canvas)
+    assert max(out.shape) <= SIDE + 16
+
+
+def test_fat_scanned_ones_are_read_as_ones():
+    """Ones from a form, sized to their box: solid bars, with a flag or not. Before thinning, the shipped
+    model read them as 8s or not at all."""
+    views = TurnedViews(load_model())
+    for flag in (False, True):
+        bitmap = np.zeros((32, 32), bool)
+        bitmap[:, 8:24] = True
+        if flag:
+            bitmap[:6, 3:8] = True
+        probabilities, image = picture_reading(views, scan_picture(bitmap))
+        assert probabilities.argmax() == 1 and probabilities.max() >= 0.45, probabilities.round(2)
+        assert image.shape == (28, 28)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_ink_thins_to_ink_of_bounded_size(seed):
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(1, 120, size=2))
+    canvas = (rng.random((h, w)) < rng.random()).astype(np.uint8) * np.uint8(rng.choice([1, 128, 255]))
+    if seed % 4 == 0:
+        canvas = cv2.dilate(canvas, np.ones((9, 9), np.uint8))  # blobs, thick for their size
+    with fuzz_case("preprocessing.thinning"):
+        out = thinned(canvas)
+        assert out.dtype == np.uint8 and out.ndim == 2
+        assert max(out.shape) <= max(canvas.shape[0], canvas.shape[1], SIDE + 16)
+        assert out is canvas or (out.max() == 255 and prepare(out) is not None)  # thinned ink is full ink
