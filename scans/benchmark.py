@@ -31,10 +31,12 @@ class Reading:
 
 def write_scans(bitmaps, labels, folder):
     """Each bitmap written into ``folder`` as the PNG a user's scan of it would be
-    (``scan_picture``), named by its index and label: ``[(path, label)]``."""
+    (``scan_picture``), in the subfolder of its label and named by its index, so the folder is a
+    labelled set itself: ``[(path, label)]``."""
     files = []
     for i, (bitmap, label) in enumerate(zip(bitmaps, labels)):
-        path = Path(folder) / f"{i:05d}-{label}.png"
+        path = Path(folder) / str(label) / f"{i:05d}.png"
+        path.parent.mkdir(exist_ok=True)
         if not cv2.imwrite(str(path), scan_picture(bitmap)):
             raise OSError(f"cannot write {path}")
         files.append((path, int(label)))

@@ -19,6 +19,7 @@ MAX_FILE_BYTES = 16 << 20  # uncompressed: 8 times the 2 MB of the real file
 MAX_DIGITS = 20_000  # 10 times its 1,934: each becomes an image, and a PNG on disk for the reading
 MAX_SIDE = 256  # pixels: a bitmap side the header may ask for
 SCAN_ZOOM, SCAN_MARGIN = 4, 0.25  # a bitmap as a user's scan: 4x larger, a quarter of its side as margin
+BOXED_SIDE, BOXED_INK = 16, 40  # USPS's and Semeion's side; MNIST pixels over this are the digit's box
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 MAX_DEPTH = 32  # folders below a class folder; os.walk recurses, and a deeper tree is no labelled set
 
@@ -75,12 +76,25 @@ def read_optdigits(path, limit=None):
 
 
 def scan_picture(bitmap, zoom=SCAN_ZOOM, margin=SCAN_MARGIN):
-    """A bool bitmap as the grey picture a user's scan of it would be: dark ink on white paper,
-    ``zoom`` times larger (each bit a square of pixels, as a scanner's dots), with a white margin
-    of ``margin`` times its side all round."""
-    picture = np.where(np.repeat(np.repeat(bitmap, zoom, axis=0), zoom, axis=1), 0, 255).astype(np.uint8)
+    """A bitmap (bool, or ink from 0 to 1) as the grey picture a user's scan of it would be: dark ink
+    on white paper, ``zoom`` times larger (each bit a square of pixels, as a scanner's dots), with a
+    white margin of ``margin`` times its side all round."""
+    ink = np.repeat(np.repeat(np.asarray(bitmap, np.float32), zoom, axis=0), zoom, axis=1)
+    picture = np.rint(255 * (1 - ink)).astype(np.uint8)
     pad = int(round(margin * zoom * max(bitmap.shape)))
     return cv2.copyMakeBorder(picture, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+
+
+def boxed(images, binary, side=BOXED_SIDE):
+    """(N, side, side) float32 ink from 0 to 1: each uint8 image's ink (white on black, as MNIST's)
+    cropped and stretched to fill the square, as USPS and Semeion size their digits (a 1 becomes a
+    bar as wide as the box, or a diagonal), binarized at half (Semeion) or grey (USPS)."""
+    out = np.zeros((len(images), side, side), np.float32)
+    for i, image in enumerate(images):
+        x, y, w, h = cv2.boundingRect((image > BOXED_INK).astype(np.uint8))
+        if w and h:
+            out[i] = cv2.resize(image[y:y + h, x:x + w], (side, side), interpolation=cv2.INTER_AREA) / 255
+    return (out > 0.5).astype(np.float32) if binary else out
 
 
 def labelled_folder(folder):

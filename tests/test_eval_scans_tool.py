@@ -26,7 +26,9 @@ def test_an_optdigits_file_with_json_and_kept_pngs(tmp_path):
     result = json.loads(r.stdout)
     assert result["digits"] == 2 and set(result) >= {"right", "sure_and_right", "answered", "per_digit",
                                                       "most_confused", "unreadable"}
-    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["00000-1.png", "00001-7.png"]
+    kept = sorted(str(p.relative_to(tmp_path / "kept")) for p in (tmp_path / "kept").rglob("*.png"))
+    assert kept == ["1/00000.png", "7/00001.png"]  # a labelled folder: read again as a set
+    assert json.loads(run(tmp_path / "kept", "--json").stdout)["digits"] == 2
     assert run(path, "--keep", tmp_path / "kept").returncode == 2  # never writes into a folder that exists
 
 
@@ -65,3 +67,14 @@ def test_the_real_scans_are_read_well():
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["digits"] == 300 and result["right"] >= 0.965 and result["sure_and_right"] >= 0.95
+
+
+def test_mnist_boxed_and_a_part_of_a_set(mnist):
+    r = run("--mnist-boxed", "binary", "--skip", "5", "--limit", "20", "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["digits"] == 20 and "MNIST" in result["set"]
+    assert sum(d["samples"] for d in result["per_digit"].values()) == 20
+    tail = json.loads(run(REAL, "--skip", "1930", "--json").stdout)
+    assert tail["digits"] == 4 and sum(d["samples"] for d in tail["per_digit"].values()) == 4
+    assert run("--skip", "-1").returncode == 2

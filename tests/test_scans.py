@@ -9,7 +9,7 @@ from conftest import fuzz_case
 from mnist_mlp import load_model
 from reading import TurnedViews
 from scans.benchmark import read_scans, summary, trouble_tiles, write_scans
-from scans.sets import ScanSetError, labelled_folder, read_optdigits, scan_picture
+from scans.sets import ScanSetError, boxed, labelled_folder, read_optdigits, scan_picture
 
 ONE = ["00011000", "00111000", "01011000", "00011000", "00011000", "00011000", "00011000", "01111110"]
 SEVEN = ["11111111", "00000110", "00001100", "00011000", "00110000", "00110000", "01100000", "01100000"]
@@ -132,3 +132,15 @@ def test_a_deep_tree_and_a_file_of_too_many_digits_are_bounded(tmp_path, monkeyp
     with pytest.raises(ScanSetError, match="more than 1 digits"):
         read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]))
     assert len(read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), limit=1)[1]) == 1
+
+
+def test_boxed_digits_fill_their_box_as_usps_and_semeion_size_them():
+    one = np.zeros((2, 28, 28), np.uint8)
+    one[0, 4:24, 13:15] = 255  # a thin upright 1
+    grey, binary = boxed(one, binary=False), boxed(one, binary=True)
+    assert grey.shape == binary.shape == (2, 16, 16) and grey.dtype == np.float32
+    assert binary[0].all()  # stretched across the whole box: a solid square
+    assert 0 <= grey.min() and grey.max() <= 1 and set(np.unique(binary)) <= {0.0, 1.0}
+    assert not grey[1].any()  # no ink, no digit
+    picture = scan_picture(grey[0])
+    assert picture.dtype == np.uint8 and picture.min() < 10 and picture[0, 0] == 255

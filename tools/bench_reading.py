@@ -73,11 +73,13 @@ def bench_number():
 
 def bench_pictures():
     """Reading a picture as predict.py and the server do, by its size: a thick stroke on white at
-    1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000)."""
+    1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000); and a
+    scanned 1 as a solid bar, which is thinned first, against a thin one, which is not."""
     import cv2
 
     from preprocessing.images import decode_gray
     from reading import picture_reading
+    from scans.sets import scan_picture
 
     views = TurnedViews(load_model())
     result = {}
@@ -89,4 +91,11 @@ def bench_pictures():
             result[f"{kind[1:]}_{side}"] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
         result[f"{kind[1:]}_ratio_4000_to_1000_p50"] = round(result[f"{kind[1:]}_4000"]["p50_ms"]
                                                               / result[f"{kind[1:]}_1000"]["p50_ms"], 2)
+    for name, columns in (("scan_thin_1", slice(14, 18)), ("scan_solid_1", slice(8, 24))):
+        bitmap = np.zeros((32, 32), bool)
+        bitmap[:, columns] = True
+        data = cv2.imencode(".png", scan_picture(bitmap))[1].tobytes()
+        result[name] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 50)
+    solid, thin = result["scan_solid_1"]["p50_ms"], result["scan_thin_1"]["p50_ms"]
+    result["scan_ratio_solid_to_thin_p50"] = round(solid / thin, 2)
     return result

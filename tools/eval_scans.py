@@ -1,8 +1,9 @@
 """How well real scans of handwritten digits are read: each one exactly as predict.py reads a file.
 
 Usage:
-    python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.45] [--limit N] [--json]
-                               [--mosaic PATH.png] [--keep DIR]
+    python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.45] [--skip N] [--limit N]
+                               [--json] [--mosaic PATH.png] [--keep DIR]
+    python tools/eval_scans.py --mnist-boxed grey|binary [--skip N] [--limit N] ...
 
 SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
@@ -11,6 +12,10 @@ JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan
 right, read right and sure (top probability at least --threshold), and answered (sure); per digit
 the unsure and the wrong ones; the most confused pairs. --mosaic writes every unsure or wrong scan
 beside the 28x28 input the network read.
+
+--mnist-boxed reads MNIST's test digits (never trained on; fetched by tools/fetch_mnist.py) as scans
+of other sets are made: each one's ink stretched to fill a 16x16 box, as USPS (grey) and Semeion
+(binary) size their digits, then written as optdigits bitmaps are.
 """
 import argparse
 import json
@@ -24,11 +29,12 @@ from digitpad import cli  # noqa: E402
 from charts import mosaic  # noqa: E402
 from eval_drawn import write_png  # noqa: E402
 
-from mnist_mlp.paths import WEIGHTS  # noqa: E402
+from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
+from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from reading import TurnedViews  # noqa: E402
 from scans.benchmark import read_scans, summary, trouble_tiles, write_scans  # noqa: E402
-from scans.sets import DEFAULT_OPTDIGITS, ScanSetError, labelled_folder, read_optdigits  # noqa: E402
+from scans.sets import DEFAULT_OPTDIGITS, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 
 def show(result):
@@ -54,7 +60,10 @@ def main(argv=None):
                    help="an optdigits-orig file, or a folder with subfolders 0-9")
     p.add_argument("--weights", type=Path, default=WEIGHTS)
     p.add_argument("--threshold", type=float, default=SURE, help="under this confidence the answer is ?")
-    p.add_argument("--limit", type=int, default=None, help="read only the first N scans")
+    p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
+                   help="instead of SET, MNIST's test digits stretched to fill 16x16 as USPS (grey), Semeion (binary)")
+    p.add_argument("--skip", type=int, default=0, help="leave out the first N scans")
+    p.add_argument("--limit", type=int, default=None, help="read only N scans")
     p.add_argument("--json", action="store_true")
     p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
     p.add_argument("--keep", type=Path, default=None, help="write an optdigits file's PNGs into this new folder")
@@ -63,18 +72,28 @@ def main(argv=None):
         p.error("--threshold must be between 0 and 1")
     if args.limit is not None and args.limit < 1:
         p.error("--limit must be at least 1")
+    if args.skip < 0:
+        p.error("--skip must be 0 or more")
+    end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
         p.error(f"--keep {args.keep} already exists; name a new folder")
     try:
         views = TurnedViews(load_model(args.weights))
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
-            if args.set.is_dir():
+            if args.set.is_dir() and not args.mnist_boxed:
                 files, problems = labelled_folder(args.set)
-                files = files[:args.limit]
+                files = files[args.skip:end]
             else:
+                if args.mnist_boxed:
+                    test = load_mnist(MNIST)
+                    bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary")
+                    labels = test["y_test"][args.skip:end]
+                    args.set = Path(f"MNIST test, boxed {args.mnist_boxed}")
+                else:
+                    bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
                 folder = args.keep or Path(scratch)
                 folder.mkdir(parents=True, exist_ok=True)
-                files, problems = write_scans(*read_optdigits(args.set, args.limit), folder), []
+                files, problems = write_scans(bitmaps, labels, folder), []
             for problem in problems:
                 print(f"warning: {problem}", file=sys.stderr)
             if not files:
@@ -82,7 +101,7 @@ def main(argv=None):
                 return 1
             readings = read_scans(views, files)
             tiles = trouble_tiles(readings, args.threshold) if args.mosaic else []
-    except (ModelError, ScanSetError, OSError) as e:
+    except (DataError, ModelError, ScanSetError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if args.mosaic and tiles and not write_png(args.mosaic, mosaic(tiles, columns=10)):
