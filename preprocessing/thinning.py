@@ -10,10 +10,13 @@ again with a pen of PEN times its size. Ink of ordinary width is left as it is.
 import cv2
 import numpy as np
 
+from . import _check_canvas
+
 SIDE = 64  # pixels: the ink's longer side while its width is measured and it is thinned
 THICK = 0.24  # strokes wider than this, as a fraction of the ink's longer side, are thinned
 PEN = 0.10  # ... and drawn again this wide (MNIST's strokes: about 2.5 px of 20)
 MARGIN = 4  # pixels of background around the ink at that size, so thinning sees its edge
+INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
 
 # Zhang-Suen: a pixel's eight neighbours, clockwise from north, are the bits of its code.
 _NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]
@@ -37,11 +40,12 @@ _PASSES = (_deletable(True), _deletable(False))
 
 
 def skeleton(mask):
-    """The centre lines of a bool ``mask``, one pixel wide, with every loop and piece kept
-    (Zhang and Suen, 1984); each pass takes one layer off every side, so at most half the
-    mask's shorter side passes run."""
-    image = np.pad(np.asarray(mask, bool), 1).astype(np.uint8)
-    for _ in range(min(mask.shape) // 2 + 1):
+    """The centre lines of a bool 2-D ``mask``, one pixel wide, with every loop kept (Zhang and
+    Suen, 1984), and a piece that would thin away to nothing (a 2x2 square, some discs) kept as its
+    innermost pixel. Each pass takes a layer off every side; it runs until nothing changes."""
+    mask = np.asarray(mask, bool)
+    image = np.pad(mask, 1).astype(np.uint8)
+    for _ in range(sum(mask.shape)):  # a bound far past what any mask needs, so it cannot spin
         changed = False
         for table in _PASSES:
             code = np.zeros(image.shape, np.uint8)
@@ -52,48 +56,67 @@ def skeleton(mask):
                 image[off], changed = 0, True
         if not changed:
             break
-    return image[1:-1, 1:-1].astype(bool)
+    centre = image[1:-1, 1:-1].astype(bool)
+    n, pieces = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    lost = np.setdiff1d(np.arange(1, n), pieces[centre])
+    if len(lost):
+        depth = _distance(mask)
+        for piece in lost:
+            inside = np.flatnonzero(pieces == piece)
+            centre.flat[inside[np.argmax(depth.flat[inside])]] = True
+    return centre
 
 
 def stroke_width(mask):
     """The strokes' typical width in pixels: twice the median distance from the centre lines of a
-    bool ``mask`` to the background (a line n pixels across measures n + 1); 0 for an empty mask."""
+    bool ``mask`` to the background (about one more than the pixels across); 0 for an empty mask."""
     centre = skeleton(mask)
     if not centre.any():
         return 0.0
-    distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
-    return 2.0 * float(np.median(distance[centre]))
+    return 2.0 * float(np.median(_distance(mask)[centre]))
 
 
 def thinned(canvas):
     """``canvas`` (uint8, white ink on black) itself when its strokes are no wider than THICK times
     the ink's longer side, else the ink at SIDE pixels, smoothed, thinned and drawn again with a pen
-    of PEN times SIDE (a new, smaller canvas; the network's input is scaled to its box anyway)."""
+    of PEN times SIDE: a new canvas of at most SIDE + 2 MARGIN pixels a side (the network's input is
+    scaled to its box anyway). Pictures are at most 1,200 px a side by now (preprocessing.images)."""
+    canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if w == 0 or h == 0:
         return canvas
     f = SIDE / max(w, h)
     size = (max(1, round(w * f)), max(1, round(h * f)))
     small = cv2.resize(canvas[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-    mask = np.pad(small > max(1, int(small.max()) // 2), MARGIN)
+    mask = np.pad(small > int(small.max()) // INK, MARGIN)
     width = stroke_width(mask)
     if width <= THICK * SIDE:
         return canvas
     # A scan's edge is ragged: opening and blurring by the width to be taken off smooths it, so the
-    # centre line grows no spurs from its teeth.
+    # centre line grows no spurs from its teeth (strokes much thinner than the thickest go with them).
+    # The blur can close a small loop; those as big as the pen is wide are kept open, a pinhole in a
+    # blot is not (it would make a 1 a 0).
     k = max(1, round(width - PEN * SIDE))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     smooth = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disc)
     smooth = cv2.GaussianBlur(smooth.astype(np.float32), (0, 0), k / 4) > 0.5
-    smooth &= ~_holes(mask)  # the blur may fill a small loop (an 8's, thick ink round a pinhole): kept open
+    smooth &= ~_holes(mask, min_area=(PEN * SIDE) ** 2)
     if not smooth.any():  # nothing as wide as the strokes: a scatter of thin ink, left alone
         return canvas
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
     return cv2.dilate(skeleton(smooth).astype(np.uint8) * 255, pen)
 
 
-def _holes(mask):
-    """The background a bool ``mask`` (with background all round it) encloses: the loops' insides."""
+def _distance(mask):
+    """Each pixel's distance to the background of a bool ``mask``, outside it counted as background."""
+    return cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+
+
+def _holes(mask, min_area):
+    """The background a bool ``mask`` (with background all round it) encloses in pieces of at least
+    ``min_area`` pixels: the insides of its loops."""
     outside = (~mask).astype(np.uint8)
     cv2.floodFill(outside, None, (0, 0), 2)
-    return outside == 1
+    n, pieces, stats, _ = cv2.connectedComponentsWithStats((outside == 1).astype(np.uint8), connectivity=4)
+    big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area) + 1
+    return np.isin(pieces, big)

@@ -76,10 +76,10 @@ def read_optdigits(path, limit=None):
 
 
 def scan_picture(bitmap, zoom=SCAN_ZOOM, margin=SCAN_MARGIN):
-    """A bitmap (bool, or ink from 0 to 1) as the grey picture a user's scan of it would be: dark ink
+    """A bitmap (bool, or ink from 0 to 1; more is full ink) as the grey picture a user's scan of it would be: dark ink
     on white paper, ``zoom`` times larger (each bit a square of pixels, as a scanner's dots), with a
     white margin of ``margin`` times its side all round."""
-    ink = np.repeat(np.repeat(np.asarray(bitmap, np.float32), zoom, axis=0), zoom, axis=1)
+    ink = np.repeat(np.repeat(np.clip(np.asarray(bitmap, np.float32), 0, 1), zoom, axis=0), zoom, axis=1)
     picture = np.rint(255 * (1 - ink)).astype(np.uint8)
     pad = int(round(margin * zoom * max(bitmap.shape)))
     return cv2.copyMakeBorder(picture, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)

@@ -78,3 +78,7 @@ def test_mnist_boxed_and_a_part_of_a_set(mnist):
     tail = json.loads(run(REAL, "--skip", "1930", "--json").stdout)
     assert tail["digits"] == 4 and sum(d["samples"] for d in tail["per_digit"].values()) == 4
     assert run("--skip", "-1").returncode == 2
+    both = run("--mnist-boxed", "grey", REAL)
+    assert both.returncode == 2 and "no SET" in both.stderr
+    past = run(REAL, "--skip", "5000")
+    assert past.returncode == 1 and "after --skip 5000" in past.stderr

@@ -144,3 +144,9 @@ def test_boxed_digits_fill_their_box_as_usps_and_semeion_size_them():
     assert not grey[1].any()  # no ink, no digit
     picture = scan_picture(grey[0])
     assert picture.dtype == np.uint8 and picture.min() < 10 and picture[0, 0] == 255
+
+
+def test_a_scan_picture_takes_any_ink_level():
+    bits = np.zeros((8, 8), np.uint8)
+    bits[2:6, 3:5] = 255  # 0/255 rather than bool: still full ink, not wrapped round
+    assert (scan_picture(bits) == scan_picture(bits > 0)).all()

@@ -7,7 +7,7 @@ from conftest import fuzz_case
 from mnist_mlp import load_model
 from preprocessing import prepare
 from preprocessing.thinning import PEN, SIDE, skeleton, stroke_width, thinned
-from reading import TurnedViews, picture_reading
+from reading import TurnedViews, canvas_input, picture_reading
 from scans.sets import scan_picture
 
 
@@ -42,6 +42,42 @@ def test_the_skeleton_keeps_loops_and_pieces():
     assert skeleton(np.ones((1, 1), bool)).all()
 
 
+def test_a_piece_that_thins_away_is_kept_and_thinning_runs_to_the_end():
+    assert skeleton(np.ones((2, 2), bool)).sum() == 1  # Zhang-Suen alone erases a 2x2 square
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        mask = cv2.dilate((rng.random((30, 72)) < 0.04).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        mask[rng.random(mask.shape) < 0.1] = False  # noisy blobs, some of which need many passes
+        centre = skeleton(mask)
+        n, pieces = cv2.connectedComponents(mask.astype(np.uint8))
+        assert set(np.unique(pieces[centre])) == set(range(1, n))  # every piece keeps a centre
+        assert (skeleton(centre) == centre).all()  # finished: thinning it again changes nothing
+
+
+def test_solid_discs_keep_their_ink():
+    for radius in range(2, 11):
+        disc = np.zeros((100, 100), np.uint8)
+        cv2.circle(disc, (50, 50), radius, 255, -1)
+        assert thinned(disc).any() and canvas_input(disc) is not None, radius
+
+
+def test_a_pinhole_in_a_blot_is_no_loop():
+    """A speck of paper inside a solid 1 (a scanning flaw) must not make it a 0."""
+    views = TurnedViews(load_model())
+    bar = np.zeros((120, 100), np.uint8)
+    bar[20:100, 30:70] = 255
+    bar[58:62, 48:52] = 0
+    probabilities = views.predict_proba(canvas_input(bar))[0]
+    assert probabilities.argmax() == 1, probabilities.round(2)
+
+
+def test_bad_canvases_are_refused_with_a_reason():
+    for bad in (np.zeros((10, 10), np.float32), np.zeros((4, 4, 3), np.uint8), np.zeros(5, np.uint8), [[0, 255]]):
+        with fuzz_case("preprocessing.thinning"):
+            with pytest.raises(ValueError, match="canvas"):
+                canvas_input(bad)
+
+
 @pytest.mark.parametrize("pen", [3, 9, 17])
 def test_stroke_width_measures_the_pen(pen):
     canvas = np.zeros((120, 120), np.uint8)
@@ -52,6 +88,7 @@ def test_stroke_width_measures_the_pen(pen):
     width = drawn[60].sum()  # OpenCV's line of thickness t is about t + 2 pixels across
     assert abs(stroke_width(canvas.astype(bool)) - width) <= 2
     assert stroke_width(np.zeros((5, 5), bool)) == 0
+    assert stroke_width(np.ones((60, 10), bool)) == 10  # ink up to the edge: the edge is background
 
 
 def test_ink_of_a_pens_width_is_left_as_it_is():

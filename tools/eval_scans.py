@@ -56,17 +56,18 @@ def show(result):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("set", nargs="?", type=Path, default=Path(DEFAULT_OPTDIGITS),
-                   help="an optdigits-orig file, or a folder with subfolders 0-9")
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p.add_argument("set", nargs="?", type=Path, default=None,
+                   help="an optdigits-orig file, or a folder with subfolders 0-9 (default: the optdigits file shipped)")
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model folder")
     p.add_argument("--threshold", type=float, default=SURE, help="under this confidence the answer is ?")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
                    help="instead of SET, MNIST's test digits stretched to fill 16x16 as USPS (grey), Semeion (binary)")
     p.add_argument("--skip", type=int, default=0, help="leave out the first N scans")
     p.add_argument("--limit", type=int, default=None, help="read only N scans")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
-    p.add_argument("--keep", type=Path, default=None, help="write an optdigits file's PNGs into this new folder")
+    p.add_argument("--keep", type=Path, default=None,
+                   help="write the scans made of bitmaps into this new folder, a subfolder a digit")
     args = p.parse_args(argv)
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
@@ -74,6 +75,9 @@ def main(argv=None):
         p.error("--limit must be at least 1")
     if args.skip < 0:
         p.error("--skip must be 0 or more")
+    if args.mnist_boxed and args.set is not None:
+        p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
+    args.set = args.set or Path(DEFAULT_OPTDIGITS)
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
         p.error(f"--keep {args.keep} already exists; name a new folder")
@@ -97,7 +101,8 @@ def main(argv=None):
             for problem in problems:
                 print(f"warning: {problem}", file=sys.stderr)
             if not files:
-                print(f"error: {args.set}: no images to read", file=sys.stderr)
+                print(f"error: {args.set}: no images to read" + (f" after --skip {args.skip}" if args.skip else ""),
+                      file=sys.stderr)
                 return 1
             readings = read_scans(views, files)
             tiles = trouble_tiles(readings, args.threshold) if args.mosaic else []
