@@ -3,6 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
+from concurrent.futures import ThreadPoolExecutor
+
 from conftest import fuzz_case
 from mnist_mlp import load_model
 from preprocessing import prepare
@@ -61,9 +63,13 @@ def test_solid_discs_keep_their_ink():
         assert thinned(disc).any() and canvas_input(disc) is not None, radius
 
 
-def test_a_pinhole_in_a_blot_is_no_loop():
+@pytest.fixture(scope="module")
+def views():
+    return TurnedViews(load_model())
+
+
+def test_a_pinhole_in_a_blot_is_no_loop(views):
     """A speck of paper inside a solid 1 (a scanning flaw) must not make it a 0."""
-    views = TurnedViews(load_model())
     bar = np.zeros((120, 100), np.uint8)
     bar[20:100, 30:70] = 255
     bar[58:62, 48:52] = 0
@@ -116,10 +122,9 @@ def test_a_huge_picture_is_thinned_at_the_working_size():
     assert max(out.shape) <= SIDE + 16
 
 
-def test_fat_scanned_ones_are_read_as_ones():
+def test_fat_scanned_ones_are_read_as_ones(views):
     """Ones from a form, sized to their box: solid bars, with a flag or not. Before thinning, the shipped
     model read them as 8s or not at all."""
-    views = TurnedViews(load_model())
     for flag in (False, True):
         bitmap = np.zeros((32, 32), bool)
         bitmap[:, 8:24] = True
@@ -142,3 +147,20 @@ def test_any_ink_thins_to_ink_of_bounded_size(seed):
         assert out.dtype == np.uint8 and out.ndim == 2
         assert max(out.shape) <= max(canvas.shape[0], canvas.shape[1], SIDE + 16)
         assert out is canvas or (out.max() == 255 and prepare(out) is not None)  # thinned ink is full ink
+
+
+def test_thinning_from_many_threads_gives_what_one_gives():
+    """The server reads pictures in worker threads: thinning shares only read-only tables."""
+    rng = np.random.default_rng(7)
+    canvases = []
+    for _ in range(24):  # fat 1s of many shapes, as forms' scans give them: all thick, so all thinned
+        canvas = np.zeros((120, 100), np.uint8)
+        w, flag = int(rng.integers(30, 60)), int(rng.integers(0, 25))
+        canvas[10:110, 50 - w // 2:50 + w // 2] = 255
+        canvas[10:25, 50 - w // 2 - flag:50] = 255
+        canvases.append(canvas)
+    alone = [thinned(c) for c in canvases]
+    with fuzz_case("preprocessing.thinning"), ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(thinned, canvases * 4))
+    assert all(np.array_equal(a, b) for a, b in zip(alone * 4, together))
+    assert all(a is not c for a, c in zip(alone, canvases))

@@ -77,6 +77,8 @@ def main(argv=None):
         p.error("--skip must be 0 or more")
     if args.mnist_boxed and args.set is not None:
         p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
+    if args.mnist_boxed:
+        args.set = Path(f"MNIST test, boxed {args.mnist_boxed}")  # a name to show; not a file
     args.set = args.set or Path(DEFAULT_OPTDIGITS)
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
@@ -84,7 +86,7 @@ def main(argv=None):
     try:
         views = TurnedViews(load_model(args.weights))
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
-            if args.set.is_dir() and not args.mnist_boxed:
+            if args.set.is_dir():
                 files, problems = labelled_folder(args.set)
                 files = files[args.skip:end]
             else:
@@ -92,7 +94,6 @@ def main(argv=None):
                     test = load_mnist(MNIST)
                     bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary")
                     labels = test["y_test"][args.skip:end]
-                    args.set = Path(f"MNIST test, boxed {args.mnist_boxed}")
                 else:
                     bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
                 folder = args.keep or Path(scratch)
