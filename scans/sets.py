@@ -85,15 +85,20 @@ def scan_picture(bitmap, zoom=SCAN_ZOOM, margin=SCAN_MARGIN):
     return cv2.copyMakeBorder(picture, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
 
 
-def boxed(images, binary, side=BOXED_SIDE):
+def boxed(images, binary, fit=False, side=BOXED_SIDE):
     """(N, side, side) float32 ink from 0 to 1: each uint8 image's ink (white on black, as MNIST's)
-    cropped and stretched to fill the square, as USPS and Semeion size their digits (a 1 becomes a
-    bar as wide as the box, or a diagonal), binarized at half (Semeion) or grey (USPS)."""
+    cropped and sized to the square: stretched to fill it, as Semeion's description says it sized its
+    digits (a 1 becomes a bar as wide as the box, or a diagonal), or with ``fit`` keeping its shape,
+    its longer side across the box and centred; binarized at half (as Semeion) or grey (as USPS)."""
     out = np.zeros((len(images), side, side), np.float32)
     for i, image in enumerate(images):
         x, y, w, h = cv2.boundingRect((image > BOXED_INK).astype(np.uint8))
-        if w and h:
-            out[i] = cv2.resize(image[y:y + h, x:x + w], (side, side), interpolation=cv2.INTER_AREA) / 255
+        if not (w and h):
+            continue
+        size = (side, side) if not fit else tuple(max(1, round(n * side / max(w, h))) for n in (w, h))
+        left, top = (side - size[0]) // 2, (side - size[1]) // 2
+        out[i, top:top + size[1], left:left + size[0]] = cv2.resize(
+            image[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA) / 255
     return (out > 0.5).astype(np.float32) if binary else out
 
 

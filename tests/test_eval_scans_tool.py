@@ -80,5 +80,9 @@ def test_mnist_boxed_and_a_part_of_a_set(mnist):
     assert run("--skip", "-1").returncode == 2
     both = run("--mnist-boxed", "grey", REAL)
     assert both.returncode == 2 and "no SET" in both.stderr
+    fitted = json.loads(run("--mnist-boxed", "grey", "--fit", "--limit", "10", "--json").stdout)
+    assert fitted["digits"] == 10 and "fitted" in fitted["set"]
+    alone = run(REAL, "--fit")
+    assert alone.returncode == 2 and "--fit is for --mnist-boxed" in alone.stderr
     past = run(REAL, "--skip", "5000")
     assert past.returncode == 1 and "after --skip 5000" in past.stderr

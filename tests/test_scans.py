@@ -134,12 +134,16 @@ def test_a_deep_tree_and_a_file_of_too_many_digits_are_bounded(tmp_path, monkeyp
     assert len(read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), limit=1)[1]) == 1
 
 
-def test_boxed_digits_fill_their_box_as_usps_and_semeion_size_them():
+def test_boxed_digits_fill_their_box_stretched_or_fitted():
     one = np.zeros((2, 28, 28), np.uint8)
-    one[0, 4:24, 13:15] = 255  # a thin upright 1
+    one[0, 4:24, 13:15] = 255  # a thin upright 1, 20 x 2
     grey, binary = boxed(one, binary=False), boxed(one, binary=True)
     assert grey.shape == binary.shape == (2, 16, 16) and grey.dtype == np.float32
     assert binary[0].all()  # stretched across the whole box: a solid square
+    fitted = boxed(one, binary=True, fit=True)[0]
+    rows, columns = np.nonzero(fitted)
+    assert (rows.min(), rows.max()) == (0, 15) and columns.max() - columns.min() + 1 == 2  # 16 x 2: its shape kept
+    assert columns.min() == 7  # in the middle of the box
     assert 0 <= grey.min() and grey.max() <= 1 and set(np.unique(binary)) <= {0.0, 1.0}
     assert not grey[1].any()  # no ink, no digit
     picture = scan_picture(grey[0])

@@ -3,7 +3,7 @@
 Usage:
     python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.45] [--skip N] [--limit N]
                                [--json] [--mosaic PATH.png] [--keep DIR]
-    python tools/eval_scans.py --mnist-boxed grey|binary [--skip N] [--limit N] ...
+    python tools/eval_scans.py --mnist-boxed grey|binary [--fit] [--skip N] [--limit N] ...
 
 SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
@@ -14,8 +14,9 @@ the unsure and the wrong ones; the most confused pairs. --mosaic writes every un
 beside the 28x28 input the network read.
 
 --mnist-boxed reads MNIST's test digits (never trained on; fetched by tools/fetch_mnist.py) as scans
-of other sets are made: each one's ink stretched to fill a 16x16 box, as USPS (grey) and Semeion
-(binary) size their digits, then written as optdigits bitmaps are.
+of other sets are made: each one's ink stretched to fill a 16x16 box (as Semeion says it sized its
+digits; with --fit keeping its shape, its longer side across the box), grey (as USPS) or binary (as
+Semeion), then written as optdigits bitmaps are.
 """
 import argparse
 import json
@@ -61,7 +62,9 @@ def main(argv=None):
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model folder")
     p.add_argument("--threshold", type=float, default=SURE, help="under this confidence the answer is ?")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
-                   help="instead of SET, MNIST's test digits stretched to fill 16x16 as USPS (grey), Semeion (binary)")
+                   help="instead of SET, MNIST's test digits stretched to 16x16, grey (as USPS) or binary (as Semeion)")
+    p.add_argument("--fit", action="store_true",
+                   help="with --mnist-boxed: each digit keeps its shape, its longer side across the box, not stretched")
     p.add_argument("--skip", type=int, default=0, help="leave out the first N scans")
     p.add_argument("--limit", type=int, default=None, help="read only N scans")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -77,8 +80,11 @@ def main(argv=None):
         p.error("--skip must be 0 or more")
     if args.mnist_boxed and args.set is not None:
         p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
+    if args.fit and not args.mnist_boxed:
+        p.error("--fit is for --mnist-boxed")
     if args.mnist_boxed:
-        args.set = Path(f"MNIST test, boxed {args.mnist_boxed}")  # a name to show; not a file
+        fitted = ", fitted" if args.fit else ""
+        args.set = Path(f"MNIST test, boxed {args.mnist_boxed}{fitted}")  # a name to show; not a file
     args.set = args.set or Path(DEFAULT_OPTDIGITS)
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
@@ -92,7 +98,7 @@ def main(argv=None):
             else:
                 if args.mnist_boxed:
                     test = load_mnist(MNIST)
-                    bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary")
+                    bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary", args.fit)
                     labels = test["y_test"][args.skip:end]
                 else:
                     bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
