@@ -9,7 +9,8 @@ PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
 light-on-dark are both recognised, transparency is paper. Prints one line per file:
 the digit and its confidence (with --top, the K most likely digits), or "?" and the best
 guess when the confidence is under --threshold (probably not a digit); --json prints one
-JSON object per line with all ten probabilities and "sure". With --number each image is
+JSON object per line with all ten probabilities and "sure" ({"file", "error"} for a file that
+fails). With --number each image is
 read as a number of several digits (reading.numbers): "path: 2024 (lowest confidence
 97.1%)", a "?" for each digit under --threshold, or with --json {"file", "number", "sure",
 "digits": [{"digit", "confidence", "sure", "box"}]}. A folder stands for the images in it
@@ -134,7 +135,10 @@ def main(argv=None):
             probabilities = file_reading(views, path)[0]  # read as the pad reads
         except ValueError as e:
             failed = True
-            print(f"error: {shown(path)}: {e}" if not problem else f"error: {e}", file=sys.stderr)
+            message = f"{shown(path)}: {e}" if not problem else str(e)
+            print(f"error: {message}", file=sys.stderr)
+            if args.json:  # a JSON reader sees every file, the failed ones too
+                print(json.dumps({"file": json_name(path), "error": message}))
             continue
         order = np.argsort(probabilities)[::-1][:args.top]
         sure = bool(probabilities[order[0]] >= args.threshold)
@@ -146,7 +150,6 @@ def main(argv=None):
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
     return 1 if failed else 0
-
 
 
 def command():

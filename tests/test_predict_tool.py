@@ -62,6 +62,11 @@ def test_bad_files_are_reported_and_the_rest_still_run(images, tmp_path):
     assert "corrupt.png: not a PNG, JPEG or BMP image" in r.stderr and "missing.png: no such file" in r.stderr
     assert "blank.png: no ink" in r.stderr
     assert r.stdout.startswith(f"{folder / 'light1.png'}: {labels[1]}")
+    as_json = run(tmp_path / "corrupt.png", tmp_path / "empty-folder-not-made", folder / "light1.png", "--json")
+    lines = [json.loads(line) for line in as_json.stdout.splitlines()]  # every file has its line, in order
+    assert as_json.returncode == 1 and [("error" in line) for line in lines] == [True, True, False]
+    assert "not a PNG, JPEG or BMP image" in lines[0]["error"] and lines[0]["file"] == str(tmp_path / "corrupt.png")
+    assert lines[2]["prediction"] == labels[1]
 
 
 def test_a_folder_stands_for_its_images(images, tmp_path):
