@@ -90,7 +90,7 @@ def read_number(model, path, threshold):
     if "error" in number:
         raise ValueError(number["error"])
     if not number["digits"]:
-        raise ValueError("no digits found: the image is blank")
+        raise ValueError("no digits found: the image is blank or all one shade")
     return number
 
 

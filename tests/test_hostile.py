@@ -299,7 +299,10 @@ def test_predict_survives_hostile_files(tmp_path):
     out, err = r.stdout.decode(), r.stderr.decode(errors="replace")
     lines = [json.loads(line) for line in out.splitlines()]  # every line valid JSON, newline in a name too
     # A name that is not UTF-8 is escaped (a lone surrogate would be no valid UTF-8 line).
-    assert sorted(os.path.basename(x["file"]) for x in lines) == ["new\nline.png", "odd-\\udcff.png"]
+    read = sorted(os.path.basename(x["file"]) for x in lines if "error" not in x)
+    assert read == ["new\nline.png", "odd-\\udcff.png"]
+    failed = sorted(os.path.basename(x["file"]) for x in lines if "error" in x)  # each failed file has its line
+    assert failed == ["blank.png", "bomb.png", "fifo.png", "thin.png", "zero"]
     assert err.count("no ink found") == 2  # the blank page, and the thin one (all paper)
     assert "pixel limit" in err and "not a regular file" in err and "no ink" in err and "Traceback" not in err
     plain = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), str(tmp_path / "new\nline.png")],
