@@ -19,6 +19,11 @@ class HelpFormatter(argparse.HelpFormatter):
         return text.strip()
 
 
+def shown_in_help(value):
+    """``value`` as text for an option's help, which argparse %-formats: a % in a path doubled."""
+    return str(value).replace("%", "%%")
+
+
 def parser(doc):
     """An argparse parser for a command: its description the first line of ``doc``, defaults shown,
     and ``--version``."""

@@ -35,26 +35,31 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
 
 def images_in(folder):
-    """The PNG, JPEG and BMP files in a folder and its subfolders, in name order, and the
-    folders that could not be listed."""
+    """The PNG, JPEG and BMP files in a folder and its subfolders, in name order, and
+    ``(folder, message)`` for each folder below that could not be listed."""
     found, problems = [], []
     for top, dirs, files in os.walk(folder, onerror=problems.append):
         dirs.sort()
         found.extend(Path(top) / f for f in sorted(files) if Path(f).suffix.lower() in IMAGE_SUFFIXES)
-    return found, [f"{shown(e.filename)}: cannot list ({e.strerror})" for e in problems]
+    return found, [(Path(e.filename), f"cannot list ({e.strerror})") for e in problems]
 
 
 def expand(paths):
-    """Files to classify, each with None, or an error message for a path that gives none."""
+    """Files to classify, each with None, or with why it gives none (a path that cannot be looked
+    at, a folder that cannot be listed or has no images)."""
     for path in paths:
-        if not path.is_dir():
+        try:
+            is_folder = path.is_dir()
+        except OSError as e:  # a name too long, a folder on the way that cannot be entered
+            yield path, f"cannot look at it ({e.strerror})"
+            continue
+        if not is_folder:
             yield path, None
             continue
         images, problems = images_in(path)
-        for problem in problems:
-            yield path, problem
+        yield from problems
         if not images and not problems:
-            yield path, f"{shown(path)}: a folder with no PNG, JPEG or BMP images, in it or below"
+            yield path, "a folder with no PNG, JPEG or BMP images, in it or below"
         elif images:
             print(f"{shown(path)}: {len(images)} image{'s' if len(images) > 1 else ''}", file=sys.stderr)
         yield from ((image, None) for image in images)
@@ -90,7 +95,7 @@ def read_number(model, path, threshold):
     if "error" in number:
         raise ValueError(number["error"])
     if not number["digits"]:
-        raise ValueError("no digits found: the image is blank or all one shade")
+        raise ValueError("no digits found: the image is blank or one shade, or its only marks look like ruling")
     return number
 
 
@@ -135,10 +140,9 @@ def main(argv=None):
             probabilities = file_reading(views, path)[0]  # read as the pad reads
         except ValueError as e:
             failed = True
-            message = f"{shown(path)}: {e}" if not problem else str(e)
-            print(f"error: {message}", file=sys.stderr)
+            print(f"error: {shown(path)}: {e}", file=sys.stderr)
             if args.json:  # a JSON reader sees every file, the failed ones too
-                print(json.dumps({"file": json_name(path), "error": message}))
+                print(json.dumps({"file": json_name(path), "error": str(e)}))
             continue
         order = np.argsort(probabilities)[::-1][:args.top]
         sure = bool(probabilities[order[0]] >= args.threshold)

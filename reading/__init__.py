@@ -50,7 +50,7 @@ def picture_reading(views, gray):
     and the (28, 28) input it read; ValueError when there is no ink."""
     image = picture_input(gray)
     if image is None:
-        raise ValueError("no ink found: the image is blank or all one shade")
+        raise ValueError("no ink found: the image is blank or one shade, or its only marks look like ruling")
     return views.predict_proba(image)[0], image
 
 

@@ -90,6 +90,8 @@ def boxed(images, binary, fit=False, side=BOXED_SIDE):
     cropped and sized to the square: stretched to fill it, as Semeion's description says it sized its
     digits (a 1 becomes a bar as wide as the box, or a diagonal), or with ``fit`` keeping its shape,
     its longer side across the box and centred; binarized at half (as Semeion) or grey (as USPS)."""
+    if images.dtype != np.uint8:
+        raise ValueError(f"boxed takes uint8 images (0-255, as MNIST's), got {images.dtype}")
     out = np.zeros((len(images), side, side), np.float32)
     for i, image in enumerate(images):
         x, y, w, h = cv2.boundingRect((image > BOXED_INK).astype(np.uint8))

@@ -138,6 +138,17 @@ def test_bad_options_are_refused_alike(option, message, capsys):
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_help_names_the_model_folder_even_with_a_percent_in_it(monkeypatch, capsys):
+    from pathlib import Path
+
+    from digitpad import pad as main
+
+    monkeypatch.setattr(main, "WEIGHTS", Path("/home/ann/100%done/weights"))
+    with pytest.raises(SystemExit) as exit_info:
+        main.parse_args(["--help"])
+    assert exit_info.value.code == 0 and "100%done/weights" in capsys.readouterr().out
+
+
 def test_backspace_deletes_only_this_sessions_last_sample(app, tmp_path):
     (tmp_path / "samples" / "4").mkdir(parents=True)
     older = tmp_path / "samples" / "4" / "older.png"

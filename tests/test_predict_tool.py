@@ -65,8 +65,30 @@ def test_bad_files_are_reported_and_the_rest_still_run(images, tmp_path):
     as_json = run(tmp_path / "corrupt.png", tmp_path / "empty-folder-not-made", folder / "light1.png", "--json")
     lines = [json.loads(line) for line in as_json.stdout.splitlines()]  # every file has its line, in order
     assert as_json.returncode == 1 and [("error" in line) for line in lines] == [True, True, False]
-    assert "not a PNG, JPEG or BMP image" in lines[0]["error"] and lines[0]["file"] == str(tmp_path / "corrupt.png")
+    assert lines[0]["file"] == str(tmp_path / "corrupt.png") and lines[0]["error"].startswith("not a PNG, JPEG or BMP")
     assert lines[2]["prediction"] == labels[1]
+
+
+def test_a_path_that_cannot_be_looked_at_has_its_line_and_the_rest_still_run(images):
+    folder, labels = images
+    long_name = folder / ("x" * 300 + ".png")  # longer than a file name may be: is_dir() fails
+    r = run(folder / "light0.png", long_name, folder / "light1.png", "--json")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(lines) == 3
+    assert lines[1]["file"] == str(long_name) and "cannot look at it" in lines[1]["error"]
+    assert lines[2]["prediction"] == labels[1]
+
+
+def test_a_folder_that_cannot_be_listed_is_named_itself(monkeypatch, tmp_path):
+    from digitpad import predict
+
+    def walk(top, onerror):  # as os.walk reports a subfolder it may not enter
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "b")))
+        yield str(tmp_path), ["b"], ["a.png"]
+
+    monkeypatch.setattr(predict.os, "walk", walk)
+    assert list(predict.expand([tmp_path])) == [(tmp_path / "b", "cannot list (Permission denied)"),
+                                                (tmp_path / "a.png", None)]
 
 
 def test_a_folder_stands_for_its_images(images, tmp_path):

@@ -144,6 +144,8 @@ def test_boxed_digits_fill_their_box_stretched_or_fitted():
     rows, columns = np.nonzero(fitted)
     assert (rows.min(), rows.max()) == (0, 15) and columns.max() - columns.min() + 1 == 2  # 16 x 2: its shape kept
     assert columns.min() == 7  # in the middle of the box
+    with pytest.raises(ValueError, match="uint8"):
+        boxed(one / 255.0, binary=True)  # ink from 0 to 1 would be read as no ink at all
     assert 0 <= grey.min() and grey.max() <= 1 and set(np.unique(binary)) <= {0.0, 1.0}
     assert not grey[1].any()  # no ink, no digit
     picture = scan_picture(grey[0])

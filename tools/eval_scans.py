@@ -92,7 +92,7 @@ def main(argv=None):
     try:
         views = TurnedViews(load_model(args.weights))
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
-            if args.set.is_dir():
+            if not args.mnist_boxed and args.set.is_dir():  # the MNIST name is no folder, whatever is here
                 files, problems = labelled_folder(args.set)
                 files = files[args.skip:end]
             else:
