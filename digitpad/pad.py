@@ -38,7 +38,7 @@ def parse_args(argv):
     p = cli.parser(__doc__)
     default = cli.shown_in_help(WEIGHTS)
     p.add_argument("--weights", type=Path, default=None,
-                   help=f"model directory (default {default}, started with the personal model when there is one)")
+                   help=f"model directory (default: {default}, started with the personal model when there is one)")
     p.add_argument("--samples", type=Path, default=SAMPLES, help="where labelled samples are saved")
     p.add_argument("--personal", type=Path, default=PERSONAL,
                    help="where t saves the model adapted to your hand, and p finds it")

@@ -29,7 +29,7 @@ from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.paths import WEIGHTS
 from reading.numbers import read_image
 from preprocessing.images import ImageError, read_gray
-from reading import TurnedViews, file_reading
+from reading import TurnedViews, digit_answer, file_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -147,9 +147,7 @@ def main(argv=None):
         order = np.argsort(probabilities)[::-1][:args.top]
         sure = bool(probabilities[order[0]] >= args.threshold)
         if args.json:
-            print(json.dumps({"file": json_name(path), "prediction": int(order[0]),
-                              "confidence": round(float(probabilities[order[0]]), 6), "sure": sure,
-                              "probabilities": {str(d): round(float(q), 6) for d, q in enumerate(probabilities)}}))
+            print(json.dumps({"file": json_name(path), **digit_answer(probabilities, args.threshold)}))
         else:
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))

@@ -79,7 +79,7 @@ def main(argv=None):
     p.add_argument("--max-body", type=int, default=MAX_BODY, help="largest request body accepted, bytes")
     p.add_argument("--max-connections", type=int, default=2048, help="open connections at most; more get 503")
     p.add_argument("--max-per-address", type=int, default=None,
-                   help="open connections from one address at most (default an eighth of --max-connections)")
+                   help="open connections from one address at most (default: an eighth of --max-connections)")
     p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,

@@ -76,7 +76,7 @@ def parse_args(argv):
     p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
     p.add_argument("--out", type=Path, default=None,
                    help="model directory (default: a new weights-<date>-<time> in the checkout or user data folder)")
-    p.add_argument("--checkpoint", type=Path, default=None, help="checkpoint directory (default OUT.ckpt)")
+    p.add_argument("--checkpoint", type=Path, default=None, help="checkpoint directory (default: OUT.ckpt)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only a line per epoch")
     args = p.parse_args(argv)

@@ -26,6 +26,7 @@ DELETE_KEYS = {8, 127}  # Backspace, and Delete as some keyboards send it
 ENTER_KEYS = {10, 13}
 NUMBER_WIDTH = 3  # the number pad is three times as wide as it is tall
 SUGGEST_AFTER = 3  # corrections before the pad suggests learning the user's hand
+CLEARED = "cleared (u brings it back)"  # said until the next stroke, after which u undoes that stroke
 
 
 class PadApp:
@@ -70,6 +71,8 @@ class PadApp:
         if 0 <= x < self.state.width and 0 <= y < self.state.size:
             self.state.pen_down(x, y)
             self.show_help = False  # drawing under the overlay would be drawing blind
+            if self.status == CLEARED:  # u now takes back this stroke, not the clear
+                self.status = ""
             self.changed = True
 
     def mouse_move(self, x, y):
@@ -87,7 +90,7 @@ class PadApp:
             self.running = False
         elif code == ord("c"):
             self.state.clear()
-            self.status = "cleared (u brings it back)"
+            self.status = CLEARED
         elif code in DELETE_KEYS and self.typed:
             self.typed = self.typed[:-1]
             self.status = f"typed: {self.typed or '(nothing)'}; Enter saves"

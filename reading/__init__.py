@@ -7,6 +7,9 @@ not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pa
 (paper, ruling and specks taken out) -> thick ink thinned to a pen's width (preprocessing.thinning)
 -> prepared.
 """
+import numpy as np
+
+from mnist_mlp import SURE
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, prepare, prepare_with_info
@@ -64,5 +67,19 @@ def file_reading(views, path):
     return picture_reading(views, gray)
 
 
-__all__ = ["TurnedViews", "canvas_input", "file_reading", "picture_input", "picture_reading", "strokes_input",
-           "strokes_reading"]
+def digit_answer(probabilities, threshold=SURE, image=None):
+    """The JSON answer for one digit, as every client gives it: "prediction" and its "confidence",
+    "sure" false when that is under ``threshold`` (probably not a digit; the prediction is then only
+    the best guess) and the ten "probabilities", to six places; with ``image``, "input", the 28x28
+    input the network read (rows of values in 0..1, to three places)."""
+    digit = int(np.argmax(probabilities))
+    reply = {"prediction": digit, "confidence": round(float(probabilities[digit]), 6),
+             "sure": bool(probabilities[digit] >= threshold),
+             "probabilities": {str(d): round(float(p), 6) for d, p in enumerate(probabilities)}}
+    if image is not None:
+        reply["input"] = np.round(image, 3).tolist()
+    return reply
+
+
+__all__ = ["TurnedViews", "canvas_input", "digit_answer", "file_reading", "picture_input", "picture_reading",
+           "strokes_input", "strokes_reading"]

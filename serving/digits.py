@@ -19,7 +19,7 @@ from mnist_mlp import SURE
 from reading.numbers import read_groups, read_image
 from personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
 from preprocessing.images import ImageError, decode_gray
-from reading import TurnedViews, picture_reading, strokes_reading
+from reading import TurnedViews, digit_answer, picture_reading, strokes_reading
 
 from .http import HttpError
 from .page import page_files
@@ -96,19 +96,6 @@ def number_from(model, kind, body, threshold=SURE):
     return number
 
 
-def answer(probabilities, threshold=SURE, image=None):
-    """The JSON answer for one drawing: "sure" is false when the best digit's probability is under
-    ``threshold`` (probably not a digit at all; "prediction" is then only the best guess); with
-    ``image``, "input" is the 28x28 input the network read (rows of values in 0..1)."""
-    digit = int(np.argmax(probabilities))
-    reply = {"prediction": digit, "confidence": float(probabilities[digit]),
-             "sure": bool(probabilities[digit] >= threshold),
-             "probabilities": {str(d): float(p) for d, p in enumerate(probabilities)}}
-    if image is not None:
-        reply["input"] = np.round(image, 3).tolist()
-    return reply
-
-
 def model_info(model):
     m = model.manifest if isinstance(model.manifest, dict) else {}
     training = m.get("training") if isinstance(m.get("training"), dict) else {}
@@ -131,12 +118,15 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
     def predict(kind, body):
         if kind != "application/json":
             probabilities, image = read_picture(gray_from_image(body))
-            return answer(probabilities, threshold, image)
+            return digit_answer(probabilities, threshold, image)
         data = json_body(body)
         if isinstance(data, dict) and "strokes" in data:
             probabilities, image, _ = read_strokes_or_422(strokes_from(data)[0])
-            return answer(probabilities, threshold, image)
-        return answer(views.predict_proba(pixels_from_json(data))[0], threshold)
+            return digit_answer(probabilities, threshold, image)
+        pixels = pixels_from_json(data)
+        if not pixels.any():
+            raise HttpError(422, "no ink found: the pixels are all 0")
+        return digit_answer(views.predict_proba(pixels)[0], threshold)
 
     def read_picture(gray):
         try:

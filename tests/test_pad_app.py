@@ -55,6 +55,16 @@ def test_clicks_outside_the_pad_do_not_draw(app):
     assert app.state.empty
 
 
+def test_the_clear_message_goes_with_the_next_stroke(app):
+    draw_one(app)
+    app.key(ord("c"))
+    assert "u brings it back" in app.status
+    draw_one(app)  # u would now take back this stroke, not the clear
+    assert "brings it back" not in app.status
+    app.key(ord("u"))
+    assert app.status == "undid the last stroke" and app.state.empty
+
+
 def test_digit_key_saves_and_clears(app, tmp_path):
     draw_one(app)
     app.key(ord("1"))

@@ -83,6 +83,8 @@ BAD_REQUESTS = [
      {"Content-Type": "application/json"}, 400, "finite"),
     ("strings", "POST", "/predict", json.dumps({"pixels": ["a"] * 784}), {"Content-Type": "application/json"},
      400, "only numbers"),
+    ("no ink", "POST", "/predict", json.dumps({"pixels": [0] * 784}), {"Content-Type": "application/json"}, 422,
+     "no ink found"),
     ("list body", "POST", "/predict", b"[1, 2]", {"Content-Type": "application/json"}, 400, "JSON object"),
     ("wrong type", "POST", "/predict", b"hello", {"Content-Type": "text/plain"}, 415, "Content-Type"),
     ("no type", "POST", "/predict", b"hello", {}, 415, "Content-Type"),
@@ -556,7 +558,7 @@ def test_expect_100_continue_is_answered_before_the_body():
 
     srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_body=100_000, quiet=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    body = json.dumps({"pixels": [0.0] * 784}).encode()
+    body = json.dumps({"pixels": [0.0] * 392 + [1.0] * 392}).encode()
     try:
         with socket.create_connection(("127.0.0.1", srv.server_address[1]), timeout=10) as s:
             s.sendall(b"POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"

@@ -45,7 +45,7 @@ def parse_args(argv):
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     for field in RECIPE_FIELDS:
         p.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=None,
-                       help=f"recipe: {field.name} (default {field.default})")
+                       help=f"recipe: {field.name} (default: {field.default})")
     args = p.parse_args(argv)
     try:
         args.writer_ids = sorted(parse_writers(args.writers))

@@ -215,7 +215,7 @@ def main(argv=None):
     p.add_argument("--data", type=Path, default=DEFAULT_DIR)
     default = cli.shown_in_help(DEFAULT_DATA)
     p.add_argument("--drawn", type=Path, default=None,
-                   help=f"pen-digit file for the drawn-digit mistakes (default {default}, left out when absent)")
+                   help=f"pen-digit file for the drawn-digit mistakes (default: {default}, left out when absent)")
     args = p.parse_args(argv)
     if args.drawn is not None and not args.drawn.is_file():
         p.error(f"--drawn {args.drawn}: no such pen-digit file")
