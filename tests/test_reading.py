@@ -6,7 +6,7 @@ import pytest
 
 from mnist_mlp import load_model
 from preprocessing.strokes import render
-from reading import TurnedViews, file_reading, picture_reading, strokes_reading
+from reading import TurnedViews, digit_answer, file_reading, picture_reading, strokes_reading
 
 VIEWS = TurnedViews(load_model())
 THREE = [[(120, 90), (230, 80), (260, 130), (190, 190)], [(190, 190), (270, 250), (230, 320), (110, 310)]]
@@ -56,3 +56,12 @@ def test_the_views_are_read_in_one_pass_as_three_would_be():
     one_by_one = np.mean([VIEWS.model.predict_proba(x if t is None else np.clip(x @ t, 0, 1)) for t in VIEWS.turns],
                          axis=0)
     np.testing.assert_allclose(VIEWS.predict_proba(x), one_by_one, atol=1e-6)
+
+
+def test_one_json_answer_for_a_digit():
+    probabilities = np.array([0.1, 0.123456789, 0.0, 0.0, 0.0, 0.0, 0.0, 0.776543211, 0.0, 0.0], np.float32)
+    reply = digit_answer(probabilities, threshold=0.8, image=np.full((28, 28), 1 / 3, np.float32))
+    assert reply["prediction"] == 7 and reply["sure"] is False  # under the threshold: only the best guess
+    assert reply["confidence"] == 0.776543 and reply["probabilities"]["1"] == 0.123457
+    assert len(reply["input"]) == 28 and reply["input"][0][0] == 0.333
+    assert digit_answer(probabilities, threshold=0.5)["sure"] is True and "input" not in digit_answer(probabilities)
