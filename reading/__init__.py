@@ -77,7 +77,7 @@ def digit_answer(probabilities, threshold=SURE, image=None):
              "sure": bool(probabilities[digit] >= threshold),
              "probabilities": {str(d): round(float(p), 6) for d, p in enumerate(probabilities)}}
     if image is not None:
-        reply["input"] = np.round(image, 3).tolist()
+        reply["input"] = np.round(np.asarray(image, np.float64), 3).tolist()  # float32 would print 0.333000004
     return reply
 
 
