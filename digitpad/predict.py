@@ -29,7 +29,7 @@ from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.paths import WEIGHTS
 from reading.numbers import read_image
 from preprocessing.images import ImageError, read_gray
-from reading import TurnedViews, digit_answer, file_reading
+from reading import NO_INK, TurnedViews, digit_answer, file_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -95,7 +95,7 @@ def read_number(model, path, threshold):
     if "error" in number:
         raise ValueError(number["error"])
     if not number["digits"]:
-        raise ValueError("no digits found: the image is blank or one shade, or its only marks look like ruling")
+        raise ValueError(f"no digits found: {NO_INK}")
     return number
 
 
@@ -144,11 +144,11 @@ def main(argv=None):
             if args.json:  # a JSON reader sees every file, the failed ones too
                 print(json.dumps({"file": json_name(path), "error": str(e)}))
             continue
-        order = np.argsort(probabilities)[::-1][:args.top]
-        sure = bool(probabilities[order[0]] >= args.threshold)
         if args.json:
             print(json.dumps({"file": json_name(path), **digit_answer(probabilities, args.threshold)}))
         else:
+            order = np.argsort(probabilities)[::-1][:args.top]
+            sure = bool(probabilities[order[0]] >= args.threshold)
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
     return 1 if failed else 0

@@ -16,6 +16,8 @@ from preprocessing import canvas_from_image, prepare, prepare_with_info
 from preprocessing.images import ImageError, read_gray
 from preprocessing.thinning import thinned
 
+NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
+
 
 def strokes_input(strokes):
     """The (28, 28) input the network reads for the pad's ``(points, thickness)`` strokes: redrawn at
@@ -53,7 +55,7 @@ def picture_reading(views, gray):
     and the (28, 28) input it read; ValueError when there is no ink."""
     image = picture_input(gray)
     if image is None:
-        raise ValueError("no ink found: the image is blank or one shade, or its only marks look like ruling")
+        raise ValueError(f"no ink found: {NO_INK}")
     return views.predict_proba(image)[0], image
 
 
@@ -81,5 +83,5 @@ def digit_answer(probabilities, threshold=SURE, image=None):
     return reply
 
 
-__all__ = ["TurnedViews", "canvas_input", "digit_answer", "file_reading", "picture_input", "picture_reading",
+__all__ = ["NO_INK", "TurnedViews", "canvas_input", "digit_answer", "file_reading", "picture_input", "picture_reading",
            "strokes_input", "strokes_reading"]

@@ -55,6 +55,23 @@ def show(result):
         print(f"unreadable: {problem}")
 
 
+def scan_files(args, end, scratch):
+    """``(files, problems)``: the labelled images to read, scans ``skip`` to ``end`` of the set; the
+    bitmaps of MNIST or of an optdigits file written as PNGs into --keep or ``scratch`` first."""
+    if args.mnist_boxed:
+        test = load_mnist(MNIST)
+        bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary", args.fit)
+        labels = test["y_test"][args.skip:end]
+    elif args.set.is_dir():
+        files, problems = labelled_folder(args.set)
+        return files[args.skip:end], problems
+    else:
+        bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
+    folder = args.keep or Path(scratch)
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_scans(bitmaps, labels, folder), []
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("set", nargs="?", type=Path, default=None,
@@ -82,33 +99,19 @@ def main(argv=None):
         p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
     if args.fit and not args.mnist_boxed:
         p.error("--fit is for --mnist-boxed")
-    if args.mnist_boxed:
-        fitted = ", fitted" if args.fit else ""
-        args.set = Path(f"MNIST test, boxed {args.mnist_boxed}{fitted}")  # a name to show; not a file
-    args.set = args.set or Path(DEFAULT_OPTDIGITS)
+    args.set = None if args.mnist_boxed else args.set or Path(DEFAULT_OPTDIGITS)
+    name = str(args.set) if args.set else f"MNIST test, boxed {args.mnist_boxed}" + (", fitted" if args.fit else "")
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
         p.error(f"--keep {args.keep} already exists; name a new folder")
     try:
         views = TurnedViews(load_model(args.weights))
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
-            if not args.mnist_boxed and args.set.is_dir():  # the MNIST name is no folder, whatever is here
-                files, problems = labelled_folder(args.set)
-                files = files[args.skip:end]
-            else:
-                if args.mnist_boxed:
-                    test = load_mnist(MNIST)
-                    bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary", args.fit)
-                    labels = test["y_test"][args.skip:end]
-                else:
-                    bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
-                folder = args.keep or Path(scratch)
-                folder.mkdir(parents=True, exist_ok=True)
-                files, problems = write_scans(bitmaps, labels, folder), []
+            files, problems = scan_files(args, end, scratch)
             for problem in problems:
                 print(f"warning: {problem}", file=sys.stderr)
             if not files:
-                print(f"error: {args.set}: no images to read" + (f" after --skip {args.skip}" if args.skip else ""),
+                print(f"error: {name}: no images to read" + (f" after --skip {args.skip}" if args.skip else ""),
                       file=sys.stderr)
                 return 1
             readings = read_scans(views, files)
@@ -118,7 +121,7 @@ def main(argv=None):
         return 1
     if args.mosaic and tiles and not write_png(args.mosaic, mosaic(tiles, columns=10)):
         return 1
-    result = {"set": str(args.set), **summary(readings, args.threshold)}
+    result = {"set": name, **summary(readings, args.threshold)}
     if args.json:
         print(json.dumps(result, indent=1))
     else:
