@@ -43,7 +43,7 @@ def parse_args(argv):
     p.add_argument("--personal", type=Path, default=PERSONAL,
                    help="where t saves the model adapted to your hand, and p finds it")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="below this confidence the pad shows '?' instead of a digit")
+                   help="below this confidence the pad shows '?' instead of a digit (a 1's: half of it)")
     p.add_argument("--size", type=int, default=400, help="pad side in pixels (a number pad is 3 sides wide)")
     p.add_argument("--mode", choices=["digit", "number"], default="digit",
                    help="start with one digit, or a whole number on a wide pad (key n switches)")

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import cli
-from mnist_mlp import SURE, ModelError, load_model
+from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
 from reading.numbers import read_image
 from preprocessing.images import ImageError, read_gray
@@ -116,7 +116,7 @@ def main(argv=None):
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="model directory")
     p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="under this confidence the answer is ? with the best guess (as in the pad)")
+                   help="under this confidence the answer is ? with the best guess (as in the pad) (a 1's: half of it)")
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
     p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
     args = p.parse_args(argv)
@@ -148,7 +148,7 @@ def main(argv=None):
             print(json.dumps({"file": json_name(path), **digit_answer(probabilities, args.threshold)}))
         else:
             order = np.argsort(probabilities)[::-1][:args.top]
-            sure = bool(probabilities[order[0]] >= args.threshold)
+            sure = bool(is_sure(probabilities, args.threshold))
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
     return 1 if failed else 0

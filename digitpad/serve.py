@@ -3,7 +3,7 @@
 Usage:
     digitpad-serve [--weights weights/] [--host 127.0.0.1] [--port 8000] [--samples DIR]
                    [--max-body 1048576] [--max-connections 2048] [--max-per-address N]
-                   [--threshold 0.45] [--quiet]
+                   [--threshold 0.5] [--quiet]
 (or python tools/serve.py from a checkout)
 
 Open http://127.0.0.1:8000/ for the pad in a browser: draw with a mouse, a finger or a pen; keys c
@@ -17,12 +17,13 @@ Endpoints:
                        row by row), or a PNG, JPEG or BMP body (Content-Type image/png, image/jpeg
                        or image/bmp; up to 16 megapixels, either polarity, prepared like the pad's canvas)
                        -> {"prediction": 7, "confidence": 0.98, "sure": true, "probabilities": {"0": ..., "9": ...}}
-                       ("sure": false when the confidence is under --threshold: probably not a digit)
+                       ("sure": false when the confidence is under --threshold, for a 1 under half of it:
+                       probably not a digit)
                        or JSON {"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [w, h]}
                        read as the pad reads them; the answer then carries "input", the 28x28 input
     POST /predict/number  the same bodies, read as a whole number
     POST /samples      (with --samples) {"label": 3, "strokes": ..., "canvas_size": ...}: saved as a sample
-    GET  /config       -> {"threshold": 0.45, "samples": false}
+    GET  /config       -> {"threshold": 0.5, "samples": false}
     GET  /health       -> {"status": "ok", "model_loaded": true}
     GET  /model/info   -> the model's layer sizes, metrics and training summary
     (HEAD works wherever GET does.)
@@ -80,7 +81,7 @@ def main(argv=None):
     p.add_argument("--max-connections", type=int, default=2048, help="open connections at most; more get 503")
     p.add_argument("--max-per-address", type=int, default=None,
                    help="open connections from one address at most (default: an eighth of --max-connections)")
-    p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure")
+    p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure (a 1's: half of it)")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,
                    help="let the web page save drawings as labelled samples in this folder (off by default)")

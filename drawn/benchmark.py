@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
 from mnist_mlp.mnist import sha256
 
@@ -75,24 +76,24 @@ def held_out_non_digits(n_per_family, seed=0, families=None):
 
 def evaluate_refusal(model, digits, conditions, non_digits, threshold):
     """How a confidence ``threshold`` sorts digits from non-digits. Per non-digit family: the
-    share refused (top probability under the threshold); per drawn-digit condition: the share
+    share refused (not sure at the threshold: mnist_mlp.is_sure); per drawn-digit condition: the share
     answered and the accuracy of all of them; and the curve of both as the threshold moves."""
-    top = {family: model.predict_proba(x).max(axis=1) for family, x in non_digits.items()}
+    found = {family: model.predict_proba(x) for family, x in non_digits.items()}
     labels = np.array([d.label for d in digits])
-    per_condition, digit_top = {}, []
+    per_condition, digit_p = {}, []
     for condition in conditions:
         p = model.predict_proba(network_inputs(digits, [condition] * len(digits)))
-        digit_top.append(p.max(axis=1))
-        per_condition[condition.name] = {"answered": float((p.max(axis=1) >= threshold).mean()),
+        digit_p.append(p)
+        per_condition[condition.name] = {"answered": float(is_sure(p, threshold).mean()),
                                          "accuracy": float((p.argmax(axis=1) == labels).mean())}
-    held = np.concatenate([top[f] for f in HELD_OUT if f in top] or [np.zeros(0)])
-    digit_top = np.concatenate(digit_top)
-    curve = [{"threshold": float(t), "held_out_refused": float((held < t).mean()) if len(held) else None,
-              "digits_answered": float((digit_top >= t).mean())} for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
+    held = np.concatenate([found[f] for f in HELD_OUT if f in found] or [np.zeros((0, 10))])
+    digit_p = np.concatenate(digit_p)
+    curve = [{"threshold": float(t), "held_out_refused": float((~is_sure(held, t)).mean()) if len(held) else None,
+              "digits_answered": float(is_sure(digit_p, t).mean())} for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
     return {"threshold": threshold,
-            "families": {f: {"refused": float((v < threshold).mean()), "samples": len(v),
-                             "held_out": f in HELD_OUT} for f, v in top.items()},
-            "held_out_refused": float((held < threshold).mean()) if len(held) else None,
+            "families": {f: {"refused": float((~is_sure(p, threshold)).mean()), "samples": len(p),
+                             "held_out": f in HELD_OUT} for f, p in found.items()},
+            "held_out_refused": float((~is_sure(held, threshold)).mean()) if len(held) else None,
             "conditions": per_condition, "curve": curve}
 
 

@@ -5,6 +5,6 @@
     >>> model.predict_proba(image)   # image: (28, 28) floats in [0, 1], white on black
 """
 from .model_io import ModelError, load_model, save_model
-from .network import MLP, SURE
+from .network import MLP, SURE, is_sure
 
-__all__ = ["MLP", "ModelError", "SURE", "load_model", "save_model"]
+__all__ = ["MLP", "ModelError", "SURE", "is_sure", "load_model", "save_model"]

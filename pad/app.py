@@ -8,7 +8,7 @@ from dataclasses import replace
 import cv2
 
 from reading.numbers import read_groups
-from mnist_mlp import SURE, ModelError, load_model
+from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.paths import PERSONAL, SAMPLES
 from reading import TurnedViews, strokes_reading
@@ -272,7 +272,7 @@ class PadApp:
 
     def save_predicted(self):
         self.update()
-        if self.prediction is not None and self.prediction.confidence < self.threshold:
+        if self.prediction is not None and not is_sure(self.prediction.probabilities, self.threshold):
             self.status = "not saved: it does not look like a digit (its digit key saves it anyway)"
             return None
         return self.save()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from mnist_mlp import SURE
+from mnist_mlp import SURE, is_sure
 
 PANEL_WIDTH = 320
 PANEL_MIN_HEIGHT = 400
@@ -114,7 +114,7 @@ def _draw_answer(panel, prediction, threshold):
     if prediction is None:
         _text(panel, "draw a digit", (20, 55), 0.8, DIM, 1)
         return
-    sure = prediction.confidence >= threshold
+    sure = is_sure(prediction.probabilities, threshold)
     _text(panel, str(prediction.digit) if sure else "?", (20, 82), 2.6, TOP_BAR if sure else UNSURE, 5)
     if sure:
         _text(panel, f"{100 * prediction.confidence:.1f}% sure", (100, 50), 0.7)

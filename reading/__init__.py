@@ -9,7 +9,7 @@ not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pa
 """
 import numpy as np
 
-from mnist_mlp import SURE
+from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, prepare, prepare_with_info
@@ -71,12 +71,12 @@ def file_reading(views, path):
 
 def digit_answer(probabilities, threshold=SURE, image=None):
     """The JSON answer for one digit, as every client gives it: "prediction" and its "confidence",
-    "sure" false when that is under ``threshold`` (probably not a digit; the prediction is then only
-    the best guess) and the ten "probabilities", to six places; with ``image``, "input", the 28x28
+    "sure" false when that is under ``threshold`` (half of it for a 1: mnist_mlp.is_sure; probably not
+    a digit, the prediction is then only the best guess) and the ten "probabilities", to six places; with ``image``, "input", the 28x28
     input the network read (rows of values in 0..1, to three places)."""
     digit = int(np.argmax(probabilities))
     reply = {"prediction": digit, "confidence": round(float(probabilities[digit]), 6),
-             "sure": bool(probabilities[digit] >= threshold),
+             "sure": bool(is_sure(probabilities, threshold)),
              "probabilities": {str(d): round(float(p), 6) for d, p in enumerate(probabilities)}}
     if image is not None:
         reply["input"] = np.round(np.asarray(image, np.float64), 3).tolist()  # float32 would print 0.333000004

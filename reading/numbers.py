@@ -13,7 +13,7 @@ or pieces of ink (a column of dots) is never sure.
 import cv2
 import numpy as np
 
-from mnist_mlp import SURE
+from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TURN, reader
 from preprocessing import canvas_from_image, prepare
 from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
@@ -40,10 +40,10 @@ def group_inputs(strokes, groups, boxes=None):
 
 def answer(probabilities, boxes, threshold=SURE, doubtful=(), close_call=False):
     """The number object for per-digit probabilities and boxes, left to right: a digit is sure when
-    its confidence reaches ``threshold`` and it is not in ``doubtful`` (else "?" in the number), the
+    its confidence reaches ``threshold`` (mnist_mlp.is_sure) and it is not in ``doubtful`` (else "?" in the number), the
     number when all its digits are and its grouping was no ``close_call``."""
     digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6),
-               "sure": bool(p.max() >= threshold) and k not in doubtful, "box": box}
+               "sure": bool(is_sure(p, threshold)) and k not in doubtful, "box": box}
               for k, (p, box) in enumerate(zip(probabilities, boxes))]
     return {"number": "".join(str(d["digit"]) if d["sure"] else "?" for d in digits),
             "sure": bool(digits) and all(d["sure"] for d in digits) and not close_call, "digits": digits}

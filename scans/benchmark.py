@@ -6,6 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
 from reading import file_reading
 
@@ -27,6 +28,10 @@ class Reading:
     @property
     def confidence(self):
         return float(self.probabilities.max())
+
+    def sure(self, threshold):
+        """Read and sure at ``threshold`` (mnist_mlp.is_sure)."""
+        return not self.problem and bool(is_sure(self.probabilities, threshold))
 
 
 def write_scans(bitmaps, labels, folder):
@@ -56,7 +61,7 @@ def read_scans(views, files):
 
 
 def summary(readings, threshold):
-    """Shares of right, sure and right, and answered (sure: top probability at least ``threshold``);
+    """Shares of right, sure and right, and answered (sure at ``threshold``: mnist_mlp.is_sure);
     per digit the samples, right, unsure and wrong (read as another digit, sure or not), the most
     confused pairs, the files that could not be read, and the curve of answered and sure-and-right
     as the threshold moves. A file that cannot be read is a digit
@@ -65,17 +70,17 @@ def summary(readings, threshold):
     guesses = np.array([r.guess for r in readings])
     readable = np.array([not r.problem for r in readings])
     right = readable & (guesses == labels)
-    sure = readable & (np.array([r.confidence for r in readings]) >= threshold)
+    sure = np.array([r.sure(threshold) for r in readings], bool)
     n = max(len(readings), 1)
     per_digit = {str(d): {"samples": int((labels == d).sum()), "right": int(right[labels == d].sum()),
                           "unsure": int((~sure & readable)[labels == d].sum()),
                           "wrong": int((~right & readable)[labels == d].sum()),
                           "sure_and_wrong": int((sure & ~right)[labels == d].sum())} for d in range(10)}
     counts = confusion_matrix(labels[readable], guesses[readable])
-    confidence = np.where(readable, [r.confidence for r in readings], -1.0)
-    curve = [{"threshold": float(t), "answered": float((confidence >= t).sum() / n),
-              "sure_and_right": float(((confidence >= t) & right).sum() / n)}
-             for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
+    probabilities = np.array([r.probabilities for r in readings]).reshape(-1, 10)
+    answered = [(t, readable & is_sure(probabilities, t)) for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
+    curve = [{"threshold": float(t), "answered": float(a.sum() / n), "sure_and_right": float((a & right).sum() / n)}
+             for t, a in answered]
     return {"digits": len(readings), "threshold": threshold, "right": float(right.sum() / n),
             "sure_and_right": float((sure & right).sum() / n), "answered": float(sure.sum() / n),
             "sure_and_wrong": float((sure & ~right).sum() / n), "per_digit": per_digit,
@@ -88,7 +93,7 @@ def trouble_tiles(readings, threshold, tile=84):
     28x28 input the network read, under it the true digit and what was read (``?`` when unsure)."""
     tiles = []
     for r in readings:
-        if r.problem or (r.confidence >= threshold and r.guess == r.label):
+        if r.problem or (r.sure(threshold) and r.guess == r.label):
             continue
         picture = cv2.imread(str(r.path), cv2.IMREAD_GRAYSCALE)
         seen = 255 - (255 * r.image).astype(np.uint8)
@@ -96,7 +101,7 @@ def trouble_tiles(readings, threshold, tile=84):
                           np.full((tile, 4), 255, np.uint8),
                           cv2.resize(seen, (tile, tile), interpolation=cv2.INTER_NEAREST)])
         band = np.full((18, pair.shape[1]), 255, np.uint8)
-        read = str(r.guess) if r.confidence >= threshold else f"? {r.guess}"
+        read = str(r.guess) if r.sure(threshold) else f"? {r.guess}"
         colour = cv2.cvtColor(np.vstack([pair, band]), cv2.COLOR_GRAY2BGR)
         cv2.putText(colour, f"{r.label} read {read} {100 * r.confidence:.0f}%", (3, pair.shape[0] + 13),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 200) if r.guess != r.label else (160, 90, 0), 1,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mnist_mlp import MLP
+from mnist_mlp import MLP, SURE, is_sure
 from mnist_mlp.losses import cross_entropy
 from mnist_mlp.optim import SGD, Adam, cosine_lr, step_lr
 from mnist_mlp.training import accuracy, train_epoch
@@ -123,3 +123,16 @@ def test_split_held_out_keeps_each_label_and_lone_samples():
     train, held = split_held_out(labels, 0.25, np.random.default_rng(0))
     assert sorted(np.concatenate([train, held]).tolist()) == list(range(13))
     assert sorted(labels[held].tolist()) == [1, 1, 2]  # a quarter of each label; the lone 3 is trained on
+
+
+def test_a_digit_is_sure_from_the_threshold_and_a_1_from_half_of_it():
+    def top(digit, p):
+        v = np.full(10, (1 - p) / 9)
+        v[digit] = p
+        return v
+    assert is_sure(top(7, SURE)) and not is_sure(top(7, SURE - 0.01))
+    assert is_sure(top(1, SURE / 2)) and not is_sure(top(1, SURE / 2 - 0.01))
+    batch = np.array([top(1, 0.3), top(7, 0.3), top(0, 0.9), top(1, 0.1)])
+    assert is_sure(batch).tolist() == [True, False, True, False]
+    assert is_sure(batch, threshold=0.2).tolist() == [True, True, True, False]  # the user's threshold moves both
+    assert is_sure(batch, threshold=0).all() and not is_sure(batch, threshold=1).any()

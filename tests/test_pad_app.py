@@ -78,7 +78,7 @@ def test_s_saves_with_the_predicted_label_only_when_sure(app, tmp_path):
     app.key(ord("s"))
     assert len(list((tmp_path / "samples" / "1").glob("*.png"))) == 1
     draw_one(app)
-    app.threshold = 1.01  # nothing is that sure
+    app.threshold = 2.1  # nothing is that sure, not even a 1 (sure from half the threshold)
     app.key(ord("s"))
     assert "does not look like a digit" in app.status and not app.state.empty
 

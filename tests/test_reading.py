@@ -65,3 +65,5 @@ def test_one_json_answer_for_a_digit():
     assert reply["confidence"] == 0.776543 and reply["probabilities"]["1"] == 0.123457
     assert len(reply["input"]) == 28 and reply["input"][0][0] == 0.333
     assert digit_answer(probabilities, threshold=0.5)["sure"] is True and "input" not in digit_answer(probabilities)
+    one = np.roll(probabilities, -6)  # the same numbers with 1 on top: a 1 is sure from half the threshold
+    assert digit_answer(one, threshold=0.8)["prediction"] == 1 and digit_answer(one, threshold=0.8)["sure"] is True

@@ -5,7 +5,7 @@ Usage:
                                [--conditions centred,small-corner,...] [--json]
     python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
-    python tools/eval_drawn.py --non-digits N [--threshold 0.45] [--json]   # does it refuse non-digits?
+    python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
     python tools/eval_drawn.py --forms N [--mosaic PATH]  # digits as the world writes them (drawn.forms)
     python tools/eval_drawn.py --turn 0 ...    # any of these, read by the network alone (one view)
 
@@ -30,7 +30,7 @@ around the sheet; one at a time and all together) and reads it as predict.py rea
 
 --non-digits N draws N drawings of each non-digit family (drawn.nondigits; the held-out families
 were never trained on) and prints the share of each that is refused at --threshold (the top
-probability under it), and for the writers' digits under each condition the share still
+probability under it; for a 1, under half of it: mnist_mlp.is_sure), and for the writers' digits under each condition the share still
 answered and the accuracy, then the curve of both as the threshold moves.
 
 --forms N draws N of each form of the catalogue of regional digit forms (drawn.forms: the
@@ -142,7 +142,7 @@ def main(argv=None):
                    help="with --photos, --non-digits or --forms: also write examples")
     p.add_argument("--forms", type=int, default=0, help="draw this many of each regional digit form: read right?")
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
-    p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold")
+    p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold (a 1's: half of it)")
     p.add_argument("--turn", type=float, default=TURN, help="also read each image turned by -D and +D degrees")
     args = p.parse_args(argv)
     for name in ("numbers", "non_digits", "forms"):
