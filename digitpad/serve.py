@@ -81,7 +81,8 @@ def main(argv=None):
     p.add_argument("--max-connections", type=int, default=2048, help="open connections at most; more get 503")
     p.add_argument("--max-per-address", type=int, default=None,
                    help="open connections from one address at most (default: an eighth of --max-connections)")
-    p.add_argument("--threshold", type=float, default=SURE, help="confidence under which an answer is not sure (a 1's: half of it)")
+    p.add_argument("--threshold", type=float, default=SURE,
+                   help="confidence under which an answer is not sure (a 1's: half of it)")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,
                    help="let the web page save drawings as labelled samples in this folder (off by default)")

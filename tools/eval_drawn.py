@@ -30,8 +30,9 @@ around the sheet; one at a time and all together) and reads it as predict.py rea
 
 --non-digits N draws N drawings of each non-digit family (drawn.nondigits; the held-out families
 were never trained on) and prints the share of each that is refused at --threshold (the top
-probability under it; for a 1, under half of it: mnist_mlp.is_sure), and for the writers' digits under each condition the share still
-answered and the accuracy, then the curve of both as the threshold moves.
+probability under it; for a 1, under half of it: mnist_mlp.is_sure), and for the writers' digits
+under each condition the share still answered and the accuracy, then the curve of both as the
+threshold moves.
 
 --forms N draws N of each form of the catalogue of regional digit forms (drawn.forms: the
 continental 1, crossed 7s, closed 4s, ...) on the pad and as scans (drawn.scanlike) and prints the
@@ -142,7 +143,8 @@ def main(argv=None):
                    help="with --photos, --non-digits or --forms: also write examples")
     p.add_argument("--forms", type=int, default=0, help="draw this many of each regional digit form: read right?")
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
-    p.add_argument("--threshold", type=float, default=SURE, help="with --non-digits: the confidence threshold (a 1's: half of it)")
+    p.add_argument("--threshold", type=float, default=SURE,
+                   help="with --non-digits: the confidence threshold (a 1's: half of it)")
     p.add_argument("--turn", type=float, default=TURN, help="also read each image turned by -D and +D degrees")
     args = p.parse_args(argv)
     for name in ("numbers", "non_digits", "forms"):

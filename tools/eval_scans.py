@@ -77,7 +77,8 @@ def main(argv=None):
     p.add_argument("set", nargs="?", type=Path, default=None,
                    help="an optdigits-orig file, or a folder with subfolders 0-9 (default: the optdigits file shipped)")
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model folder")
-    p.add_argument("--threshold", type=float, default=SURE, help="under this confidence the answer is ? (a 1's: half of it)")
+    p.add_argument("--threshold", type=float, default=SURE,
+                   help="under this confidence the answer is ? (a 1's: half of it)")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
                    help="instead of SET, MNIST's test digits stretched to 16x16, grey (as USPS) or binary (as Semeion)")
     p.add_argument("--fit", action="store_true",
