@@ -2,7 +2,7 @@
 
 Usage:
     digitpad [--weights weights/] [--samples samples/] [--personal weights-personal/]
-             [--threshold 0.45] [--size 400] [--brush 26] [--mode digit|number] [--stats]
+             [--threshold 0.5] [--size 400] [--brush 26] [--mode digit|number] [--stats]
 (or python main.py from a checkout; the default folders: mnist_mlp.paths)
 
 Keys:
@@ -43,7 +43,8 @@ def parse_args(argv):
     p.add_argument("--personal", type=Path, default=PERSONAL,
                    help="where t saves the model adapted to your hand, and p finds it")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="below this confidence the pad shows '?' instead of a digit (a 1's: half of it)")
+                   help="below this confidence the pad shows '?' instead of a digit "
+                        "(a 1 needs half, and twice any other digit's)")
     p.add_argument("--size", type=int, default=400, help="pad side in pixels (a number pad is 3 sides wide)")
     p.add_argument("--mode", choices=["digit", "number"], default="digit",
                    help="start with one digit, or a whole number on a wide pad (key n switches)")

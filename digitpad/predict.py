@@ -1,7 +1,7 @@
 """Classify digit images from files, through the same preprocessing as the pad.
 
 Usage:
-    digitpad-predict IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.45] [--json]
+    digitpad-predict IMAGE_OR_FOLDER... [--weights weights/] [--top K] [--threshold 0.5] [--json]
     digitpad-predict --number IMAGE... [--json]     # each image read as a whole number
 (or python tools/predict.py from a checkout)
 
@@ -116,7 +116,8 @@ def main(argv=None):
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="model directory")
     p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="under this confidence the answer is ? with the best guess (as in the pad) (a 1's: half of it)")
+                   help="under this confidence the answer is ? with the best guess, as in the pad "
+                        "(a 1 needs half, and twice any other digit's)")
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
     p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
     args = p.parse_args(argv)

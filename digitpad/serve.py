@@ -17,8 +17,8 @@ Endpoints:
                        row by row), or a PNG, JPEG or BMP body (Content-Type image/png, image/jpeg
                        or image/bmp; up to 16 megapixels, either polarity, prepared like the pad's canvas)
                        -> {"prediction": 7, "confidence": 0.98, "sure": true, "probabilities": {"0": ..., "9": ...}}
-                       ("sure": false when the confidence is under --threshold, for a 1 under half of it:
-                       probably not a digit)
+                       ("sure": false when the confidence is under --threshold, a 1's under half of it
+                       or under twice any other digit's: probably not a digit)
                        or JSON {"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [w, h]}
                        read as the pad reads them; the answer then carries "input", the 28x28 input
     POST /predict/number  the same bodies, read as a whole number
@@ -82,7 +82,7 @@ def main(argv=None):
     p.add_argument("--max-per-address", type=int, default=None,
                    help="open connections from one address at most (default: an eighth of --max-connections)")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="confidence under which an answer is not sure (a 1's: half of it)")
+                   help="confidence under which an answer is not sure (a 1 needs half, and twice any other digit's)")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,
                    help="let the web page save drawings as labelled samples in this folder (off by default)")

@@ -71,7 +71,7 @@ def file_reading(views, path):
 
 def digit_answer(probabilities, threshold=SURE, image=None):
     """The JSON answer for one digit, as every client gives it: "prediction" and its "confidence",
-    "sure" false when that is under ``threshold`` (half of it for a 1: mnist_mlp.is_sure; probably
+    "sure" false when that is under ``threshold`` (a 1 needs half: mnist_mlp.is_sure; probably
     not a digit, the prediction is then only the best guess) and the ten "probabilities", to six
     places; with ``image``, "input", the 28x28 input the network read (rows of values in 0..1, to
     three places)."""

@@ -126,9 +126,12 @@ def test_split_held_out_keeps_each_label_and_lone_samples():
 
 
 def test_a_digit_is_sure_from_the_threshold_and_a_1_from_half_of_it():
-    def top(digit, p):
+    def top(digit, p, runner_up=None):
         v = np.full(10, (1 - p) / 9)
         v[digit] = p
+        if runner_up is not None:  # the rest of the probability on one other digit
+            v[:] = 0
+            v[digit], v[7 if digit != 7 else 3] = p, runner_up
         return v
     assert is_sure(top(7, SURE)) and not is_sure(top(7, SURE - 0.01))
     assert is_sure(top(1, SURE / 2)) and not is_sure(top(1, SURE / 2 - 0.01))
@@ -136,3 +139,6 @@ def test_a_digit_is_sure_from_the_threshold_and_a_1_from_half_of_it():
     assert is_sure(batch).tolist() == [True, False, True, False]
     assert is_sure(batch, threshold=0.2).tolist() == [True, True, True, False]  # the user's threshold moves both
     assert is_sure(batch, threshold=0).all() and not is_sure(batch, threshold=1).any()
+    # ...when it has twice the next digit's probability: a near tie is never sure
+    assert is_sure(top(1, 0.3, runner_up=0.15)) and not is_sure(top(1, 0.3, runner_up=0.16))
+    assert not is_sure(top(1, 0.45, runner_up=0.45))

@@ -30,7 +30,7 @@ around the sheet; one at a time and all together) and reads it as predict.py rea
 
 --non-digits N draws N drawings of each non-digit family (drawn.nondigits; the held-out families
 were never trained on) and prints the share of each that is refused at --threshold (the top
-probability under it; for a 1, under half of it: mnist_mlp.is_sure), and for the writers' digits
+probability under it; a 1 needs half, and twice any other digit's: mnist_mlp.is_sure), and for the writers' digits
 under each condition the share still answered and the accuracy, then the curve of both as the
 threshold moves.
 
@@ -144,7 +144,7 @@ def main(argv=None):
     p.add_argument("--forms", type=int, default=0, help="draw this many of each regional digit form: read right?")
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="with --non-digits: the confidence threshold (a 1's: half of it)")
+                   help="with --non-digits: the confidence threshold (a 1 needs half, and twice any other digit's)")
     p.add_argument("--turn", type=float, default=TURN, help="also read each image turned by -D and +D degrees")
     args = p.parse_args(argv)
     for name in ("numbers", "non_digits", "forms"):

@@ -9,7 +9,7 @@ SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
 JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan of it would be
 (dark ink on white, 4x larger, a margin all round; --keep DIR keeps them). Prints the share read
-right, read right and sure (top probability at least --threshold, for a 1 half of it), and answered (sure); per digit
+right, read right and sure (top probability at least --threshold: mnist_mlp.is_sure), and answered (sure); per digit
 the unsure and the wrong ones; the most confused pairs. --mosaic writes every unsure or wrong scan
 beside the 28x28 input the network read.
 
@@ -78,7 +78,7 @@ def main(argv=None):
                    help="an optdigits-orig file, or a folder with subfolders 0-9 (default: the optdigits file shipped)")
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model folder")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="under this confidence the answer is ? (a 1's: half of it)")
+                   help="under this confidence the answer is ? (a 1 needs half, and twice any other digit's)")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
                    help="instead of SET, MNIST's test digits stretched to 16x16, grey (as USPS) or binary (as Semeion)")
     p.add_argument("--fit", action="store_true",

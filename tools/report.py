@@ -27,7 +27,7 @@ from drawn.benchmark import evaluate_refusal, held_out_non_digits  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
-from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
+from mnist_mlp import SURE, ModelError, is_sure, load_model  # noqa: E402
 from mnist_mlp.metrics import confusion_matrix  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
 from mnist_mlp.views import TurnedViews  # noqa: E402
@@ -104,14 +104,18 @@ def confidence_images(probabilities, labels):
                                  "Top probability, right vs wrong answers", "top probability from",
                                  "share of answers (%)", y_range=(0, 100), legend_corner="top-left")
     thresholds = np.linspace(0, 0.99, 100)
-    coverage = np.array([(top >= t).mean() for t in thresholds])
-    answered_accuracy = np.array([right[top >= t].mean() if (top >= t).any() else 1.0 for t in thresholds])
+    answered = [is_sure(probabilities, t) for t in thresholds]
+    coverage = np.array([a.mean() for a in answered])
+    answered_accuracy = np.array([right[a].mean() if a.any() else 1.0 for a in answered])
     low = min(99.0, float(np.floor(100 * answered_accuracy.min() - 0.5)))
     curve = charts.line_chart({"accuracy of answers given": (100 * coverage, 100 * answered_accuracy)},
                               "Accuracy against coverage as the threshold rises", "coverage (% answered)",
                               "accuracy (%)", y_range=(low, 100.2), legend_corner="bottom-left")
-    table = [{"threshold": t, "coverage": float((top >= t).mean()), "accuracy": float(right[top >= t].mean())}
-             for t in (0.5, 0.7, 0.9, 0.99) if (top >= t).any()]
+    table = []
+    for t in (0.5, 0.7, 0.9, 0.99):
+        sure = is_sure(probabilities, t)
+        if sure.any():
+            table.append({"threshold": t, "coverage": float(sure.mean()), "accuracy": float(right[sure].mean())})
     return {"confidence.png": histogram, "coverage.png": curve}, table
 
 
