@@ -8,8 +8,8 @@ INPUT_SIZE = 784
 N_CLASSES = 10
 # Below this top probability the answer is "not sure": the network was trained to spread its
 # probability over drawings that are not digits, so the pad, predict.py and the server refuse them.
-# The largest threshold (in steps of 0.05) at which pad writers 1-5, read by a model trained without
-# them, answer 99% of their digits: docs/paper-scans.md.
+# The largest threshold (in steps of 0.05) at which pad writers 1-5 and 6-10, each read by a model
+# trained without them, answer 99% of their digits on average: docs/paper-scans.md.
 SURE = 0.5
 # A 1 is sure from half of it, when no other digit has half as much as the 1: a single stroke is the
 # digit the network is least sure of when it is right (the median top probability of scanned 1s read
