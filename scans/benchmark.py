@@ -70,14 +70,14 @@ def summary(readings, threshold):
     guesses = np.array([r.guess for r in readings])
     readable = np.array([not r.problem for r in readings])
     right = readable & (guesses == labels)
-    sure = np.array([r.sure(threshold) for r in readings], bool)
+    probabilities = np.array([r.probabilities for r in readings]).reshape(-1, 10)
+    sure = readable & is_sure(probabilities, threshold)
     n = max(len(readings), 1)
     per_digit = {str(d): {"samples": int((labels == d).sum()), "right": int(right[labels == d].sum()),
                           "unsure": int((~sure & readable)[labels == d].sum()),
                           "wrong": int((~right & readable)[labels == d].sum()),
                           "sure_and_wrong": int((sure & ~right)[labels == d].sum())} for d in range(10)}
     counts = confusion_matrix(labels[readable], guesses[readable])
-    probabilities = np.array([r.probabilities for r in readings]).reshape(-1, 10)
     answered = [(t, readable & is_sure(probabilities, t)) for t in np.round(np.arange(0.1, 1.0, 0.05), 2)]
     curve = [{"threshold": float(t), "answered": float(a.sum() / n), "sure_and_right": float((a & right).sum() / n)}
              for t, a in answered]
@@ -93,7 +93,8 @@ def trouble_tiles(readings, threshold, tile=84):
     28x28 input the network read, under it the true digit and what was read (``?`` when unsure)."""
     tiles = []
     for r in readings:
-        if r.problem or (r.sure(threshold) and r.guess == r.label):
+        sure = r.sure(threshold)
+        if r.problem or (sure and r.guess == r.label):
             continue
         picture = cv2.imread(str(r.path), cv2.IMREAD_GRAYSCALE)
         seen = 255 - (255 * r.image).astype(np.uint8)
@@ -101,7 +102,7 @@ def trouble_tiles(readings, threshold, tile=84):
                           np.full((tile, 4), 255, np.uint8),
                           cv2.resize(seen, (tile, tile), interpolation=cv2.INTER_NEAREST)])
         band = np.full((18, pair.shape[1]), 255, np.uint8)
-        read = str(r.guess) if r.sure(threshold) else f"? {r.guess}"
+        read = str(r.guess) if sure else f"? {r.guess}"
         colour = cv2.cvtColor(np.vstack([pair, band]), cv2.COLOR_GRAY2BGR)
         cv2.putText(colour, f"{r.label} read {read} {100 * r.confidence:.0f}%", (3, pair.shape[0] + 13),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 200) if r.guess != r.label else (160, 90, 0), 1,

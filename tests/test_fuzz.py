@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, fuzz_case
 from drawn.unipen import UnipenError, parse_unipen
-from mnist_mlp import MLP, ModelError, load_model, save_model
+from mnist_mlp import MLP, ModelError, is_sure, load_model, save_model
+from mnist_mlp.network import ONE_FACTOR, ONE_LEAD
 from mnist_mlp.idx import IdxError, read_idx, write_idx
 from preprocessing import prepare
 
@@ -153,3 +154,25 @@ def test_unipen_parser_random_bytes():
                 parse_unipen(io.StringIO(text), "fuzz")
             except UnipenError:
                 pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(st.floats(0, 1) | st.sampled_from([0.0, 0.25, 0.5, float("nan")]), min_size=10,
+                              max_size=10), max_size=8),
+       threshold=st.floats(0, 1), dtype=st.sampled_from([np.float32, np.float64]))
+def test_is_sure_on_any_probabilities(rows, threshold, dtype):
+    """The rule every client answers ? by, on anything: ties, zeros, NaN, an empty batch. A batch gives
+    what its rows give one by one; a sure answer has the threshold (a 1: half of it and twice the next
+    digit's); NaN is never sure; a higher threshold never makes an answer sure."""
+    with fuzz_case("mnist_mlp.is_sure"):
+        p = np.array(rows, dtype).reshape(-1, 10)
+        sure = is_sure(p, threshold)
+        assert sure.shape == (len(p),) and sure.dtype == bool
+        assert [bool(is_sure(row, threshold)) for row in p] == sure.tolist()
+        for row, s in zip(p, sure):
+            top, second = np.sort(row)[-1], np.sort(row)[-2]
+            if s:
+                assert not np.isnan(row).any()
+                assert top >= threshold or (row.argmax() == 1 and top >= ONE_FACTOR * threshold
+                                            and top >= ONE_LEAD * second)
+        assert not (is_sure(p, min(1.0, threshold + 0.1)) & ~sure).any()
