@@ -5,7 +5,9 @@ becomes a solid bar half as wide as it is tall, a pen line a band. The network l
 whose width is a tenth of the digit or so, and reads such a blot as nothing in particular. Where the
 strokes are thick for their size, the ink is smoothed (its ragged, scanned edge taken off), thinned
 to its centre line (Zhang and Suen's thinning, which keeps every loop and every piece) and drawn
-again with a pen of PEN times its size. Ink of ordinary width is left as it is.
+again with a pen of PEN times its size. A straight bar is thinned from a lower width: a 1 stretched
+to fill a square box is a diagonal band, and a band's width says nothing that its centre line does not.
+Ink of ordinary width is left as it is.
 """
 import cv2
 import numpy as np
@@ -14,6 +16,9 @@ from . import _check_canvas
 
 SIDE = 64  # pixels: the ink's longer side while its width is measured and it is thinned
 THICK = 0.24  # strokes wider than this, as a fraction of the ink's longer side, are thinned
+BAND = 0.12  # ... and from this width when they are one straight bar without a hole (STRAIGHT, LONG)
+STRAIGHT = 0.08  # a centre line is straight when all of it lies this close to the line fitted through it
+LONG = 0.7  # ... and that line runs along this much of the ink's longer side
 PEN = 0.10  # ... and drawn again this wide (MNIST's strokes: about 2.5 px of 20)
 MARGIN = 4  # pixels of background around the ink at that size, so thinning sees its edge
 INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
@@ -78,9 +83,10 @@ def stroke_width(mask):
 
 def thinned(canvas):
     """``canvas`` (uint8, white ink on black) itself when its strokes are no wider than THICK times
-    the ink's longer side, else the ink at SIDE pixels, smoothed, thinned and drawn again with a pen
-    of PEN times SIDE: a new canvas of at most SIDE + 2 MARGIN pixels a side (the network's input is
-    scaled to its box anyway). Pictures are at most 1,200 px a side by now (preprocessing.images)."""
+    the ink's longer side (BAND times for one straight bar with no hole), else the ink at SIDE
+    pixels, smoothed, thinned and drawn again with a pen of PEN times SIDE: a new canvas of at most
+    SIDE + 2 MARGIN pixels a side (the network's input is scaled to its box anyway). Pictures are at
+    most 1,200 px a side by now (preprocessing.images)."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if w == 0 or h == 0:
@@ -90,8 +96,8 @@ def thinned(canvas):
     small = cv2.resize(canvas[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     mask = np.pad(small > int(small.max()) // INK, MARGIN)
     width = stroke_width(mask)
-    if width <= THICK * SIDE:
-        return canvas
+    if width <= BAND * SIDE or (width <= THICK * SIDE and _holes(mask, min_area=1).any()):
+        return canvas  # ordinary width, or a loop under THICK (a slashed 0 written thick is no bar)
     # A scan's edge is ragged: opening and blurring by the width to be taken off smooths it, so the
     # centre line grows no spurs from its teeth (strokes much thinner than the thickest go with them).
     # The blur can close a small loop; those as big as the pen is wide are kept open, a pinhole in a
@@ -103,8 +109,24 @@ def thinned(canvas):
     smooth &= ~_holes(mask, min_area=(PEN * SIDE) ** 2)
     if not smooth.any():  # nothing as wide as the strokes: a scatter of thin ink, left alone
         return canvas
+    centre = skeleton(smooth)
+    if width <= THICK * SIDE and not _straight(centre):
+        return canvas
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
-    return cv2.dilate(skeleton(smooth).astype(np.uint8) * 255, pen)
+    return cv2.dilate(centre.astype(np.uint8) * 255, pen)
+
+
+def _straight(centre):
+    """Whether the bool ``centre`` lines (at SIDE pixels) are one straight line: none of them further
+    than STRAIGHT times SIDE from the line fitted through them, which they follow for LONG times SIDE."""
+    ys, xs = np.nonzero(centre)
+    if len(xs) < 2:
+        return False
+    points = np.stack([xs, ys], axis=1).astype(np.float32)
+    vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    across = np.abs((points[:, 0] - x0) * vy - (points[:, 1] - y0) * vx)
+    along = (points[:, 0] - x0) * vx + (points[:, 1] - y0) * vy
+    return bool(across.max() <= STRAIGHT * SIDE and np.ptp(along) >= LONG * SIDE)
 
 
 def _distance(mask):

@@ -6,11 +6,11 @@ import pytest
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import fuzz_case
-from mnist_mlp import load_model
+from mnist_mlp import is_sure, load_model
 from preprocessing import prepare
-from preprocessing.thinning import PEN, SIDE, skeleton, stroke_width, thinned
+from preprocessing.thinning import BAND, PEN, SIDE, THICK, skeleton, stroke_width, thinned
 from reading import TurnedViews, canvas_input, picture_reading
-from scans.sets import scan_picture
+from scans.sets import boxed, scan_picture
 
 
 def holes(mask):
@@ -113,6 +113,44 @@ def test_a_solid_bar_becomes_a_line_a_pen_wide():
     assert abs(stroke_width(out > 0) - PEN * SIDE) <= 2
     x, y, w, h = cv2.boundingRect(out)
     assert h >= 2.5 * w  # upright and thin (a line shorter than the bar, by the bar's width)
+
+
+def band(points, width):
+    """A 200 px canvas with a polyline through ``points`` drawn ``width`` pixels wide."""
+    canvas = np.zeros((200, 200), np.uint8)
+    cv2.polylines(canvas, [np.array(points, np.int32)], False, 255, width)
+    return canvas
+
+
+def relative_width(canvas):
+    """The strokes' width as a fraction of the ink's longer side, measured as thinned() measures it."""
+    x, y, w, h = cv2.boundingRect(canvas)
+    f = SIDE / max(w, h)
+    return stroke_width(cv2.resize(canvas[y:y + h, x:x + w], (round(w * f), round(h * f))) > 127) / SIDE
+
+
+def test_a_straight_band_is_thinned_from_a_lower_width_than_a_bent_one():
+    """A 1 stretched to fill a square box is a diagonal band (as Semeion's): its width says nothing."""
+    diagonal = band([(40, 180), (160, 20)], 26)
+    assert BAND < relative_width(diagonal) <= THICK  # under the width at which any ink is thinned
+    out = thinned(diagonal)
+    assert out is not diagonal and abs(stroke_width(out > 0) - PEN * SIDE) <= 2
+    seven = band([(40, 30), (160, 30), (70, 180)], 26)  # as wide, but bent: a 7 is left as it is
+    assert BAND < relative_width(seven) <= THICK and thinned(seven) is seven
+    thin = band([(40, 180), (160, 20)], 10)  # a pen's width: left as it is
+    assert relative_width(thin) < BAND and thinned(thin) is thin
+    pierced = diagonal.copy()  # a bar with a hole is no bar: a slashed 0 written thick has pinholes for loops
+    pierced[96:104, 96:104] = 0
+    assert thinned(pierced) is pierced
+
+
+def test_stretched_ones_are_read_surely(views, mnist):
+    """MNIST's first 100 test 1s stretched to fill 16x16 as Semeion sized its digits: diagonal bands
+    with ragged edges. The shipped model read 65 of them as sure 1s while only ink wider than THICK
+    was thinned, 71 with straight bands thinned from BAND."""
+    ones = boxed(mnist["x_test"][mnist["y_test"] == 1][:100], binary=True)
+    probabilities = np.array([picture_reading(views, scan_picture(one))[0] for one in ones])
+    assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= 69
 
 
 def test_a_huge_picture_is_thinned_at_the_working_size():
