@@ -16,9 +16,10 @@ from . import _check_canvas
 
 SIDE = 64  # pixels: the ink's longer side while its width is measured and it is thinned
 THICK = 0.24  # strokes wider than this, as a fraction of the ink's longer side, are thinned
-BAND = 0.12  # ... and from this width when they are one straight bar without a hole (STRAIGHT, LONG)
+BAND = 0.12  # ... and from this width when they are one straight bar without a hole (STRAIGHT, LONG, EVEN)
 STRAIGHT = 0.08  # a centre line is straight when all of it lies this close to the line fitted through it
 LONG = 0.7  # ... and that line runs along this much of the ink's longer side
+EVEN = 1.2  # ... and the ink is nowhere along it wider than this times its usual width (a filled loop is)
 PEN = 0.10  # ... and drawn again this wide (MNIST's strokes: about 2.5 px of 20)
 MARGIN = 4  # pixels of background around the ink at that size, so thinning sees its edge
 INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
@@ -110,23 +111,31 @@ def thinned(canvas):
     if not smooth.any():  # nothing as wide as the strokes: a scatter of thin ink, left alone
         return canvas
     centre = skeleton(smooth)
-    if width <= THICK * SIDE and not _straight(centre):
+    if width <= THICK * SIDE and not _bar(mask, centre):
         return canvas
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
     return cv2.dilate(centre.astype(np.uint8) * 255, pen)
 
 
-def _straight(centre):
-    """Whether the bool ``centre`` lines (at SIDE pixels) are one straight line: none of them further
-    than STRAIGHT times SIDE from the line fitted through them, which they follow for LONG times SIDE."""
+def _bar(mask, centre):
+    """Whether the bool ``mask`` (at SIDE pixels) is one straight bar about its ``centre`` lines:
+    none of them further than STRAIGHT times SIDE from the line fitted through them, which they follow
+    for LONG times SIDE, and the ink as wide all along that line, within EVEN times (a 9 or a 6 written
+    thick, its loop filled, has a straight centre too once smoothed, but a head wider than its tail)."""
     ys, xs = np.nonzero(centre)
     if len(xs) < 2:
         return False
-    points = np.stack([xs, ys], axis=1).astype(np.float32)
-    vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-    across = np.abs((points[:, 0] - x0) * vy - (points[:, 1] - y0) * vx)
-    along = (points[:, 0] - x0) * vx + (points[:, 1] - y0) * vy
-    return bool(across.max() <= STRAIGHT * SIDE and np.ptp(along) >= LONG * SIDE)
+    vx, vy, x0, y0 = cv2.fitLine(np.stack([xs, ys], axis=1).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    along, across = (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
+    if np.abs(across).max() > STRAIGHT * SIDE or np.ptp(along) < LONG * SIDE:
+        return False
+    ys, xs = np.nonzero(mask)
+    along, across = (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
+    # The ink's width in six slices across the line, its two thin ends (a tenth each) left out.
+    edges = np.linspace(*np.percentile(along, [10, 90]), 7)
+    slices = [(along >= a) & (along < b) for a, b in zip(edges[:-1], edges[1:])]
+    widths = [np.ptp(across[inside]) + 1 for inside in slices if inside.any()]
+    return max(widths) <= EVEN * np.median(widths)
 
 
 def _distance(mask):

@@ -142,15 +142,21 @@ def test_a_straight_band_is_thinned_from_a_lower_width_than_a_bent_one():
     pierced = diagonal.copy()  # a bar with a hole is no bar: a slashed 0 written thick has pinholes for loops
     pierced[96:104, 96:104] = 0
     assert thinned(pierced) is pierced
+    nine = band([(110, 60), (95, 185)], 26)  # a 9 written with a marker, its loop filled: straight once
+    cv2.circle(nine, (112, 55), 24, 255, -1)  # smoothed, but its head is wider than its tail
+    assert BAND < relative_width(nine) <= THICK and thinned(nine) is nine
+    four = band([(97, 20), (70, 120), (130, 120)], 34)  # a 4 in marker, its arm short, its triangle filled
+    cv2.line(four, (112, 70), (112, 180), 255, 34)
+    assert BAND < relative_width(four) <= THICK and thinned(four) is four
 
 
 def test_stretched_ones_are_read_surely(views, mnist):
     """MNIST's first 100 test 1s stretched to fill 16x16 as Semeion sized its digits: diagonal bands
     with ragged edges. The shipped model read 65 of them as sure 1s while only ink wider than THICK
-    was thinned, 71 with straight bands thinned from BAND."""
+    was thinned, 68 with straight even bars thinned from BAND."""
     ones = boxed(mnist["x_test"][mnist["y_test"] == 1][:100], binary=True)
     probabilities = np.array([picture_reading(views, scan_picture(one))[0] for one in ones])
-    assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= 69
+    assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= 67
 
 
 def test_a_huge_picture_is_thinned_at_the_working_size():
