@@ -5,8 +5,9 @@ becomes a solid bar half as wide as it is tall, a pen line a band. The network l
 whose width is a tenth of the digit or so, and reads such a blot as nothing in particular. Where the
 strokes are thick for their size, the ink is smoothed (its ragged, scanned edge taken off), thinned
 to its centre line (Zhang and Suen's thinning, which keeps every loop and every piece) and drawn
-again with a pen of PEN times its size. A straight bar is thinned from a lower width: a 1 stretched
-to fill a square box is a diagonal band, and a band's width says nothing that its centre line does not.
+again with a pen of PEN times its size. A straight bar, as wide all along, is thinned from a lower
+width: a 1 stretched to fill a square box is a diagonal band, whose width says nothing that its centre
+line does not.
 Ink of ordinary width is left as it is.
 """
 import cv2
