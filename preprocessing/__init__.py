@@ -21,9 +21,6 @@ PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not 
 # A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
-# ... and it runs on past the rest of the ink at both ends, by this much of the picture: a tightly
-# cropped 7's bar or 2's base spans the picture too, but ends where the digit's other strokes do.
-LINE_PAST = 0.05
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
@@ -230,33 +227,10 @@ def _ink_on_paper(gray, on_table=False):
         lines = cv2.max(lines, cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
     if tilt:
         lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
-    strongest = int(ink.max())
-    if not on_table:  # the sheet is the whole picture, and may be cropped tightly to the digit
-        lines = _ruled(lines, ink, strongest)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    left = cv2.subtract(ink, lines)
+    left, strongest = cv2.subtract(ink, lines), int(ink.max())
     left[(lines > strongest // 5) & (left < strongest // 2)] = 0
     return left
-
-
-def _ruled(lines, ink, strongest):
-    """``lines`` (the long thin lines found in ``ink``) less those that do not run on past the rest of
-    the ink at both ends by LINE_PAST of the picture: those are a digit's strokes in a tight crop.
-    With no other ink, every line stays ruling (blank ruled paper; a lone long bar is one too)."""
-    marked = (lines > strongest // 5).astype(np.uint8)
-    n, pieces, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
-    other = cv2.subtract(ink, cv2.dilate(lines, np.ones((3, 3), np.uint8))) >= strongest // 2
-    if n <= 1 or not other.any():
-        return lines
-    x0, y0, width, height = cv2.boundingRect(other.astype(np.uint8))
-    h, w = ink.shape
-    stroke = np.zeros(n, bool)
-    for i, (x, y, dx, dy, _) in enumerate(stats[1:], start=1):
-        if dx >= dy:  # across the picture: it must pass the other ink's left and right
-            stroke[i] = not (x <= x0 - LINE_PAST * w and x + dx >= x0 + width + LINE_PAST * w)
-        else:
-            stroke[i] = not (y <= y0 - LINE_PAST * h and y + dy >= y0 + height + LINE_PAST * h)
-    return np.where(stroke[pieces], 0, lines).astype(lines.dtype)
 
 
 def _border(gray):
