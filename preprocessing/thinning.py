@@ -85,7 +85,7 @@ def stroke_width(mask):
 
 def thinned(canvas):
     """``canvas`` (uint8, white ink on black) itself when its strokes are no wider than THICK times
-    the ink's longer side (BAND times for one straight bar with no hole), else the ink at SIDE
+    the ink's longer side (BAND times for one straight, even bar with no hole), else the ink at SIDE
     pixels, smoothed, thinned and drawn again with a pen of PEN times SIDE: a new canvas of at most
     SIDE + 2 MARGIN pixels a side (the network's input is scaled to its box anyway). Pictures are at
     most 1,200 px a side by now (preprocessing.images)."""
@@ -127,11 +127,14 @@ def _bar(mask, centre):
     if len(xs) < 2:
         return False
     vx, vy, x0, y0 = cv2.fitLine(np.stack([xs, ys], axis=1).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-    along, across = (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
+
+    def along_and_across(ys, xs):  # pixels' coordinates along the fitted line and across it
+        return (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
+
+    along, across = along_and_across(ys, xs)
     if np.abs(across).max() > STRAIGHT * SIDE or np.ptp(along) < LONG * SIDE:
         return False
-    ys, xs = np.nonzero(mask)
-    along, across = (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
+    along, across = along_and_across(*np.nonzero(mask))
     # The ink's width in six slices across the line, its two thin ends (a tenth each) left out.
     edges = np.linspace(*np.percentile(along, [10, 90]), 7)
     slices = [(along >= a) & (along < b) for a, b in zip(edges[:-1], edges[1:])]
