@@ -193,6 +193,30 @@ def test_any_ink_thins_to_ink_of_bounded_size(seed):
         assert out is canvas or (out.max() == 255 and prepare(out) is not None)  # thinned ink is full ink
 
 
+def random_band(rng):
+    """A straight band between a pen's width and THICK wide for its length, at any angle and size
+    (1 to 1,200 px), ragged, sometimes pierced or with a speck beside it: the straight-bar branch."""
+    side = int(rng.integers(1, 1201))
+    canvas = np.zeros((side, side), np.uint8)
+    angle, length = rng.uniform(0, np.pi), side * rng.uniform(0.3, 0.9)
+    dx, dy = 0.5 * length * np.cos(angle), 0.5 * length * np.sin(angle)
+    ends = np.array([[side / 2 - dx, side / 2 - dy], [side / 2 + dx, side / 2 + dy]], np.int32)
+    cv2.polylines(canvas, [ends], False, 255, max(1, int(length * rng.uniform(0.08, 0.26))))
+    canvas[rng.random(canvas.shape) < 0.02] = 0  # a ragged, scanned edge and pinholes
+    if rng.random() < 0.3:
+        canvas[rng.integers(0, side), rng.integers(0, side)] = 255  # a speck
+    return canvas
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_any_straight_band_thins_to_ink_of_bounded_size(seed):
+    canvas = random_band(np.random.default_rng([seed, 12]))
+    with fuzz_case("preprocessing.thinning"):
+        out = thinned(canvas)
+        assert out.dtype == np.uint8 and out.ndim == 2 and max(out.shape) <= max(canvas.shape[0], SIDE + 16)
+        assert out is canvas or out.max() == 255
+
+
 def test_thinning_from_many_threads_gives_what_one_gives():
     """The server reads pictures in worker threads: thinning shares only read-only tables."""
     rng = np.random.default_rng(7)
@@ -203,8 +227,9 @@ def test_thinning_from_many_threads_gives_what_one_gives():
         canvas[10:110, 50 - w // 2:50 + w // 2] = 255
         canvas[10:25, 50 - w // 2 - flag:50] = 255
         canvases.append(canvas)
+    canvases += [random_band(rng) for _ in range(8)]  # bands under THICK: some thinned, some left
     alone = [thinned(c) for c in canvases]
     with fuzz_case("preprocessing.thinning"), ThreadPoolExecutor(8) as pool:
         together = list(pool.map(thinned, canvases * 4))
     assert all(np.array_equal(a, b) for a, b in zip(alone * 4, together))
-    assert all(a is not c for a, c in zip(alone, canvases))
+    assert all(a is not c for a, c in zip(alone[:24], canvases))
