@@ -5,6 +5,8 @@ what paper and cameras add: a shadow band at an edge, uneven light, ruled or squ
 or red ink, low contrast, sensor noise, blur, JPEG artefacts, a tilt of up to 10 degrees, the
 table showing around the paper. "all" adds them all together, with one ink (blue) at its normal
 contrast: faint blue ink under squared paper's darker lines is more than a photo of a digit asks.
+"cropped" is the clean picture cut down to the ink with 0-5 pixels of paper round it, as a user
+cuts one digit out of a page: its long strokes (a 7's bar) then cross the whole picture, as ruling does.
 """
 import cv2
 import numpy as np
@@ -15,13 +17,14 @@ from .render import place
 
 SIDE = 320
 CONDITIONS = ["clean", "shadow", "uneven-light", "ruled", "squared", "blue-ink", "red-ink", "low-contrast",
-              "noise", "blur", "jpeg", "tilt", "table", "all"]
+              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped"]
+TROUBLES = [c for c in CONDITIONS[1:CONDITIONS.index("all")] if c not in ("red-ink", "low-contrast")]  # "all"
 
 
 def photo(strokes, condition, rng):
-    """A BGR uint8 picture of a pen digit (tablet strokes, y up) on paper under ``condition``."""
-    steps = [c for c in CONDITIONS[1:-1] if c not in ("red-ink", "low-contrast")] if condition == "all" \
-        else [condition]
+    """A BGR uint8 picture of a pen digit (tablet strokes, y up) on paper under ``condition``:
+    SIDE x SIDE pixels, or less when cropped."""
+    steps = TROUBLES if condition == "all" else [condition]
     ink_colour = np.array([40, 35, 30], np.float64)
     if "blue-ink" in steps:
         ink_colour = np.array([150, 60, 20], np.float64)
@@ -63,6 +66,10 @@ def photo(strokes, condition, rng):
     if "noise" in steps:
         image += rng.normal(0, 12, image.shape)
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    if "cropped" in steps:
+        x, y, w, h = cv2.boundingRect(mask)
+        m = int(rng.integers(0, 6))
+        image = image[max(0, y - m):y + h + m, max(0, x - m):x + w + m]
     if "jpeg" in steps:
         image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(20, 40))])[1],
                              cv2.IMREAD_COLOR)
@@ -88,10 +95,19 @@ def evaluate_photos(model, digits, conditions=CONDITIONS, seed=0):
 
 def mosaic(digits, rng, tile=160):
     """One example of each condition, side by side in two rows, for looking at."""
-    tiles = [cv2.resize(photo(digits[int(rng.integers(len(digits)))].strokes, c, rng), (tile, tile))
-             for c in CONDITIONS]
+    tiles = [_fitted(photo(digits[int(rng.integers(len(digits)))].strokes, c, rng), tile) for c in CONDITIONS]
     for image, name in zip(tiles, CONDITIONS):
         cv2.putText(image, name, (4, tile - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 200), 1, cv2.LINE_AA)
     half = (len(tiles) + 1) // 2
     tiles += [np.full_like(tiles[0], 255)] * (2 * half - len(tiles))
     return np.vstack([np.hstack(tiles[:half]), np.hstack(tiles[half:])])
+
+
+def _fitted(image, tile):
+    """``image`` scaled to fit a ``tile`` x ``tile`` square and centred on white."""
+    f = tile / max(image.shape[:2])
+    small = cv2.resize(image, (max(1, round(image.shape[1] * f)), max(1, round(image.shape[0] * f))))
+    out = np.full((tile, tile, 3), 255, np.uint8)
+    y, x = (tile - small.shape[0]) // 2, (tile - small.shape[1]) // 2
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out

@@ -21,6 +21,11 @@ PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not 
 # A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
+# ... unless they are a cropped digit's own strokes (_ruling_only): as dark as OWN_INK of the darkest
+# ink, as wide as OWN_WIDTH of its wider strokes, and not running past the rest of the ink by PAST of
+# the picture at both ends (ruling runs on past the digit; a 7's bar ends where its stem begins).
+OWN_INK, OWN_WIDTH, PAST = 0.5, 0.5, 0.05
+MAX_OWN_LINES = 32  # ... along one direction at most (a number of 15 digits), or all are ruling
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
@@ -222,15 +227,90 @@ def _ink_on_paper(gray, on_table=False):
     # A line's faintest stretch is what is taken off all of it (a digit crossing it keeps its ink);
     # where a line is found at all, what is left of it but faint ink goes too (a line in a shadow
     # is darker than its faintest stretch).
-    lines = np.zeros_like(ink)
-    for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))):
-        lines = cv2.max(lines, cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
+    rows, columns = (cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+                     for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))))
+    counts = _dark_lines(rows, level)[0], _dark_lines(columns, level)[0]
+    # Four lines or more both ways are a grid or a box; more than MAX_OWN_LINES are no digits' either.
+    # A picture cropped to a digit shows no table.
+    if not on_table and 0 < sum(counts) <= (3 if min(counts) else MAX_OWN_LINES):
+        # Each direction judged with the other's ruling left out of the digit: the rows first with
+        # all the columns' lines left out (a table's four edges are no digit), the columns then, and
+        # the rows again beside the columns' ruling alone (a 4's crossbar and stem each span it).
+        ridges = _ridges(level > int(level.max()) // 5)
+        kept_rows = _ruling_only(level, ridges, rows, columns, counts, 0)
+        columns = _ruling_only(level, ridges, columns, kept_rows, counts[::-1], 1)
+        rows = _ruling_only(level, ridges, rows, columns, counts, 0)
+    lines = cv2.max(rows, columns)
     if tilt:
         lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     left, strongest = cv2.subtract(ink, lines), int(ink.max())
     left[(lines > strongest // 5) & (left < strongest // 2)] = 0
     return left
+
+
+def _ruling_only(level, ridges, found, ruling, counts, axis):
+    """The long lines ``found`` along one direction of ``level`` (the ink turned level, its ``ridges``
+    as _ridges gives them; ``axis`` 0: along rows, 1: along columns) less those that are a digit's own
+    strokes (a 7's bar, a 2's base, a 4's crossbar, the 1s of a number), given the ``ruling`` along the
+    other direction and ``counts``, the dark lines found along this direction and the other (the
+    caller judges no grid). Ruling is paler or thinner than ink and runs on past the digit at both
+    ends; a digit's own long strokes are as dark as OWN_INK of the darkest ink, as wide as OWN_WIDTH
+    of its wider strokes, and end where the rest of the ink does at one end at least (within PAST of
+    the picture)."""
+    count, n_others = counts
+    if count == 0:
+        return found
+    _, pieces, boxes = _dark_lines(found, level)
+    rest = cv2.subtract(level, cv2.dilate(cv2.max(found, ruling), np.ones((3, 3), np.uint8)))
+    # The rest of the digit: what is left of the ink but specks (SPECK_SHARE of its largest piece).
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((rest >= max(1, int(level.max()) // 5)).astype(np.uint8))
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = np.flatnonzero(areas >= SPECK_SHARE * areas.max()) + 1 if n > 1 else []
+    kept = found.copy()
+    if not len(big):  # nothing but upright strokes: 1s (ruled lines are level)
+        if axis == 1 and n_others == 0:
+            kept[pieces > 0] = 0
+        return kept
+    along = 0 if axis == 0 else 1  # the lines' direction, as the column of a box: x (with width) or y
+    first, last = stats[big, along].min(), (stats[big, along] + stats[big, along + 2]).max() - 1
+    past = PAST * level.shape[1 - axis]
+    depth, ridge = ridges
+    width = _width(depth, ridge & np.isin(labels, big), 90)  # its wider strokes: a sheet's thin edge does not count
+    g = int(width // 2) + 1  # a line lies within half a stroke of the stroke's ridge
+    for piece in range(1, count + 1):
+        low, high = boxes[piece, along], boxes[piece, along] + boxes[piece, along + 2] - 1
+        if low < first - past and high > last + past:  # it runs on past the rest at both ends: ruling
+            continue
+        x, y, w, h = boxes[piece]
+        near = np.s_[max(0, y - g):y + h + g, max(0, x - g):x + w + g]  # the line and its stroke's ridge
+        line = (pieces[near] == piece).astype(np.uint8)
+        if _width(depth[near], ridge[near] & (cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0), 50) \
+                >= OWN_WIDTH * width:
+            kept[near][cv2.dilate(line, np.ones((5, 5), np.uint8)) > 0] = 0
+    return kept
+
+
+def _ridges(mask):
+    """``(depth, ridge)`` for a bool ``mask``: each pixel's distance to the background, and whether
+    it is as deep as its neighbours (on a stroke's centre line, where the depth is half its width)."""
+    depth = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
+    return depth, mask & (depth >= cv2.dilate(depth, np.ones((3, 3), np.uint8)))
+
+
+def _width(depth, ridge, percentile):
+    """The width of the strokes whose ``ridge`` pixels are given: twice their ``depth`` at that
+    ``percentile``; 0 for none."""
+    return 2.0 * float(np.percentile(depth[ridge], percentile)) if ridge.any() else 0.0
+
+
+def _dark_lines(found, level):
+    """``(count, pieces, boxes)``: the separate long lines in the opened ink ``found`` that are as
+    dark as OWN_INK of the darkest ink in ``level``, labelled 1 to count in ``pieces`` (0: none),
+    and their boxes (x, y, width, height; row 0 is the background's)."""
+    dark = OWN_INK * int(level.max())
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats((found >= max(1, dark)).astype(np.uint8), connectivity=8)
+    return count - 1, pieces, stats[:, :4]
 
 
 def _border(gray):

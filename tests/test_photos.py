@@ -16,6 +16,11 @@ def test_every_condition_makes_a_photo_of_the_digit():
     rng = np.random.default_rng(0)
     for condition in CONDITIONS:
         image = photo(FOUR.strokes, condition, rng)
+        if condition == "cropped":  # the ink and at most 5 px of paper round it
+            x, y, w, h = cv2.boundingRect((image.min(axis=2) < 128).astype(np.uint8))
+            assert max(x, y, image.shape[1] - x - w, image.shape[0] - y - h) <= 5 + 2, (x, y, w, h, image.shape)
+            assert image.shape[0] < SIDE // 2 or image.shape[1] < SIDE // 2
+            continue
         assert image.shape == (SIDE, SIDE, 3) and image.dtype == np.uint8
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         assert gray[SIDE // 2 - 60:SIDE // 2 + 60].min() < gray.max() - 40, condition  # ink darker than paper
@@ -73,3 +78,78 @@ def test_the_tilt_of_squared_paper_is_found_beside_a_shadow_and_the_table():
     ink[:, :70] = 160  # a wide shadow band read as ink along the left edge
     ink[:, 60:70] = 250  # and its darkest edge
     assert _ruling_tilt(ink) == -6.0
+
+
+def _ink(paper, polylines, dark=20, width=6):
+    for points in polylines:
+        cv2.polylines(paper, [np.array(points, np.int32)], False, dark, width)
+    return paper
+
+
+def _cropped(paper, margin):
+    ys, xs = np.nonzero(paper < 128)
+    return paper[max(0, ys.min() - margin):ys.max() + margin + 1, max(0, xs.min() - margin):xs.max() + margin + 1]
+
+
+TIGHT = {7: [[(20, 20), (140, 20), (70, 220)]],
+         2: [[(30, 60), (60, 22), (110, 25), (125, 70), (25, 215), (140, 215)]],
+         4: [[(70, 20), (20, 150), (150, 150)], [(110, 20), (110, 220)]],
+         5: [[(130, 20), (35, 20), (30, 100), (110, 100), (125, 170), (80, 215), (25, 200)]],
+         1: [[(80, 20), (80, 220)]]}
+
+
+def test_a_digit_cropped_to_its_ink_keeps_its_long_strokes():
+    """A 7's bar, a 2's base, a 4's crossbar and stem, a 5's top and a lone 1 span the picture when
+    it is cropped to the ink; one or two lines as dark as the digit, in a picture it fills, are its
+    own strokes, not ruling (before: the 7 read as a sure 1, the 1 as blank)."""
+    model = load_model(ROOT / "weights")
+    for label, strokes in TIGHT.items():
+        for margin in (1, 3, 6):  # pixels of paper (with none, a 1 is all ink: no paper to read it on)
+            picture = _cropped(_ink(np.full((240, 170), 235, np.uint8), strokes), margin)
+            canvas = canvas_from_image(picture)
+            assert canvas.sum() >= 0.9 * canvas_from_image(np.pad(picture, 40, constant_values=235)).sum(), \
+                (label, margin)  # as much ink as with paper round it
+            assert model.predict(prepare(canvas))[0] == label, (label, margin)
+
+
+def test_a_stroke_under_uneven_light_that_meets_the_digit_is_ink():
+    """Unevenly lit paper takes lines across 60% of the picture for ruling; a 2's base that long,
+    with paper round the digit, is kept because its end meets the 2's stroke."""
+    paper = _ink(np.full((240, 200), 235, np.uint8), TIGHT[2])
+    shade = np.linspace(0.6, 1.0, paper.shape[1])[None, :]
+    picture = (paper * shade).astype(np.uint8)
+    canvas = canvas_from_image(picture)
+    x, y, w, h = cv2.boundingRect(canvas)
+    assert w >= 110 and h >= 180, (x, y, w, h)
+    assert load_model(ROOT / "weights").predict(prepare(canvas))[0] == 2
+
+
+def test_ruling_beside_or_through_a_cropped_digit_is_still_taken_off():
+    """Pale rules at the edges of a picture cropped to the lines a 7 was written between, pale rules
+    through a 4 that fills the picture, a 7 at the very edge of ruled paper with a speck beside it,
+    the hairline of a page's edge along a cropped 2, and a box round a 7 as heavy as its ink: the
+    lines go, the digit stays."""
+    model = load_model(ROOT / "weights")
+    between = _ink(np.full((240, 160), 235, np.uint8), TIGHT[7])
+    between[[0, 1, -2, -1]] = 170  # the crop runs along the two rules the 7 sits between
+    pale = _ink(np.full((240, 170), 235, np.uint8), TIGHT[4])[15:226, 15:156].copy()
+    pale[[40, 41, 80, 81]] = 170
+    edge = np.full((240, 300), 235, np.uint8)
+    edge[10::30] = 175
+    edge = _ink(edge, [[(x + 140, y) for x, y in TIGHT[7][0]]])
+    cv2.circle(edge, (8, 120), 3, 60, -1)
+    page = _cropped(_ink(np.full((240, 170), 235, np.uint8), TIGHT[2]), 3)
+    page[:, 3] = 20  # touching the 2, so it is no speck beside it
+    for name, picture, label, rules in (("between", between, 7, [0, 1, 238, 239]), ("pale", pale, 4, [40, 41, 80, 81]),
+                                        ("edge", edge, 7, [10, 40])):
+        canvas = canvas_from_image(picture)
+        assert (canvas[rules] > 0).sum(axis=1).max() < 0.3 * picture.shape[1], name  # only where the digit crosses
+        assert model.predict(prepare(canvas))[0] == label, name
+    canvas = canvas_from_image(page)
+    assert (canvas[:, 3] > 0).sum() < 0.3 * page.shape[0]  # the hairline is thinner than the 2's strokes
+    assert model.predict(prepare(canvas))[0] == 2
+    box = np.full((260, 200), 235, np.uint8)
+    cv2.rectangle(box, (10, 10), (189, 249), 20, 6)  # a form's box, as heavy as the ink: four lines are no digit
+    box = _ink(box, [[(x + 5, y + 20) for x, y in TIGHT[7][0]]])  # the 7's bar touching the box's left side
+    canvas = canvas_from_image(box)
+    assert not canvas[:, 180:].any() and model.predict(prepare(canvas))[0] == 7

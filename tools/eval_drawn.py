@@ -3,7 +3,7 @@
 Usage:
     python tools/eval_drawn.py [--weights weights/] [--data PATH.tra] [--writers 26-30]
                                [--conditions centred,small-corner,...] [--json]
-    python tools/eval_drawn.py --numbers N [--via strokes|image] [--seed 0] [--json]
+    python tools/eval_drawn.py --numbers N [--via strokes|image|cut] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
     python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
     python tools/eval_drawn.py --forms N [--mosaic PATH]  # digits as the world writes them (drawn.forms)
@@ -18,11 +18,12 @@ of the errors) and the most confused pairs; --json for machines.
 
 --numbers N makes N numbers of 2 to 8 digits from the writers' pen digits (one writer a
 number; a shared height +-15%, a wandering baseline, gaps from a slight overlap to wide, or
-never touching with --via image), draws them on a 1200x400 number pad as mouse strokes, and
+never touching from an image), draws them on a 1200x400 number pad as mouse strokes, and
 reads them as the pad does (--via strokes) or as predict.py --number does from the drawn
-image (--via image). It prints how often the grouping into digits is right, how often the
-whole number is, how often a digit is read right from its own strokes, and the number
-accuracy that digit accuracy alone predicts, so the cost of grouping shows.
+image (--via image) or from that image cut down to the ink (--via cut). It prints how often
+the grouping into digits is right, how often the whole number is, how often a digit is read
+right from its own strokes, and the number accuracy that digit accuracy alone predicts, so the
+cost of grouping shows.
 
 --photos draws each digit as ink on synthetic paper (drawn.photos: a shadow band, uneven light,
 ruled or squared paper, blue or red ink, low contrast, noise, blur, JPEG, a tilt, the table
@@ -136,7 +137,8 @@ def main(argv=None):
     p.add_argument("--conditions", default=",".join(c.name for c in CONDITIONS))
     p.add_argument("--json", action="store_true")
     p.add_argument("--numbers", type=int, default=0, help="read this many whole numbers instead")
-    p.add_argument("--via", choices=["strokes", "image"], default="strokes", help="with --numbers: what is read")
+    p.add_argument("--via", choices=["strokes", "image", "cut"], default="strokes",
+                   help="with --numbers: what is read (the strokes, their picture, or it cut down to the ink)")
     p.add_argument("--seed", type=int, default=0, help="with --numbers or --photos: which ones are made")
     p.add_argument("--photos", action="store_true", help="accuracy on synthetic photos of ink on paper instead")
     p.add_argument("--mosaic", type=Path, default=None,
