@@ -22,9 +22,10 @@ PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not 
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
 # ... unless they are a cropped digit's own strokes (_ruling_only): as dark as OWN_INK of the darkest
-# ink, as wide as OWN_WIDTH of its wider strokes, and not running past the rest of the ink by PAST of
-# the picture at both ends (ruling runs on past the digit; a 7's bar ends where its stem begins).
-OWN_INK, OWN_WIDTH, PAST = 0.5, 0.5, 0.05
+# ink, as wide as OWN_WIDTH of its wider strokes, not running past the rest of the ink by PAST of the
+# picture at both ends (ruling runs on past the digit), and joined by it within END of their length
+# from an end (a 7's bar where its stem begins) or crossed by it, or upright and joined anywhere or alone (a 1).
+OWN_INK, OWN_WIDTH, PAST, END = 0.5, 0.5, 0.05, 0.15
 MAX_OWN_LINES = 32  # ... along one direction at most (a number of 15 digits), or all are ruling
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
@@ -236,7 +237,8 @@ def _ink_on_paper(gray, on_table=False):
         # Each direction judged with the other's ruling left out of the digit: the rows first with
         # all the columns' lines left out (a table's four edges are no digit), the columns then, and
         # the rows again beside the columns' ruling alone (a 4's crossbar and stem each span it).
-        ridges = _ridges(level > int(level.max()) // 5)
+        inked = level > int(level.max()) // 5
+        ridges = (*_ridges(inked), *cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)[1:3])
         kept_rows = _ruling_only(level, ridges, rows, columns, counts, 0)
         columns = _ruling_only(level, ridges, columns, kept_rows, counts[::-1], 1)
         rows = _ruling_only(level, ridges, rows, columns, counts, 0)
@@ -254,10 +256,12 @@ def _ruling_only(level, ridges, found, ruling, counts, axis):
     as _ridges gives them; ``axis`` 0: along rows, 1: along columns) less those that are a digit's own
     strokes (a 7's bar, a 2's base, a 4's crossbar, the 1s of a number), given the ``ruling`` along the
     other direction and ``counts``, the dark lines found along this direction and the other (the
-    caller judges no grid). Ruling is paler or thinner than ink and runs on past the digit at both
-    ends; a digit's own long strokes are as dark as OWN_INK of the darkest ink, as wide as OWN_WIDTH
-    of its wider strokes, and end where the rest of the ink does at one end at least (within PAST of
-    the picture)."""
+    caller judges no grid). Ruling is paler or thinner than ink, runs on past the digit at both ends,
+    or only lies beside it (an underline, a box's side); a digit's own long strokes are as dark as
+    OWN_INK of the darkest ink, as wide as OWN_WIDTH of its wider strokes, end where the rest of the
+    ink does at one end at least (within PAST of the picture), and the rest of the digit joins them at
+    an end (within END of their length) or crosses them, or, upright, joins them anywhere (a 4's stem)
+    or leaves them alone (a 1)."""
     count, n_others = counts
     if count == 0:
         return found
@@ -268,25 +272,43 @@ def _ruling_only(level, ridges, found, ruling, counts, axis):
     areas = stats[1:, cv2.CC_STAT_AREA]
     big = np.flatnonzero(areas >= SPECK_SHARE * areas.max()) + 1 if n > 1 else []
     kept = found.copy()
-    if not len(big):  # nothing but upright strokes: 1s (ruled lines are level)
-        if axis == 1 and n_others == 0:
+    if not len(big):  # nothing but one or two upright strokes: 1s (ruled lines are level, a fence has more)
+        if axis == 1 and n_others == 0 and count <= 2:
             kept[pieces > 0] = 0
         return kept
     along = 0 if axis == 0 else 1  # the lines' direction, as the column of a box: x (with width) or y
     first, last = stats[big, along].min(), (stats[big, along] + stats[big, along + 2]).max() - 1
     past = PAST * level.shape[1 - axis]
-    depth, ridge = ridges
-    width = _width(depth, ridge & np.isin(labels, big), 90)  # its wider strokes: a sheet's thin edge does not count
+    depth, ridge, strokes, boxed = ridges  # boxed: each piece of ink's box and area
+    digit = np.isin(labels, big)
+    width = _width(depth, ridge & digit, 90)  # its wider strokes: a sheet's thin edge does not count
     g = int(width // 2) + 1  # a line lies within half a stroke of the stroke's ridge
     for piece in range(1, count + 1):
         low, high = boxes[piece, along], boxes[piece, along] + boxes[piece, along + 2] - 1
         if low < first - past and high > last + past:  # it runs on past the rest at both ends: ruling
             continue
         x, y, w, h = boxes[piece]
-        near = np.s_[max(0, y - g):y + h + g, max(0, x - g):x + w + g]  # the line and its stroke's ridge
+        near = np.s_[max(0, y - g - 3):y + h + g + 3, max(0, x - g - 3):x + w + g + 3]
         line = (pieces[near] == piece).astype(np.uint8)
-        if _width(depth[near], ridge[near] & (cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0), 50) \
-                >= OWN_WIDTH * width:
+        band = cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0  # the line's own stroke lies in here
+        if _width(depth[near], ridge[near] & band, 50) < OWN_WIDTH * width:
+            continue
+        # The rest of the digit where it leaves that stroke, joined to it: at an end of the line
+        # (a 7's stem, a 2's diagonal), on both sides of it (a 4's crossbar across its stem), or
+        # nowhere, for an upright line (a 1 among the other digits of a number).
+        ring = digit[near] & ~band & (cv2.dilate(band.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+        joined = np.unique(strokes[near][line > 0])  # the pieces of ink the line is part of
+        leaving = ring & np.isin(strokes[near], joined)
+        ys, xs = np.nonzero(leaving)
+        pos, side = ((xs, ys) if axis == 0 else (ys, xs))
+        pos = pos + (near[1 - axis].start or 0)
+        centre = np.nonzero(line)[axis].mean()
+        at_end = np.any((pos <= low + END * (high - low)) | (pos >= high - END * (high - low)))
+        both_sides = np.any(side < centre) and np.any(side > centre)
+        inside = int((np.isin(strokes[near], joined) & band).sum())
+        # Alone: nothing beside it, and little joined to it (a 1's flag or foot; a box's side has two sides)
+        alone = axis == 1 and not ring.any() and boxed[joined, cv2.CC_STAT_AREA].sum() - inside <= inside / 2
+        if at_end or both_sides or alone or (axis == 1 and len(pos)):
             kept[near][cv2.dilate(line, np.ones((5, 5), np.uint8)) > 0] = 0
     return kept
 

@@ -176,15 +176,19 @@ def test_read_strokes_and_image_read_the_same_number():
 
 def test_a_number_cut_out_to_its_ink_keeps_its_1s():
     """A photo of "1041" or "11" cut out with a pixel or three of paper: each 1 spans the picture
-    from top to bottom as a rule would, but ends where the other digits do (before: "04", "")."""
+    from top to bottom as a rule would, but ends where the other digits do and stands alone (before:
+    "04", ""); and an underline as long as the number, which stands beside it, is still no digit."""
     from reading.numbers import read_image
 
-    for digits in ("1041", "11"):
+    for digits in ("11", "1041"):
         gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in number(digits)], 720, 320)
         ys, xs = np.nonzero(gray < 128)
         for margin in (1, 3):
             crop = gray[ys.min() - margin:ys.max() + margin + 1, xs.min() - margin:xs.max() + margin + 1]
             assert read_image(MODEL, crop)["number"] == digits, (digits, margin)
+    gray[ys.max() + 12:ys.max() + 22, xs.min():xs.max() + 1] = 0  # "1041" underlined, as dark as it is written
+    crop = gray[ys.min() - 2:ys.max() + 25, xs.min() - 2:xs.max() + 3]
+    assert read_image(MODEL, crop)["number"] == "1041"  # the underline joins no digit: it is not one
 
 
 def test_predict_number_tool(tmp_path):

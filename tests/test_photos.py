@@ -153,3 +153,8 @@ def test_ruling_beside_or_through_a_cropped_digit_is_still_taken_off():
     box = _ink(box, [[(x + 5, y + 20) for x, y in TIGHT[7][0]]])  # the 7's bar touching the box's left side
     canvas = canvas_from_image(box)
     assert not canvas[:, 180:].any() and model.predict(prepare(canvas))[0] == 7
+    cut = box[:, :170]  # the box's right side cut off: three lines, none of them joined to the 7
+    cut[:, 150:] = 235
+    canvas = canvas_from_image(np.ascontiguousarray(cut[:, :150]))
+    x, y, w, h = cv2.boundingRect(canvas)
+    assert x >= 12 and y >= 20 and model.predict(prepare(canvas))[0] == 7, (x, y, w, h)

@@ -73,8 +73,9 @@ def bench_number():
 
 def bench_pictures():
     """Reading a picture as predict.py and the server do, by its size: a thick stroke on white at
-    1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000); and a
-    scanned 1 as a solid bar, which is thinned first, against a thin one, which is not."""
+    1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000); a
+    scanned 1 as a solid bar, which is thinned first, against a thin one, which is not; and a 4 cut
+    out to its ink, whose long strokes are judged, against the same 4 with paper round it."""
     import cv2
 
     from preprocessing.images import decode_gray
@@ -98,4 +99,13 @@ def bench_pictures():
         result[name] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 50)
     solid, thin = result["scan_solid_1"]["p50_ms"], result["scan_thin_1"]["p50_ms"]
     result["scan_ratio_solid_to_thin_p50"] = round(solid / thin, 2)
+    # A 4 cut out to its ink, 1,200 px: its crossbar and stem span the picture and are judged (ruling
+    # or its own strokes, preprocessing._ruling_only); with paper round it no line is found at all.
+    four = [np.array([(0.4, 0.02), (0.02, 0.66), (0.98, 0.66)]), np.array([(0.75, 0.02), (0.75, 0.98)])]
+    for name, (lo, hi) in (("cut_out_4", (0, 1200)), ("four_on_paper", (300, 900))):
+        paper = np.full((1200, 1200), 235, np.uint8)
+        cv2.polylines(paper, [np.rint(lo + s * (hi - lo)).astype(np.int32) for s in four], False, 20, 40)
+        data = cv2.imencode(".png", paper)[1].tobytes()
+        result[name] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
+    result["cut_out_ratio_p50"] = round(result["cut_out_4"]["p50_ms"] / result["four_on_paper"]["p50_ms"], 2)
     return result
