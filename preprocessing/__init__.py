@@ -230,7 +230,8 @@ def _ink_on_paper(gray, on_table=False):
     # is darker than its faintest stretch).
     rows, columns = (cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
                      for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))))
-    counts = _dark_lines(rows, level)[0], _dark_lines(columns, level)[0]
+    dark_rows, dark_columns = _dark_lines(rows, level), _dark_lines(columns, level)
+    counts = dark_rows[0], dark_columns[0]
     # Four lines or more both ways are a grid or a box; more than MAX_OWN_LINES are no digits' either.
     # A picture cropped to a digit shows no table.
     if not on_table and 0 < sum(counts) <= (3 if min(counts) else MAX_OWN_LINES):
@@ -238,10 +239,10 @@ def _ink_on_paper(gray, on_table=False):
         # all the columns' lines left out (a table's four edges are no digit), the columns then, and
         # the rows again beside the columns' ruling alone (a 4's crossbar and stem each span it).
         inked = level > int(level.max()) // 5
-        ridges = (*_ridges(inked), *cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)[1:3])
-        kept_rows = _ruling_only(level, ridges, rows, columns, counts, 0)
-        columns = _ruling_only(level, ridges, columns, kept_rows, counts[::-1], 1)
-        rows = _ruling_only(level, ridges, rows, columns, counts, 0)
+        strokes = (*_ridges(inked), *cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)[1:3])
+        kept_rows = _ruling_only(level, strokes, rows, dark_rows, columns, counts[1], 0)
+        columns = _ruling_only(level, strokes, columns, dark_columns, kept_rows, counts[0], 1)
+        rows = _ruling_only(level, strokes, rows, dark_rows, columns, counts[1], 0)
     lines = cv2.max(rows, columns)
     if tilt:
         lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
@@ -251,21 +252,21 @@ def _ink_on_paper(gray, on_table=False):
     return left
 
 
-def _ruling_only(level, ridges, found, ruling, counts, axis):
-    """The long lines ``found`` along one direction of ``level`` (the ink turned level, its ``ridges``
-    as _ridges gives them; ``axis`` 0: along rows, 1: along columns) less those that are a digit's own
-    strokes (a 7's bar, a 2's base, a 4's crossbar, the 1s of a number), given the ``ruling`` along the
-    other direction and ``counts``, the dark lines found along this direction and the other (the
-    caller judges no grid). Ruling is paler or thinner than ink, runs on past the digit at both ends,
-    or only lies beside it (an underline, a box's side); a digit's own long strokes are as dark as
-    OWN_INK of the darkest ink, as wide as OWN_WIDTH of its wider strokes, end where the rest of the
-    ink does at one end at least (within PAST of the picture), and the rest of the digit joins them at
-    an end (within END of their length) or crosses them, or, upright, joins them anywhere (a 4's stem)
-    or leaves them alone (a 1)."""
-    count, n_others = counts
+def _ruling_only(level, strokes, found, dark, ruling, n_others, axis):
+    """The long lines ``found`` along one direction of ``level`` (the ink turned level; ``axis`` 0:
+    along rows, 1: along columns) less those that are a digit's own strokes (a 7's bar, a 2's base, a
+    4's crossbar, the 1s of a number). ``strokes`` is what _ink_on_paper found of the ink: each pixel's
+    depth, the ridges (_ridges), the pieces of ink and their boxes and areas; ``dark`` the dark lines
+    among ``found`` (_dark_lines); ``ruling`` the lines taken for ruling along the other direction,
+    where ``n_others`` dark lines were found (the caller judges no grid). Ruling is paler or thinner
+    than ink, runs on past the digit at both ends, or only lies beside it (an underline, a box's
+    side); a digit's own long strokes are as dark as OWN_INK of the darkest ink, as wide as OWN_WIDTH
+    of its wider strokes, end where the rest of the ink does at one end at least (within PAST of the
+    picture), and the rest of the digit joins them at an end (within END of their length) or crosses
+    them, or, upright, joins them anywhere (a 4's stem) or leaves them alone (a 1)."""
+    count, pieces, boxes = dark
     if count == 0:
         return found
-    _, pieces, boxes = _dark_lines(found, level)
     rest = cv2.subtract(level, cv2.dilate(cv2.max(found, ruling), np.ones((3, 3), np.uint8)))
     # The rest of the digit: what is left of the ink but specks (SPECK_SHARE of its largest piece).
     n, labels, stats, _ = cv2.connectedComponentsWithStats((rest >= max(1, int(level.max()) // 5)).astype(np.uint8))
@@ -276,15 +277,15 @@ def _ruling_only(level, ridges, found, ruling, counts, axis):
         if axis == 1 and n_others == 0 and count <= 2:
             kept[pieces > 0] = 0
         return kept
-    along = 0 if axis == 0 else 1  # the lines' direction, as the column of a box: x (with width) or y
-    first, last = stats[big, along].min(), (stats[big, along] + stats[big, along + 2]).max() - 1
+    # Along the lines: x (a box's column 0, its width column 2) for rows, y (columns 1 and 3) for columns.
+    first, last = stats[big, axis].min(), (stats[big, axis] + stats[big, axis + 2]).max() - 1
     past = PAST * level.shape[1 - axis]
-    depth, ridge, strokes, boxed = ridges  # boxed: each piece of ink's box and area
+    depth, ridge, ink_pieces, ink_boxes = strokes
     digit = np.isin(labels, big)
     width = _width(depth, ridge & digit, 90)  # its wider strokes: a sheet's thin edge does not count
     g = int(width // 2) + 1  # a line lies within half a stroke of the stroke's ridge
     for piece in range(1, count + 1):
-        low, high = boxes[piece, along], boxes[piece, along] + boxes[piece, along + 2] - 1
+        low, high = boxes[piece, axis], boxes[piece, axis] + boxes[piece, axis + 2] - 1
         if low < first - past and high > last + past:  # it runs on past the rest at both ends: ruling
             continue
         x, y, w, h = boxes[piece]
@@ -293,22 +294,20 @@ def _ruling_only(level, ridges, found, ruling, counts, axis):
         band = cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0  # the line's own stroke lies in here
         if _width(depth[near], ridge[near] & band, 50) < OWN_WIDTH * width:
             continue
-        # The rest of the digit where it leaves that stroke, joined to it: at an end of the line
-        # (a 7's stem, a 2's diagonal), on both sides of it (a 4's crossbar across its stem), or
-        # nowhere, for an upright line (a 1 among the other digits of a number).
+        # The rest of the digit where it leaves that stroke: beside it, and joined to it.
         ring = digit[near] & ~band & (cv2.dilate(band.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
-        joined = np.unique(strokes[near][line > 0])  # the pieces of ink the line is part of
-        leaving = ring & np.isin(strokes[near], joined)
-        ys, xs = np.nonzero(leaving)
-        pos, side = ((xs, ys) if axis == 0 else (ys, xs))
-        pos = pos + (near[1 - axis].start or 0)
-        centre = np.nonzero(line)[axis].mean()
-        at_end = np.any((pos <= low + END * (high - low)) | (pos >= high - END * (high - low)))
-        both_sides = np.any(side < centre) and np.any(side > centre)
-        inside = int((np.isin(strokes[near], joined) & band).sum())
-        # Alone: nothing beside it, and little joined to it (a 1's flag or foot; a box's side has two sides)
-        alone = axis == 1 and not ring.any() and boxed[joined, cv2.CC_STAT_AREA].sum() - inside <= inside / 2
-        if at_end or both_sides or alone or (axis == 1 and len(pos)):
+        joined = np.unique(ink_pieces[near][line > 0])  # the pieces of ink the line is part of
+        ys, xs = np.nonzero(ring & np.isin(ink_pieces[near], joined))
+        if axis == 1:  # upright: joined anywhere (a 4's stem), or alone with little joined to it (a 1's
+            # flag or foot; a box's side is joined to two more sides)
+            inside = int((np.isin(ink_pieces[near], joined) & band).sum())
+            own = len(ys) or (not ring.any() and ink_boxes[joined, cv2.CC_STAT_AREA].sum() - inside <= inside / 2)
+        else:  # level: joined within END of an end (a 7's stem, a 2's diagonal), or crossed (a 4's stem)
+            pos = xs + (near[1].start or 0)
+            centre = np.nonzero(line)[0].mean()
+            own = (np.any((pos <= low + END * (high - low)) | (pos >= high - END * (high - low)))
+                   or (np.any(ys < centre) and np.any(ys > centre)))
+        if own:
             kept[near][cv2.dilate(line, np.ones((5, 5), np.uint8)) > 0] = 0
     return kept
 
