@@ -158,3 +158,23 @@ def test_ruling_beside_or_through_a_cropped_digit_is_still_taken_off():
     canvas = canvas_from_image(np.ascontiguousarray(cut[:, :150]))
     x, y, w, h = cv2.boundingRect(canvas)
     assert x >= 12 and y >= 20 and model.predict(prepare(canvas))[0] == 7, (x, y, w, h)
+
+
+def test_cut_out_pictures_read_from_many_threads_as_from_one():
+    """The server reads pictures in worker threads: the judging of lines keeps no state between
+    pictures, so 8 threads reading cut-out digits, a ruled page and a box at once get what one gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import fuzz_case
+
+    pictures = [_cropped(_ink(np.full((240, 170), 235, np.uint8), strokes), margin)
+                for strokes in TIGHT.values() for margin in (1, 3)]
+    ruled = _ink(np.full((240, 300), 235, np.uint8), TIGHT[7])
+    ruled[10::30] = 175
+    box = np.full((260, 200), 235, np.uint8)
+    cv2.rectangle(box, (10, 10), (189, 249), 20, 6)
+    pictures += [ruled, box]
+    alone = [canvas_from_image(p) for p in pictures]
+    with fuzz_case("preprocessing.canvas_from_image, lines"), ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(canvas_from_image, pictures * 4))
+    assert all(np.array_equal(a, b) for a, b in zip(alone * 4, together))
