@@ -229,8 +229,9 @@ def _ink_on_paper(gray, on_table=False):
     # A line's faintest stretch is what is taken off all of it (a digit crossing it keeps its ink);
     # where a line is found at all, what is left of it but faint ink goes too (a line in a shadow
     # is darker than its faintest stretch).
+    # An odd length: OpenCV opens with an even one shifted by a pixel, past the line's end.
     rows, columns = (cv2.morphologyEx(level, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-                     for size in ((max(1, int(span * w)), 1), (1, max(1, int(span * h)))))
+                     for size in ((int(span * w) // 2 * 2 + 1, 1), (1, int(span * h) // 2 * 2 + 1)))
     dark_rows, dark_columns = _dark_lines(rows, level), _dark_lines(columns, level)
     counts = dark_rows[0], dark_columns[0]
     # Four lines or more both ways are a grid or a box; more than MAX_OWN_LINES are no digits' either.
@@ -241,9 +242,12 @@ def _ink_on_paper(gray, on_table=False):
         # the rows again beside the columns' ruling alone (a 4's crossbar and stem each span it).
         inked = level > int(level.max()) // 5
         strokes = (*_ridges(inked), *cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)[1:3])
-        kept_rows = _ruling_only(level, strokes, rows, dark_rows, columns, counts[1], 0)
-        columns = _ruling_only(level, strokes, columns, dark_columns, kept_rows, counts[0], 1)
-        rows = _ruling_only(level, strokes, rows, dark_rows, columns, counts[1], 0)
+        # Where the picture ends, turned as the ink was (padded: beyond its sides is its end too).
+        edge = cv2.warpAffine(np.full_like(gray, 255), turn, (w, h)) < 255 if tilt else np.zeros((h, w), bool)
+        edge = np.pad(edge, 1, constant_values=True)
+        kept_rows = _ruling_only(level, strokes, edge, rows, dark_rows, columns, counts[1], 0)
+        columns = _ruling_only(level, strokes, edge, columns, dark_columns, kept_rows, counts[0], 1)
+        rows = _ruling_only(level, strokes, edge, rows, dark_rows, columns, counts[1], 0)
     lines = cv2.max(rows, columns)
     if tilt:
         lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
@@ -253,7 +257,7 @@ def _ink_on_paper(gray, on_table=False):
     return left
 
 
-def _ruling_only(level, strokes, found, dark, ruling, n_others, axis):
+def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
     """The long lines ``found`` along one direction of ``level`` (the ink turned level; ``axis`` 0:
     along rows, 1: along columns) less those that are a digit's own strokes (a 7's bar, a 2's base, a
     4's crossbar, the 1s of a number). ``strokes`` is what _ink_on_paper found of the ink: each pixel's
@@ -263,8 +267,9 @@ def _ruling_only(level, strokes, found, dark, ruling, n_others, axis):
     than ink, runs on past the digit at both ends, or only lies beside it (an underline, a box's
     side); a digit's own long strokes are as dark as OWN_INK of the darkest ink, as wide as OWN_WIDTH
     of its wider strokes, end where the rest of the ink does at one end at least (within PAST of the
-    picture), and the rest of the digit joins them at an end (within END of their length) or crosses
-    them, or, upright, joins them anywhere (a 4's stem) or leaves them alone (a 1)."""
+    picture), or stop short of its edges (``edge``: where the picture ends, turned as ``level``, padded
+    by one) at both, and the rest of the digit joins them at an end (within END of their length) or
+    crosses them, or, upright, joins them anywhere (a 4's stem) or leaves them alone (a 1)."""
     count, pieces, boxes = dark
     if count == 0:
         return found
@@ -287,11 +292,13 @@ def _ruling_only(level, strokes, found, dark, ruling, n_others, axis):
     g = int(width // 2) + 1  # a line lies within half a stroke of the stroke's ridge
     for piece in range(1, count + 1):
         low, high = boxes[piece, axis], boxes[piece, axis] + boxes[piece, axis + 2] - 1
-        if low < first - past and high > last + past:  # it runs on past the rest at both ends: ruling
-            continue
         x, y, w, h = boxes[piece]
         near = np.s_[max(0, y - g - 3):y + h + g + 3, max(0, x - g - 3):x + w + g + 3]
         line = (pieces[near] == piece).astype(np.uint8)
+        # Ruling runs on past the rest at both ends, and across the sheet: to the picture's edges
+        # (a tall 1 cut out with a pixel of paper stops short of them).
+        if low < first - past and high > last + past and _edge_to_edge(line, edge, near, axis):
+            continue
         band = cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0  # the line's own stroke lies in here
         if _width(depth[near], ridge[near] & band, 50) < OWN_WIDTH * width:
             continue
@@ -311,6 +318,19 @@ def _ruling_only(level, strokes, found, dark, ruling, n_others, axis):
         if own:
             kept[near][cv2.dilate(line, np.ones((5, 5), np.uint8)) > 0] = 0
     return kept
+
+
+def _edge_to_edge(line, edge, near, axis):
+    """Whether ``line`` (the pixels of one long line in the slice ``near`` of the picture, upright
+    for ``axis`` 1, level for 0) touches the picture's ``edge`` (padded by one) at both of its ends."""
+    ys, xs = np.nonzero(line)
+    ys, xs = ys + (near[0].start or 0) + 1, xs + (near[1].start or 0) + 1  # in the padded edge
+    along = ys if axis == 1 else xs
+    ends = []
+    for end, step in ((along.min(), -1), (along.max(), 1)):
+        at = along == end
+        ends.append(edge[ys[at] + step, xs[at]].any() if axis == 1 else edge[ys[at], xs[at] + step].any())
+    return all(ends)
 
 
 def _ridges(mask):

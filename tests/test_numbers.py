@@ -175,17 +175,26 @@ def test_read_strokes_and_image_read_the_same_number():
 
 
 def test_a_number_cut_out_to_its_ink_keeps_its_1s():
-    """A photo of "1041" or "11" cut out with a pixel or three of paper: each 1 spans the picture
-    from top to bottom as a rule would, but ends where the other digits do and stands alone (before:
-    "04", ""); and an underline as long as the number, which stands beside it, is still no digit."""
+    """A photo of "1041", "11", "14" or "41" cut out with a pixel to three of paper: each 1 spans the
+    picture from top to bottom as a rule would, but stands alone, and ends where the other digits do
+    or, written taller than them, stops short of the picture's edges as no rule does (before: "04",
+    "", "4", "4"); and an underline as long as the number, which stands beside it, is still no digit."""
     from reading.numbers import read_image
 
-    for digits in ("11", "1041"):
-        gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in number(digits)], 720, 320)
+    for digits, tall in (("11", 1.0), ("1041", 1.0), ("14", 1.0), ("41", 1.0), ("1041", 1.15), ("14", 1.15)):
+        strokes = []
+        for k, d in enumerate(digits):
+            for s in placed(d, 20 + k * 170):
+                if d == "1":  # drawn taller than the rest, about the line's middle
+                    s["points"] = [[x, 150 + (y - 150) * tall] for x, y in s["points"]]
+                strokes.append(s)
+        gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 360)
         ys, xs = np.nonzero(gray < 128)
-        for margin in (1, 3):
+        for margin in (1, 2, 3):
             crop = gray[ys.min() - margin:ys.max() + margin + 1, xs.min() - margin:xs.max() + margin + 1]
-            assert read_image(MODEL, crop)["number"] == digits, (digits, margin)
+            assert read_image(MODEL, crop)["number"] == digits, (digits, tall, margin)
+    gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in number("1041")], 720, 360)
+    ys, xs = np.nonzero(gray < 128)
     gray[ys.max() + 12:ys.max() + 22, xs.min():xs.max() + 1] = 0  # "1041" underlined, as dark as it is written
     crop = gray[ys.min() - 2:ys.max() + 25, xs.min() - 2:xs.max() + 3]
     assert read_image(MODEL, crop)["number"] == "1041"  # the underline joins no digit: it is not one
