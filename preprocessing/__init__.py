@@ -28,7 +28,6 @@ LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
 OWN_INK, OWN_WIDTH, PAST, END = 0.5, 0.5, 0.05, 0.15
 MAX_OWN_LINES = 32  # ... along one direction at most (a number of 15 digits), or all are ruling
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
-EDGE_INK = 0.2  # an edge pixel this little of the way from the darkest ink to the paper is ink running off it
 PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
 SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
@@ -205,7 +204,7 @@ def _ink_on_paper(gray, on_table=False):
     subtracted, however thick the strokes; where it is not (a shadow, fading light, the table
     around it), its brightness is estimated everywhere and divided out."""
     h, w = gray.shape
-    border = _paper_edges(gray).astype(np.int64)
+    border = _border(gray).astype(np.int64)
     low, high = np.percentile(border, [10, 90])
     even = not on_table and high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN
     if even:
@@ -358,16 +357,6 @@ def _dark_lines(found, level):
 def _border(gray):
     """The pixels along the picture's four edges."""
     return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-
-
-def _paper_edges(gray):
-    """The picture's edge pixels less the ink that runs off them (a digit cut out to its ink): those
-    as dark as the darkest ink, or nearly. A shadow or the table is far lighter than ink on paper and
-    stays; so does everything when ink would be half the edges."""
-    border = _border(gray)
-    darkest = int(gray.min())
-    paper = border[border > darkest + EDGE_INK * (float(np.percentile(border, 90)) - darkest)]
-    return paper if 2 * paper.size >= border.size else border
 
 
 def _check_canvas(canvas):
