@@ -266,9 +266,10 @@ def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
     than ink, runs on past the digit at both ends, or only lies beside it (an underline, a box's
     side); a digit's own long strokes are as dark as OWN_INK of the darkest ink, as wide as OWN_WIDTH
     of its wider strokes, end where the rest of the ink does at one end at least (within PAST of the
-    picture), or stop short of its edges (``edge``: where the picture ends, turned as ``level``, padded
-    by one) at both, and the rest of the digit joins them at an end (within END of their length) or
-    crosses them, or, upright, joins them anywhere (a 4's stem) or leaves them alone (a 1)."""
+    picture), or, upright, stop short of its edges (``edge``: where the picture ends, turned as
+    ``level``, padded by one) at both, and the rest of the digit joins them at an end (within END of
+    their length) or crosses them, or, upright, joins them anywhere (a 4's stem) or leaves them alone
+    (a 1)."""
     count, pieces, boxes = dark
     if count == 0:
         return found
@@ -294,9 +295,10 @@ def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
         x, y, w, h = boxes[piece]
         near = np.s_[max(0, y - g - 3):y + h + g + 3, max(0, x - g - 3):x + w + g + 3]
         line = (pieces[near] == piece).astype(np.uint8)
-        # Ruling runs on past the rest at both ends, and across the sheet: to the picture's edges
-        # (a tall 1 cut out with a pixel of paper stops short of them).
-        if low < first - past and high > last + past and _edge_to_edge(line, edge, near, axis):
+        # Ruling runs on past the rest at both ends; an upright rule (a margin) across the sheet, to
+        # the picture's edges: a tall 1 cut out with a pixel of paper stops short of them. Level
+        # rules may stop short (a page's printed margins), and cross the digit.
+        if low < first - past and high > last + past and (axis == 0 or _edge_to_edge(line, edge, near)):
             continue
         band = cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0  # the line's own stroke lies in here
         if _width(depth[near], ridge[near] & band, 50) < OWN_WIDTH * width:
@@ -319,17 +321,13 @@ def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
     return kept
 
 
-def _edge_to_edge(line, edge, near, axis):
-    """Whether ``line`` (the pixels of one long line in the slice ``near`` of the picture, upright
-    for ``axis`` 1, level for 0) touches the picture's ``edge`` (padded by one) at both of its ends."""
+def _edge_to_edge(line, edge, near):
+    """Whether the upright ``line`` (the pixels of one long line in the slice ``near`` of the
+    picture) touches the picture's ``edge`` (padded by one) at its top and at its bottom."""
     ys, xs = np.nonzero(line)
     ys, xs = ys + (near[0].start or 0) + 1, xs + (near[1].start or 0) + 1  # in the padded edge
-    along = ys if axis == 1 else xs
-    ends = []
-    for end, step in ((along.min(), -1), (along.max(), 1)):
-        at = along == end
-        ends.append(edge[ys[at] + step, xs[at]].any() if axis == 1 else edge[ys[at], xs[at] + step].any())
-    return all(ends)
+    top, bottom = ys == ys.min(), ys == ys.max()
+    return bool(edge[ys[top] - 1, xs[top]].any() and edge[ys[bottom] + 1, xs[bottom]].any())
 
 
 def _ridges(mask):
