@@ -234,3 +234,31 @@ def test_a_folder_is_a_model_only_if_every_file_in_it_is_ours(tmp_path):
     with pytest.raises(FileExistsError):
         save_model(model, link)
     assert link.is_symlink() and not (tmp_path / "elsewhere").exists()
+
+
+def test_ctrl_c_during_a_checkpoint_save_waits_for_the_save(tmp_path, monkeypatch):
+    """Found in CI under load: Ctrl-C between a save making its new folder and swapping it in left
+    ``.member-2.new-*`` beside the checkpoint, and --resume refused the folder as not its own. Now a
+    signal during the save takes effect when it is done: the save is whole, nothing is left over."""
+    import os
+    import tempfile
+
+    from mnist_mlp import MLP, model_io
+    from mnist_mlp.checkpoint import checkpoint_problem, save_checkpoint
+    from mnist_mlp.optim import Adam
+
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp_then_ctrl_c(**kwargs):  # the signal lands just after the new folder is made
+        made = real_mkdtemp(**kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return made
+
+    monkeypatch.setattr(model_io.tempfile, "mkdtemp", mkdtemp_then_ctrl_c)
+    model = MLP([4, 3, 2], seed=0)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path / "cut.ckpt" / "member-2", model, Adam(model.parameters()), model.arrays(),
+                        {"epochs_done": 1})
+    assert sorted(p.name for p in (tmp_path / "cut.ckpt").iterdir()) == ["member-2"]
+    assert checkpoint_problem(tmp_path / "cut.ckpt", tmp_path / "cut") is None
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
