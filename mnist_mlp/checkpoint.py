@@ -5,10 +5,7 @@ statistics (``opt_*.npy``), the best weights so far (``best_*.npy``) and
 ``train_state.json`` (epochs done, history, settings). It is written with the
 same atomic swap as a model, so a kill mid-save leaves the previous checkpoint.
 """
-import contextlib
 import json
-import signal
-import threading
 from pathlib import Path
 
 from .model_io import ModelError, load_array, load_model, read_manifest, replace_problem, save_model
@@ -20,28 +17,8 @@ STATE_FILE = "train_state.json"
 def save_checkpoint(path, model, optimizer, best_arrays, state):
     extra = {f"opt_{name}": a for name, a in optimizer.state_arrays().items()}
     extra.update({f"best_{name}": a for name, a in best_arrays.items()})
-    with signals_held():
-        save_model(model, path, info={"checkpoint": True}, extra_arrays=extra,
-                   extra_files={STATE_FILE: json.dumps({**state, "optimizer_steps": optimizer.steps}, indent=1)})
-
-
-@contextlib.contextmanager
-def signals_held(signals=(signal.SIGINT, signal.SIGTERM)):
-    """Ctrl-C or SIGTERM that arrives inside takes effect when it ends: a save stopped between making
-    its new folder and swapping it in would leave that folder beside the checkpoint, which a resume
-    then takes for a folder of the user's. Only the main thread can hold them; elsewhere, nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    held = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in signals}
-    try:
-        yield
-    finally:
-        for s, handler in held.items():
-            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
-        if caught:
-            signal.raise_signal(caught[0])  # as it would have been: KeyboardInterrupt, or the handler's
+    save_model(model, path, info={"checkpoint": True}, extra_arrays=extra,
+               extra_files={STATE_FILE: json.dumps({**state, "optimizer_steps": optimizer.steps}, indent=1)})
 
 
 def load_checkpoint(path, optimizer_factory, dropout=0.0):

@@ -5,6 +5,7 @@ one atomic rename, so a crash leaves the old model or the new one, never a
 mix. Loading trusts nothing: every file, shape, dtype, value and checksum is
 checked, and ``allow_pickle=False`` keeps a doctored ``.npy`` from running code.
 """
+import contextlib
 import ctypes
 import datetime
 import errno
@@ -13,7 +14,9 @@ import io
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -116,24 +119,45 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
         "arrays": {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a model folder gets the user's usual mode
-        for name, array in {**arrays, **extra_arrays}.items():
-            buffer = io.BytesIO()
-            np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            data = buffer.getvalue()
-            _write_synced(tmp / f"{name}.npy", data)
-            manifest["arrays"][name] = {"shape": list(array.shape), "dtype": str(array.dtype),
-                                        "sha256": hashlib.sha256(data).hexdigest()}
-        for filename, text in (extra_files or {}).items():
-            _write_synced(tmp / filename, text.encode())
-        _write_synced(tmp / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
-        _swap_in(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _signals_held():  # Ctrl-C just after mkdtemp would leave the new folder behind
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+        try:
+            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a model folder gets the user's usual mode
+            for name, array in {**arrays, **extra_arrays}.items():
+                buffer = io.BytesIO()
+                np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+                data = buffer.getvalue()
+                _write_synced(tmp / f"{name}.npy", data)
+                manifest["arrays"][name] = {"shape": list(array.shape), "dtype": str(array.dtype),
+                                            "sha256": hashlib.sha256(data).hexdigest()}
+            for filename, text in (extra_files or {}).items():
+                _write_synced(tmp / filename, text.encode())
+            _write_synced(tmp / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+            _swap_in(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return manifest
+
+
+@contextlib.contextmanager
+def _signals_held(signals=(signal.SIGINT, signal.SIGTERM)):
+    """Ctrl-C or SIGTERM that arrives inside takes effect when it ends, as it would have (a
+    KeyboardInterrupt, or the handler's): a save stopped between making its new folder and swapping
+    it in would leave the folder beside the model, or inside an ensemble's checkpoint, where a resume
+    takes it for a folder of the user's. Only the main thread can hold them; elsewhere, nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    held = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in held.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def _umask():
