@@ -18,6 +18,9 @@ CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set
 MIN_CONTRAST = 24  # of 255: the faintest ink canvas_from_image takes for a digit (over 3x3 pixels)
 PAPER_SIDE = 96  # pixels: the picture's longer side while the paper's brightness is estimated
 PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not paper
+PAPER_MEDIAN = 5  # pixels at that size: the paper's estimate is smoothed over this many
+PAPER_DETAIL = 4  # the paper is estimated at PAPER_SIDE and this many times finer too (its edges)
+PAPER_FLOOR = 0.5  # ink is measured against paper no darker than this share of the sheet's
 # A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
@@ -210,13 +213,17 @@ def _ink_on_paper(gray, on_table=False):
     if even:
         ink = cv2.subtract(np.full_like(gray, int(np.median(border))), gray)
     else:
-        small = _shrunk(gray)
-        # Closing (a max then a min filter) fills in strokes thinner than the kernel with the paper
-        # beside them; larger dark regions (a shadow, the table) stay, and are divided out as paper.
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (PAPER_KERNEL, PAPER_KERNEL))
-        paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), 5)
-        paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-        ink = np.clip(255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1)), 0, 255).astype(np.uint8)
+        # The paper's brightness: estimated coarsely, it is smooth over a table's grain; finely, it
+        # keeps the sheet's edge sharp, where the coarse one lights the table beside it as paper.
+        # The darker of the two is taken.
+        coarse = _paper_at(gray, 1)
+        paper = cv2.min(*(cv2.resize(estimate, (w, h), interpolation=cv2.INTER_LINEAR)
+                          for estimate in (coarse, _paper_at(gray, PAPER_DETAIL)))).astype(np.float32)
+        # Ink is how much darker than its paper a pixel is, as a share of the paper, but never of
+        # paper darker than PAPER_FLOOR of the sheet (its lightest tenth): in a deep shadow or on a
+        # dark table, the sensor's noise and the table's grain would be read as ink.
+        floor = max(1.0, PAPER_FLOOR * float(np.percentile(coarse, 90)))
+        ink = np.clip(255 * (paper - gray) / np.maximum(paper, floor), 0, 255).astype(np.uint8)
     # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows. A photo
     # may be turned: the lines are found on the ink turned level, and turned back.
     if _strip(gray.shape):
@@ -254,6 +261,16 @@ def _ink_on_paper(gray, on_table=False):
     left, strongest = cv2.subtract(ink, lines), int(ink.max())
     left[(lines > strongest // 5) & (left < strongest // 2)] = 0
     return left
+
+
+def _paper_at(gray, detail):
+    """The paper's brightness in ``gray``, estimated on it shrunk to ``detail`` x PAPER_SIDE: closed
+    (a max then a min filter) over strokes thinner than PAPER_KERNEL at PAPER_SIDE, which are filled
+    with the paper beside them, then smoothed; larger dark regions (a shadow, the table) stay."""
+    small = _shrunk(gray, detail * PAPER_SIDE)
+    size = detail * PAPER_KERNEL // 2 * 2 + 1
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    return cv2.medianBlur(closed, detail * PAPER_MEDIAN // 2 * 2 + 1)
 
 
 def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):

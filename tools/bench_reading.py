@@ -75,7 +75,8 @@ def bench_pictures():
     """Reading a picture as predict.py and the server do, by its size: a thick stroke on white at
     1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000); a
     scanned 1 as a solid bar, which is thinned first, against a thin one, which is not; and a 4 cut
-    out to its ink, whose long strokes are judged, against the same 4 with paper round it."""
+    out to its ink, whose long strokes are judged, and the same 4 beside a dark table, whose paper is
+    estimated and divided out, against the same 4 with paper round it."""
     import cv2
 
     from preprocessing.images import decode_gray
@@ -108,4 +109,10 @@ def bench_pictures():
         data = cv2.imencode(".png", paper)[1].tobytes()
         result[name] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
     result["cut_out_ratio_p50"] = round(result["cut_out_4"]["p50_ms"] / result["four_on_paper"]["p50_ms"], 2)
+    # The same 4 with a dark table along a slanted edge: the paper is estimated (twice) and divided out.
+    yy, xx = np.mgrid[0:1200, 0:1200]
+    on_table = np.where(xx < 40 + 200 * yy / 1200, 30, paper).astype(np.uint8)  # paper: four_on_paper's
+    data = cv2.imencode(".png", on_table)[1].tobytes()
+    result["four_beside_a_table"] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
+    result["table_ratio_p50"] = round(result["four_beside_a_table"]["p50_ms"] / result["four_on_paper"]["p50_ms"], 2)
     return result
