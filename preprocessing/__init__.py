@@ -259,8 +259,25 @@ def _ink_on_paper(gray, on_table=False):
         lines = cv2.warpAffine(lines, cv2.invertAffineTransform(turn), (w, h))
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     left, strongest = cv2.subtract(ink, lines), int(ink.max())
-    left[(lines > strongest // 5) & (left < strongest // 2)] = 0
-    return left
+    taken = lines > strongest // 5
+    left[taken & (left < strongest // 2)] = 0
+    return _bridged(left, taken, rows.any(), columns.any())
+
+
+def _bridged(ink, taken, across_rows, across_columns):
+    """``ink`` with the strokes that cross a rule joined again where the rule was taken off
+    (``taken``): there, ink on both sides of it, above and below a level rule (``across_rows``) or
+    left and right of an upright one (``across_columns``), is closed over the rule's width, so a
+    digit written across dark ruling is not cut into pieces at each rule."""
+    if not taken.any():
+        return ink
+    width = 2 * int(np.ceil(cv2.distanceTransform(taken.astype(np.uint8), cv2.DIST_L2, 3).max())) + 3
+    closed = np.zeros_like(ink)
+    for needed, size in ((across_rows, (width, 1)), (across_columns, (1, width))):
+        if needed:
+            closed = cv2.max(closed, cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones(size, np.uint8)))
+    ink[taken] = closed[taken]
+    return ink
 
 
 def _paper_at(gray, detail):

@@ -376,3 +376,16 @@ def test_comparing_traced_strokes_is_bounded_in_memory():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     shape, grown_mb = r.stdout.rsplit(" ", 1)
     assert shape == "(60, 60)" and int(grown_mb) < 100, r.stderr
+
+
+def test_a_number_on_dark_ruled_paper_is_not_cut_at_each_rule():
+    """Rules nearly as dark as the ink (grey 90) are taken off where they cross a digit too; the
+    digit's strokes are joined again across each rule, or the number falls into dashes and pieces
+    read as `?` ("1987" read "19?7", "9391" "?3?1", "580" "5??")."""
+    from reading.numbers import read_image
+
+    for digits in ("1987", "9391", "580"):
+        gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in number(digits)], 60 + 170 * len(digits), 360)
+        for y in range(7, 360, 32):
+            gray[y:y + 3] = np.minimum(gray[y:y + 3], 90)
+        assert read_image(MODEL, gray)["number"] == digits
