@@ -102,7 +102,8 @@ def prepare_with_info(canvas):
 def canvas_from_image(gray):
     """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
 
-    Photos and scans are usually dark ink on light paper (the picture's median, or its edges', over 127). Evenly
+    Photos and scans are usually dark ink on light paper (the picture's median, or its edges', over 127;
+    or, in dim light, what stands out of it is darker than it). Evenly
     lit paper has its level subtracted. Paper that is not (a shadow falls across an edge, the
     light fades, the table shows around the sheet) has its own brightness estimated everywhere
     (the picture shrunk, its ink closed over, grown back) and divided out, so what is darker than
@@ -118,6 +119,8 @@ def canvas_from_image(gray):
         ink = _ink_on_paper(gray)
     elif _sheet_on_table(gray):  # a sheet with the table around it filling half the picture or more
         ink = _ink_on_paper(gray, on_table=True)
+    elif _dark_ink(gray):  # a dim photo: grey paper, darker ink
+        ink = _ink_on_paper(gray)
     else:
         ink = cv2.subtract(gray, np.full_like(gray, int(np.median(_border(gray)))))
     peak = int(cv2.blur(ink, (3, 3)).max())  # over 3x3 pixels: a stroke, not one noisy pixel
@@ -177,6 +180,14 @@ def _sheet_on_table(gray):
         return False
     x, y, w, h, area = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
     return area >= PAPER_SHARE * small.size and area >= PAPER_FILL * w * h
+
+
+def _dark_ink(gray):
+    """True when what stands out of the picture's background (its median) is darker than it, not
+    lighter: ink on paper photographed in dim light, however dark the paper; a pad's canvas or
+    MNIST has light ink on black. The extremes are its 0.5th and 99.5th percentiles."""
+    darkest, middle, lightest = np.percentile(gray, [0.5, 50, 99.5])
+    return middle - darkest > max(MIN_CONTRAST, 2 * (lightest - middle))
 
 
 def _ruling_tilt(ink):
