@@ -114,13 +114,12 @@ def canvas_from_image(gray):
     """
     gray = _check_canvas(gray)
     # Most of the picture is light: paper (a table may show around it); or its edges are, and thick
-    # ink fills most of a tightly cropped scan.
-    if np.median(gray) > 127 or np.median(_border(gray)) > 127:
-        ink = _ink_on_paper(gray)
-    elif _sheet_on_table(gray):  # a sheet with the table around it filling half the picture or more
-        ink = _ink_on_paper(gray, on_table=True)
-    elif _dark_ink(gray):  # a dim photo: grey paper, darker ink
-        ink = _ink_on_paper(gray)
+    # ink fills most of a tightly cropped scan. Or it is a sheet with the table around it filling
+    # half the picture or more, or a dim photo: grey paper, darker ink.
+    light = np.median(gray) > 127 or np.median(_border(gray)) > 127
+    on_table = not light and _sheet_on_table(gray)
+    if light or on_table or _dark_ink(gray):
+        ink = _ink_on_paper(gray, on_table=on_table)
     else:
         ink = cv2.subtract(gray, np.full_like(gray, int(np.median(_border(gray)))))
     peak = int(cv2.blur(ink, (3, 3)).max())  # over 3x3 pixels: a stroke, not one noisy pixel

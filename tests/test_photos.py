@@ -112,8 +112,15 @@ def test_a_digit_cropped_to_its_ink_keeps_its_long_strokes():
             assert model.predict(prepare(canvas))[0] == label, (label, margin)
 
 
-def _seven(paper, pen=8):
+def _seven(paper=None, pen=8):
+    """A 7 in x 110-210, y 80-250 on ``paper`` (a 320x320 sheet at 235 if none)."""
+    paper = np.full((320, 320), 235, np.uint8) if paper is None else paper
     return _ink(paper, [[(110, 80), (210, 80), (150, 250)]], dark=30, width=pen)
+
+
+def _outside_the_seven(canvas):
+    """The share of the ink read outside the box round _seven's 7 (what a table beside it left)."""
+    return 1 - canvas[70:262, 100:222].sum() / canvas.sum()
 
 
 def test_a_dark_table_and_dark_ruling_that_stops_short_are_not_the_digit():
@@ -123,15 +130,15 @@ def test_a_dark_table_and_dark_ruling_that_stops_short_are_not_the_digit():
     or three short of the picture's edges (a page's printed margins) still leave a 7 read as a 7."""
     model = load_model(ROOT / "weights")
     yy, xx = np.mgrid[0:320, 0:320]
-    spot = _seven(np.full((320, 320), 235, np.uint8))
+    spot = _seven()
     spot[:, :48] = 30
     spot[100:130, :48] = 200
-    pictures = {"corner": np.where(xx + yy < 130, 30, _seven(np.full((320, 320), 235, np.uint8))),
-                "wedge": np.where(xx < 10 + 50 * yy / 320, 30, _seven(np.full((320, 320), 235, np.uint8))),
+    pictures = {"corner": np.where(xx + yy < 130, 30, _seven()),
+                "wedge": np.where(xx < 10 + 50 * yy / 320, 30, _seven()),
                 "spot": spot}
     for name, picture in pictures.items():
         canvas = canvas_from_image(picture.astype(np.uint8))
-        outside = 1 - canvas[70:262, 100:222].sum() / canvas.sum()  # the table's share of the ink
+        outside = _outside_the_seven(canvas)
         assert outside < 0.3 and model.predict(prepare(canvas))[0] == 7, (name, outside)
     tilted = np.full((320, 320), 235, np.uint8)
     tilted[[y + i for y in range(15, 320, 30) for i in range(4)]] = 60
@@ -162,8 +169,8 @@ def test_a_black_or_grained_table_and_a_slanted_sheet_edge_are_not_ink():
                 "grained corner": (xx + yy < 170, grain), "grained wedge": (xx < 10 + 70 * yy / 320, grain),
                 "dark corner": (xx + yy < 170, 10)}
     for name, (table, level) in pictures.items():
-        canvas = canvas_from_image(np.where(table, level, _seven(np.full((320, 320), 235, np.uint8))).astype(np.uint8))
-        outside = 1 - canvas[70:262, 100:222].sum() / canvas.sum()  # the table's share of the ink
+        canvas = canvas_from_image(np.where(table, level, _seven()).astype(np.uint8))
+        outside = _outside_the_seven(canvas)
         assert outside < 0.2 and model.predict(prepare(canvas))[0] == 7, (name, outside)
 
 
@@ -179,7 +186,7 @@ def test_a_dim_photo_is_ink_on_paper_and_light_ink_on_black_stays_light():
         canvas = canvas_from_image(dim)
         assert canvas.any() and model.predict(prepare(canvas))[0] == 7, paper
     for ground, ink in ((0, 255), (40, 200)):
-        light = np.where(_seven(np.full((320, 320), 235, np.uint8)) < 128, ink, ground).astype(np.uint8)
+        light = np.where(_seven() < 128, ink, ground).astype(np.uint8)
         canvas = canvas_from_image(light)
         assert canvas[light == ink].min() > 0 and model.predict(prepare(canvas))[0] == 7, ground
 

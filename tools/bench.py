@@ -15,7 +15,8 @@ Sections:
               (mouse move, prediction, rendering; 60 fps needs < 16.7 ms)
     pictures  a picture read as predict.py and the server read it, 1000x1000 against 4000x4000, PNG and
               JPEG (target: the larger within 3 times the smaller); a scanned solid 1 against a thin
-              one; a 4 cut out to its ink (its lines judged) against the same 4 with paper round it
+              one; a 4 cut out to its ink (its lines judged), and beside a dark table (its paper divided
+              out), against the same 4 with paper round it
     window    the real pad window under Xvfb, scribbled on by xdotool: frames shown per second while
               drawing (target at least 60)
     model     the shipped model's accuracy: MNIST test, and drawn digits of the validation writers
