@@ -364,7 +364,8 @@ def test_pngs_whose_chunks_lie_are_one_image_error_or_a_picture():
 def test_lines_of_every_kind_beside_ink_never_break_the_reading_of_a_picture():
     """The judging of long lines (ruling, or a cropped digit's own strokes): 40 random pictures of
     0-5 rows and columns of any darkness and width, with or without a stroke, on even or shaded
-    paper, from 16 px to 1,200 px a side, and the thin and one-shade cases: a canvas of the picture's
+    paper, 20 more on dim paper, beside a near-black grained table and under dark rules, from 16 px
+    to 1,200 px a side, and the thin and one-shade cases: a canvas of the picture's
     shape comes back every time, and blank paper with only rules on it (two dark ones, or 300 bars
     over 1,200 px) reads as no ink."""
     rng = np.random.default_rng(11)
@@ -385,7 +386,22 @@ def test_lines_of_every_kind_beside_ink_never_break_the_reading_of_a_picture():
         with fuzz_case("preprocessing.canvas_from_image, lines"):
             canvas = canvas_from_image(paper)
             assert canvas.shape == paper.shape and canvas.dtype == np.uint8, case
-    for picture in (np.zeros((50, 50), np.uint8), np.full((3, 900), 20, np.uint8), np.full((900, 3), 240, np.uint8)):
+    for case in range(20):  # dim paper (grey 30-130), a dark table with noise or grain, dark rules
+        h, w = (int(v) for v in rng.integers(16, 1201, 2))
+        level = int(rng.integers(30, 131))
+        paper = np.clip(rng.normal(level, rng.uniform(0, 8), (h, w)), 0, 255).astype(np.uint8)
+        if rng.random() < 0.5:  # brighter paper beside a near-black table with grain along one side
+            paper = cv2.add(paper, 120)
+            side = int(rng.integers(1, max(2, w // 3)))
+            paper[:, :side] = np.clip(rng.normal(8, 6, (h, side)), 0, 255).astype(np.uint8)
+        paper[int(rng.integers(0, h))::int(rng.integers(2, 40))] //= 2
+        cv2.line(paper, (w // 4, h // 5), (w // 2, 4 * h // 5), 0, int(rng.integers(1, 30)))
+        with fuzz_case("preprocessing.canvas_from_image, lines"):
+            canvas = canvas_from_image(paper)
+            assert canvas.shape == paper.shape and canvas.dtype == np.uint8, case
+    for picture in (np.zeros((50, 50), np.uint8), np.full((3, 900), 20, np.uint8), np.full((900, 3), 240, np.uint8),
+                    np.full((1, 300), 60, np.uint8), np.full((300, 1), 60, np.uint8), np.full((2, 2), 60, np.uint8)):
+        picture[0, 0] = 0  # one dark pixel: a dim photo's ink, or nothing
         with fuzz_case("preprocessing.canvas_from_image, lines"):
             assert canvas_from_image(picture).shape == picture.shape
     ruled = np.full((300, 400), 240, np.uint8)

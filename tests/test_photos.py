@@ -241,7 +241,8 @@ def test_ruling_beside_or_through_a_cropped_digit_is_still_taken_off():
 
 def test_cut_out_pictures_read_from_many_threads_as_from_one():
     """The server reads pictures in worker threads: the judging of lines keeps no state between
-    pictures, so 8 threads reading cut-out digits, a ruled page and a box at once get what one gets."""
+    pictures, so 8 threads reading cut-out digits, a ruled page, a box, a dim photo, a 7 beside a
+    grained table and one under dark rules at once get what one gets."""
     from concurrent.futures import ThreadPoolExecutor
 
     from conftest import fuzz_case
@@ -252,7 +253,12 @@ def test_cut_out_pictures_read_from_many_threads_as_from_one():
     ruled[10::30] = 175
     box = np.full((260, 200), 235, np.uint8)
     cv2.rectangle(box, (10, 10), (189, 249), 20, 6)
-    pictures += [ruled, box]
+    dim = _seven(np.full((320, 320), 80, np.uint8))
+    grained = _seven()
+    grained[:, :60] = np.clip(np.random.default_rng(0).normal(10, 6, (320, 60)), 0, 255).astype(np.uint8)
+    dark_rules = _seven()
+    dark_rules[10::30] = 90
+    pictures += [ruled, box, dim, grained, dark_rules]
     alone = [canvas_from_image(p) for p in pictures]
     with fuzz_case("preprocessing.canvas_from_image, lines"), ThreadPoolExecutor(8) as pool:
         together = list(pool.map(canvas_from_image, pictures * 4))
