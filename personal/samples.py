@@ -6,6 +6,7 @@ never replaced, and a crash leaves either no file or a complete one.
 """
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -179,8 +180,14 @@ def load_stroke_samples(root, per_digit=None):
     return samples, problems
 
 
+def _saved_order(path):
+    """Sort key: numbers in a name compared as numbers, so the 10th sample saved in one second
+    (``<stamp>-10``) comes after the 9th, not before the 2nd."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
 def _sample_files(root, pattern, problems):
-    """(digit folder, file) pairs under root, in name order; other folders go to ``problems``."""
+    """(digit folder, file) pairs under root, in the order saved; other folders go to ``problems``."""
     root = Path(root)
     if not root.is_dir():
         raise SampleError(f"{root}: no such samples folder")
@@ -198,7 +205,7 @@ def _sample_files(root, pattern, problems):
             problems.append(f"{folder}: not a digit folder (0-9); skipped")
             continue
         try:
-            files = sorted(f for f in folder.glob(pattern) if not f.name.startswith("."))
+            files = sorted((f for f in folder.glob(pattern) if not f.name.startswith(".")), key=_saved_order)
         except OSError as e:
             problems.append(f"{folder}: cannot list ({e.strerror or e}); skipped")
             continue

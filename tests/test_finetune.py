@@ -12,10 +12,11 @@ from pad.app import PadApp
 from mnist_mlp import load_model
 
 
-def draw_continental_one(app, rng):
-    """A '1' with a long up-stroke, as much of Europe writes it: MNIST-trained models call it a 7."""
-    x0, y0 = rng.uniform(120, 200), rng.uniform(90, 130)
-    flag = [(x0 - rng.uniform(70, 100), y0 + rng.uniform(50, 80)), (x0, y0)]
+def draw_long_flagged_one(app, rng):
+    """A '1' whose up-stroke reaches far to the left before the long down-stroke (writer 28 of pendigits
+    writes so): the shipped model, which learned continental 1s, still calls nearly all of these 7."""
+    x0, y0 = rng.uniform(150, 230), rng.uniform(90, 130)
+    flag = [(x0 - rng.uniform(110, 140), y0 + rng.uniform(40, 70)), (x0, y0)]
     down = (x0 + rng.uniform(-15, 15), y0 + rng.uniform(220, 260))
     points = flag + [(x0 + (down[0] - x0) * t, y0 + (down[1] - y0) * t) for t in np.linspace(0.1, 1, 8)]
     app.mouse_down(*map(int, points[0]))
@@ -30,7 +31,7 @@ def style_samples(tmp_path_factory):
     app = PadApp(load_model(ROOT / "weights"), folder, size=400, brush=24)
     rng = np.random.default_rng(0)
     for _ in range(48):
-        draw_continental_one(app, rng)
+        draw_long_flagged_one(app, rng)
         assert app.save(1) is not None, app.status
     return folder
 
@@ -54,7 +55,7 @@ def test_own_style_improves_and_mnist_is_kept(style_samples, tmp_path, mnist):
     before, after = tuning["before"], tuning["after"]
     print(f"\nheld-out samples {before['samples_held_out']:.2%} -> {after['samples_held_out']:.2%}, "
           f"MNIST test {before['mnist_test']:.2%} -> {after['mnist_test']:.2%}")
-    assert before["samples_held_out"] <= 0.8, "the style must be one the shipped model gets wrong"
+    assert before["samples_held_out"] <= 0.5, "the style must be one the shipped model gets wrong"
     assert after["samples_held_out"] >= 0.9 and after["samples_held_out"] >= before["samples_held_out"] + 0.2
     assert after["mnist_test"] >= before["mnist_test"] - 0.003
     # The shipped model is untouched.

@@ -163,9 +163,8 @@ def test_teaching_counts_at_once_and_reads_in_the_background(tmp_path, monkeypat
     from personal.samples import save_sample
 
     record = {"canvas_size": [400, 400], "strokes": [{"brush": 26, "points": [[200, 60], [200, 340]]}]}
-    for digit in range(10):
-        for _ in range(MAX_PER_DIGIT + 10):
-            save_sample(tmp_path / "samples", digit, np.zeros((28, 28), np.float32), record)
+    saved = {digit: [save_sample(tmp_path / "samples", digit, np.zeros((28, 28), np.float32), record)
+                     for _ in range(MAX_PER_DIGIT + 10)] for digit in range(10)}
     assert len(list((tmp_path / "samples").rglob("*.json"))) == 10 * (MAX_PER_DIGIT + 10)
 
     def never(*args, **kwargs):
@@ -183,7 +182,7 @@ def test_teaching_counts_at_once_and_reads_in_the_background(tmp_path, monkeypat
             teacher.process.join()
     samples, problems = load_stroke_samples(tmp_path / "samples", per_digit=2)
     assert problems == [] and len(samples) == 20
-    newest = sorted((tmp_path / "samples" / "3").glob("*.json"))[-2:]
+    newest = [path.with_suffix(".json") for path in saved[3][-2:]]  # the last two saved, not two late names
     assert [s.path for s in samples if s.label == 3] == newest
     assert json.loads(newest[0].read_text())["label"] == 3
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from personal.samples import SampleError, save_sample
+from personal.samples import SampleError, load_samples, load_stroke_samples, save_sample
 
 IMAGE = np.zeros((28, 28), np.float32)
 IMAGE[5:20, 12:15] = 1.0
@@ -30,6 +30,17 @@ def test_never_overwrites(tmp_path):
     assert len(set(paths)) == 5
     assert sorted(p.name for p in (tmp_path / "3").iterdir()) == sorted(
         [p.name for p in paths] + [p.with_suffix(".json").name for p in paths])
+
+
+def test_samples_are_read_in_the_order_saved(tmp_path):
+    """Twelve saved in one second are <stamp>-1 ... <stamp>-12: name order put -10 before -2, so
+    "the most recent" sample was an older one (and fine-tuning's held-out split changed with the clock)."""
+    paths = [save_sample(tmp_path, 3, IMAGE * (n + 1) / 12, STROKES, now=0) for n in range(12)]
+    assert paths[-1].stem.endswith("-12")
+    samples, problems = load_stroke_samples(tmp_path, per_digit=3)
+    assert problems == [] and [s.path for s in samples] == [p.with_suffix(".json") for p in paths[-3:]]
+    images, labels, problems = load_samples(tmp_path)
+    assert problems == [] and (np.diff(images.max(axis=1)) > 0).all()  # each brighter than the one before
 
 
 def test_stray_file_is_not_overwritten(tmp_path):
