@@ -24,7 +24,7 @@ from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, trai
 from personal.samples import SampleError, load_samples
 from preprocessing.augment import Augmentation
 
-MAX_DRAWINGS = 1_000_000  # non-digits, forms or MNIST scans: 3 GiB of inputs
+MAX_DRAWINGS = 1_000_000  # non-digits or forms: 3 GiB of inputs
 
 
 class RecipeError(ValueError):
@@ -58,7 +58,6 @@ class Recipe:
     non_digits: int = 0
     forms: int = 0
     scans: float = 0.0
-    mnist_scans: int = 0
     init: Path = None
 
     def problems(self):
@@ -75,7 +74,7 @@ class Recipe:
             found.append(f"--optimizer must be one of {', '.join(sorted(OPTIMIZERS))}")
         if not 0 <= self.dropout < 1:
             found.append("--dropout must be in [0, 1)")
-        for name in ("non_digits", "forms", "mnist_scans"):
+        for name in ("non_digits", "forms"):
             n, option = getattr(self, name), f"--{name.replace('_', '-')}"
             if n < 0:
                 found.append(f"{option} must be 0 or more")
@@ -96,10 +95,9 @@ class Recipe:
 
     def config(self):
         """The settings a checkpoint records: it only resumes a run with the same ones."""
-        later = ("forms", "scans", "mnist_scans")  # recorded only when used, so older checkpoints resume
-        config = {k: v for k, v in asdict(self).items() if k not in (*later, "init")}
+        config = {k: v for k, v in asdict(self).items() if k not in ("forms", "scans", "init")}
         config["sizes"] = list(self.sizes)
-        config.update({k: getattr(self, k) for k in later if getattr(self, k)})
+        config.update({k: getattr(self, k) for k in ("forms", "scans") if getattr(self, k)})  # older ones resume
         config["pendigits"] = str(self.pendigits) if self.pendigits else None
         config["init"] = str(self.init) if self.init else None
         return config
@@ -155,7 +153,7 @@ def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False,
         try:
             x_train, y_train = with_drawings(x_mnist, y_mnist, seed, recipe.pendigits, recipe.pendigits_writers,
                                              recipe.pendigits_variants, recipe.pendigits_hands, recipe.non_digits,
-                                             recipe.forms, recipe.scans, recipe.mnist_scans, log=log)
+                                             recipe.forms, recipe.scans, log=log)
             ensemble = recipe.members > 1
             place, label = (checkpoint / f"member-{i + 1}", f"member {i + 1}/{recipe.members} ") if ensemble \
                 else (checkpoint, "")

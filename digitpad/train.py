@@ -19,8 +19,7 @@ adds pen digits of --pendigits-writers (never the validation writers 26-30), eac
 --pendigits-variants times as the pad draws (--pendigits-hands: with a random slant and width).
 --forms N adds N drawings of digits as the world writes them (drawn.forms), --non-digits N drawings
 that are not digits, trained towards the uniform distribution (drawn.nondigits), and --scans S
-draws that share of them all as a scanner gives them (drawn.scanlike); --mnist-scans N adds N of the
-MNIST training digits again as scans. --samples fine-tunes --init
+draws that share of them all as a scanner gives them (drawn.scanlike). --samples fine-tunes --init
 on the pad's saved samples, with replayed MNIST, measured before and after (digitpad.recipe).
 """
 import shlex
@@ -68,8 +67,6 @@ def parse_args(argv):
     p.add_argument("--non-digits", type=int, default=d.non_digits, help="drawings that are not digits")
     p.add_argument("--forms", type=int, default=d.forms, help="drawings of regional digit forms (drawn.forms)")
     p.add_argument("--scans", type=float, default=d.scans, help="the share drawn as scans of paper")
-    p.add_argument("--mnist-scans", type=int, default=d.mnist_scans,
-                   help="MNIST training digits added again as scans of paper")
     p.add_argument("--init", type=Path, default=None, help="start from this model's weights")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
     p.add_argument("--held-out", type=float, default=0.25, help="share of samples kept for before/after")

@@ -37,38 +37,21 @@ def scan_picture(strokes, rng, y_up=True):
     for p in points:
         draw_path(fine, (p - lo) * scale + offset, max(1, int(round(pen))))
     x, y, w, h = cv2.boundingRect(fine)
-    return _scanned(fine[y:y + h, x:x + w], side, rng)
-
-
-def image_scan_picture(image, rng):
-    """The picture of a scan of a (28, 28) uint8 digit image, white on black as MNIST's: its ink
-    boxed, binarized and upscaled as ``scan_picture`` boxes strokes, the pen the writer's own."""
-    image = np.asarray(image, np.uint8)
-    x, y, w, h = cv2.boundingRect(image)
-    if not (w and h):
-        raise ValueError("the image has no ink")
-    return _scanned(image[y:y + h, x:x + w], int(rng.choice(SIDES)), rng)
-
-
-def _scanned(ink, side, rng):
-    """The picture of a ``side`` bitmap whose digit, ``ink`` (uint8, 255 full, cropped to the
-    digit), fills its box as scan_picture's docstring says."""
-    h, w = ink.shape
     size = np.array([w, h], np.float64) * side / max(w, h)
     if rng.random() < STRETCHED:  # the bitmap stretched to fill its box: its narrower side grows
         size[np.argmin(size)] = max(size.min(), rng.uniform(*STRETCH) * side)
     size = np.maximum(1, np.rint(size)).astype(int)
-    small = cv2.resize(ink, tuple(size), interpolation=cv2.INTER_AREA)
-    box = np.zeros((side, side), np.float32)
+    small = cv2.resize(fine[y:y + h, x:x + w], tuple(size), interpolation=cv2.INTER_AREA)
+    ink = np.zeros((side, side), np.float32)
     top, left = (side - size[1]) // 2, (side - size[0]) // 2
-    box[top:top + size[1], left:left + size[0]] = small.astype(np.float32) / 255
+    ink[top:top + size[1], left:left + size[0]] = small.astype(np.float32) / 255
     if rng.random() < 0.75:
-        box = (box > rng.uniform(0.3, 0.6)).astype(np.float32)
-        edge = cv2.morphologyEx(box, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
-        flip = edge & (rng.random(box.shape) < 0.06)
-        box[flip] = 1 - box[flip]
+        ink = (ink > rng.uniform(0.3, 0.6)).astype(np.float32)
+        edge = cv2.morphologyEx(ink, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+        flip = edge & (rng.random(ink.shape) < 0.06)
+        ink[flip] = 1 - ink[flip]
     zoom = int(rng.integers(2, 7))
-    picture = np.repeat(np.repeat(np.rint(255 * (1 - box)).astype(np.uint8), zoom, axis=0), zoom, axis=1)
+    picture = np.repeat(np.repeat(np.rint(255 * (1 - ink)).astype(np.uint8), zoom, axis=0), zoom, axis=1)
     margin = int(rng.integers(2, 9)) * zoom
     return cv2.copyMakeBorder(picture, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
 
@@ -77,15 +60,3 @@ def scan_input(strokes, rng, y_up=True):
     """The (28, 28) network input a user's file of ``scan_picture`` gives (reading.picture_reading's
     path: canvas_from_image, then prepare); None when nothing is left."""
     return picture_input(scan_picture(strokes, rng, y_up))
-
-
-def image_scan_inputs(images, rng):
-    """(N, 784) network inputs of scans of (N, 28, 28) uint8 digit images (``image_scan_picture``), read as
-    a user's file is, and the (N,) indices of the images they are: an image that leaves nothing is left out."""
-    inputs, kept = [], []
-    for i, image in enumerate(images):
-        x = picture_input(image_scan_picture(image, rng)) if image.any() else None
-        if x is not None:
-            inputs.append(x.reshape(-1))
-            kept.append(i)
-    return np.array(inputs, np.float32).reshape(-1, 784), np.array(kept, np.int64)

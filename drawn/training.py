@@ -5,18 +5,16 @@ import numpy as np
 from .forms import training_forms
 from .nondigits import NOT_A_DIGIT, non_digit_inputs
 from .render import training_inputs
-from .scanlike import image_scan_inputs
 from .unipen import UnipenError, parse_writers, read_unipen
 
 
 def with_drawings(x, y, seed, pendigits=None, writers="1-25", variants=4, hands=False, non_digits=0,
-                  forms=0, scans=0.0, mnist_scans=0, log=print):
+                  forms=0, scans=0.0, log=print):
     """(x, y) with drawings added: the pen digits of ``writers`` in the UNIPEN file ``pendigits``,
     each drawn ``variants`` times under random conditions (``hands``: a random slant and width
     too), ``forms`` drawings of the catalogue of regional digit forms (drawn.forms), and
     ``non_digits`` drawings that are not digits, labelled NOT_A_DIGIT; with ``scans``, that share of
-    every kind is drawn as a scan (drawn.scanlike); ``mnist_scans`` of the images ``x`` (MNIST's, white
-    on black) are added again as scans of them.
+    every kind is drawn as a scan (drawn.scanlike).
     The same seed draws the same ones. UnipenError when the file is unreadable or has no digit of
     ``writers``."""
     xs, ys = [x], [y]
@@ -38,11 +36,4 @@ def with_drawings(x, y, seed, pendigits=None, writers="1-25", variants=4, hands=
         log(f"drew {len(images)} non-digits")
         xs.append(images)
         ys.append(np.full(len(images), NOT_A_DIGIT, np.int64))
-    if mnist_scans:
-        rng = np.random.default_rng([seed, 5_000_011])
-        chosen = rng.choice(len(x), mnist_scans, replace=mnist_scans > len(x))
-        images, kept = image_scan_inputs(np.rint(x[chosen] * 255).astype(np.uint8).reshape(-1, 28, 28), rng)
-        log(f"scanned {len(images)} MNIST training digits")
-        xs.append(images)
-        ys.append(y[chosen][kept])
     return (np.concatenate(xs), np.concatenate(ys)) if len(xs) > 1 else (x, y)

@@ -238,18 +238,3 @@ def test_with_drawings_adds_regional_forms_and_scans():
     assert not np.array_equal(plain[0][5:9], scanned[0][5:9])  # the pen digits are drawn as scans
     again = with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, forms=4, scans=1.0, log=lambda m: None)
     np.testing.assert_array_equal(scanned[0], again[0])
-
-
-def test_with_drawings_adds_mnist_digits_again_as_scans():
-    from drawn.training import with_drawings
-
-    x = np.zeros((3, 28, 28), np.float32)
-    x[0, 4:24, 13:15] = 1  # a 1, a blank and a bar: the blank leaves nothing to scan and is left out
-    x[2, 12:15, 5:23] = 1
-    x, y = x.reshape(3, 784), np.array([1, 0, 7], np.int64)
-    said = []
-    more, labels = with_drawings(x, y, 0, mnist_scans=8, log=said.append)
-    assert len(more) == len(labels) and 3 < len(more) < 3 + 8
-    assert said[-1] == f"scanned {len(more) - 3} MNIST training digits"
-    assert set(labels[3:].tolist()) <= {1, 7}
-    np.testing.assert_array_equal(more, with_drawings(x, y, 0, mnist_scans=8, log=said.append)[0])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from drawn.forms import FORMS, form_inputs, form_strokes, mosaic, training_forms
-from drawn.scanlike import image_scan_inputs, image_scan_picture, scan_input, scan_picture
+from drawn.scanlike import scan_input, scan_picture
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 
@@ -72,24 +72,6 @@ def test_a_scan_is_a_small_bitmap_upscaled_dark_on_white():
     assert 10 <= len(binary) < 30  # most binarized, some kept grey
     image = scan_input(strokes, np.random.default_rng(4), y_up=False)
     assert image.shape == (28, 28) and image.max() == pytest.approx(1.0)
-
-
-def test_a_scan_of_an_mnist_image_is_its_ink_boxed_dark_on_white():
-    one = np.zeros((28, 28), np.uint8)
-    one[4:24, 13:15] = 255  # a bare upright 1, 2 px wide
-    rng = np.random.default_rng(5)
-    pictures, widths = [image_scan_picture(one, rng) for _ in range(30)], []
-    for picture in pictures:
-        assert picture.dtype == np.uint8 and (picture[0] == 255).all() and picture.min() < 64
-        rows, columns = np.nonzero(picture < 128)
-        height, width = np.ptp(rows) + 1, np.ptp(columns) + 1
-        assert height >= 16 * 2 - 2 and width < height  # boxed: the 1 fills its box's height, keeps narrower
-        widths.append(width / height)
-    assert max(widths) >= 0.4 and min(widths) < 0.3  # stretched across its box some of the time
-    with pytest.raises(ValueError, match="no ink"):
-        image_scan_picture(np.zeros((28, 28), np.uint8), rng)
-    images, kept = image_scan_inputs(np.stack([one, np.zeros((28, 28), np.uint8), one]), rng)
-    assert images.shape == (2, 784) and kept.tolist() == [0, 2] and images.max() == pytest.approx(1.0)
 
 
 def test_the_mosaic_has_a_row_for_each_form():
