@@ -112,6 +112,23 @@ def test_a_digit_cropped_to_its_ink_keeps_its_long_strokes():
             assert model.predict(prepare(canvas))[0] == label, (label, margin)
 
 
+def test_a_digit_cut_out_of_dark_ruled_paper_keeps_its_long_strokes():
+    """Found by a new user: a 7, 4 or 1 cut out with 1-3 px of paper ruled nearly as dark as the ink
+    lost its bar, crossbar and stem with the rules (7 and 4 read as a sure 1): the stroke's width was
+    measured with the rules beside and across it, and an upright among level rules was a grid's.
+    A 2 whose base lies on a rule and runs, with it, past the rest at both ends still loses it."""
+    model = load_model(ROOT / "weights")
+    for label in (7, 4, 1):
+        for width, margin, first_rule in ((8, 1, 0), (12, 1, 10), (12, 3, 0), (16, 3, 20)):
+            ink = _ink(np.full((240, 170), 255, np.uint8), TIGHT[label], dark=0, width=width) < 128
+            paper = np.full((240, 170), 235, np.uint8)
+            paper[first_rule::30], paper[first_rule + 1::30] = 90, 90
+            ys, xs = np.nonzero(ink)
+            top, left = max(0, ys.min() - margin), max(0, xs.min() - margin)
+            picture = np.where(ink, 30, paper).astype(np.uint8)[top:ys.max() + margin + 1, left:xs.max() + margin + 1]
+            assert model.predict(prepare(canvas_from_image(picture)))[0] == label, (label, width, margin, first_rule)
+
+
 def _seven(paper=None, pen=8):
     """A 7 in x 110-210, y 80-250 on ``paper`` (a 320x320 sheet at 235 if none)."""
     paper = np.full((320, 320), 235, np.uint8) if paper is None else paper
