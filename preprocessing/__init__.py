@@ -281,7 +281,9 @@ def _bridged(ink, taken, across_rows, across_columns):
     digit written across dark ruling is not cut into pieces at each rule."""
     if not taken.any():
         return ink
-    width = 2 * int(np.ceil(cv2.distanceTransform(taken.astype(np.uint8), cv2.DIST_L2, 3).max())) + 3
+    # Padded: beyond the picture nothing was taken (a picture that is all rules has no pixel that was not).
+    depth = cv2.distanceTransform(np.pad(taken.astype(np.uint8), 1), cv2.DIST_L2, 3)
+    width = 2 * int(np.ceil(depth.max())) + 3
     closed = np.zeros_like(ink)
     for needed, size in ((across_rows, (width, 1)), (across_columns, (1, width))):
         if needed:

@@ -365,9 +365,9 @@ def test_lines_of_every_kind_beside_ink_never_break_the_reading_of_a_picture():
     """The judging of long lines (ruling, or a cropped digit's own strokes): 40 random pictures of
     0-5 rows and columns of any darkness and width, with or without a stroke, on even or shaded
     paper, 20 more on dim paper, beside a near-black grained table and under dark rules, from 16 px
-    to 1,200 px a side, and the thin and one-shade cases: a canvas of the picture's
-    shape comes back every time, and blank paper with only rules on it (two dark ones, or 300 bars
-    over 1,200 px) reads as no ink."""
+    to 1,200 px a side, the thin and one-shade cases, and small pictures of nothing but lines: a
+    canvas of the picture's shape comes back every time, and blank paper with only rules on it (two
+    dark ones, or 300 bars over 1,200 px) reads as no ink."""
     rng = np.random.default_rng(11)
     for case in range(40):
         h, w = (int(v) for v in rng.integers(16, 1201, 2))
@@ -402,6 +402,12 @@ def test_lines_of_every_kind_beside_ink_never_break_the_reading_of_a_picture():
     for picture in (np.zeros((50, 50), np.uint8), np.full((3, 900), 20, np.uint8), np.full((900, 3), 240, np.uint8),
                     np.full((1, 300), 60, np.uint8), np.full((300, 1), 60, np.uint8), np.full((2, 2), 60, np.uint8)):
         picture[0, 0] = 0  # one dark pixel: a dim photo's ink, or nothing
+        with fuzz_case("preprocessing.canvas_from_image, lines"):
+            assert canvas_from_image(picture).shape == picture.shape
+    for h, w in ((16, 16), (17, 17), (24, 24), (64, 16), (16, 64)):  # nothing but lines: every pixel a rule's
+        picture = np.full((h, w), 218, np.uint8)
+        picture[::3] = 40
+        picture[:, 2 * w // 3] = 60  # (it crashed: no pixel left to measure the rules' width from)
         with fuzz_case("preprocessing.canvas_from_image, lines"):
             assert canvas_from_image(picture).shape == picture.shape
     ruled = np.full((300, 400), 240, np.uint8)
