@@ -250,9 +250,9 @@ def _ink_on_paper(gray, on_table=False):
                      for size in ((int(span * w) // 2 * 2 + 1, 1), (1, int(span * h) // 2 * 2 + 1)))
     dark_rows, dark_columns = _dark_lines(rows, level), _dark_lines(columns, level)
     counts = dark_rows[0], dark_columns[0]
-    # Two lines or more both ways are a grid or a box; more than MAX_OWN_LINES are no digits' either
-    # (one upright among level rules may be a 4's stem). A picture cropped to a digit shows no table.
-    if not on_table and 0 < sum(counts) and min(counts) <= 1 and max(counts) <= MAX_OWN_LINES:
+    # Four lines or more both ways are a grid or a box; more than MAX_OWN_LINES are no digits' either.
+    # A picture cropped to a digit shows no table.
+    if not on_table and 0 < sum(counts) <= (3 if min(counts) else MAX_OWN_LINES):
         # Each direction judged with the other's ruling left out of the digit: the rows first with
         # all the columns' lines left out (a table's four edges are no digit), the columns then, and
         # the rows again beside the columns' ruling alone (a 4's crossbar and stem each span it).
@@ -347,8 +347,8 @@ def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
         if low < first - past and high > last + past and (axis == 0 or _edge_to_edge(line, edge, near)):
             continue
         band = cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0  # the line's own stroke lies in here
-        # ... but not the thin rules beside it or across it (a 7's bar cut out close above a rule, a
-        # 4's stem across the ruling, were measured as thin as the rules)
+        # ... but not the thin rules beside it or across it (a 7's bar cut out close above a rule was
+        # measured as thin as the rules)
         others = ((found[near] > 0) & (cv2.dilate(line, np.ones((5, 5), np.uint8)) == 0)) | (ruling[near] > 0)
         others = cv2.dilate(others.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         if _width(depth[near], ridge[near] & band & ~others, 50) < OWN_WIDTH * width:

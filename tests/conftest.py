@@ -1,5 +1,6 @@
 """Shared fixtures. MNIST-dependent tests use the real data set, fetched once."""
 import contextlib
+import signal
 import sys
 from pathlib import Path
 
@@ -7,6 +8,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# Started in the background by a script (`cmd &`), the tests inherit Ctrl-C ignored, and so would the
+# tools they start: the tests of what Ctrl-C does need it to arrive (a new user's run failed one).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
