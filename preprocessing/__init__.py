@@ -349,7 +349,8 @@ def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
         band = cv2.dilate(line, np.ones((2 * g + 1,) * 2, np.uint8)) > 0  # the line's own stroke lies in here
         # ... but not the thin rules beside it or across it (a 7's bar cut out close above a rule was
         # measured as thin as the rules)
-        others = ((found[near] > 0) & (cv2.dilate(line, np.ones((5, 5), np.uint8)) == 0)) | (ruling[near] > 0)
+        around = cv2.dilate(line, np.ones((5, 5), np.uint8)) > 0  # the line and 2 px about it
+        others = ((found[near] > 0) & ~around) | (ruling[near] > 0)
         others = cv2.dilate(others.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         if _width(depth[near], ridge[near] & band & ~others, 50) < OWN_WIDTH * width:
             continue
@@ -367,7 +368,7 @@ def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
             own = (np.any((pos <= low + END * (high - low)) | (pos >= high - END * (high - low)))
                    or (np.any(ys < centre) and np.any(ys > centre)))
         if own:
-            kept[near][cv2.dilate(line, np.ones((5, 5), np.uint8)) > 0] = 0
+            kept[near][around] = 0
     return kept
 
 

@@ -86,8 +86,9 @@ def _ink(paper, polylines, dark=20, width=6):
     return paper
 
 
-def _cropped(paper, margin):
-    ys, xs = np.nonzero(paper < 128)
+def _cropped(paper, margin, ink=None):
+    """``paper`` cut to its ink (``ink``, or what is darker than 128) with ``margin`` px round it."""
+    ys, xs = np.nonzero(paper < 128 if ink is None else ink)
     return paper[max(0, ys.min() - margin):ys.max() + margin + 1, max(0, xs.min() - margin):xs.max() + margin + 1]
 
 
@@ -122,9 +123,7 @@ def test_a_digit_cut_out_of_dark_ruled_paper_keeps_its_long_strokes():
             ink = _ink(np.full((240, 170), 255, np.uint8), TIGHT[label], dark=0, width=width) < 128
             paper = np.full((240, 170), 235, np.uint8)
             paper[first_rule::30], paper[first_rule + 1::30] = 90, 90
-            ys, xs = np.nonzero(ink)
-            top, left = max(0, ys.min() - margin), max(0, xs.min() - margin)
-            picture = np.where(ink, 30, paper).astype(np.uint8)[top:ys.max() + margin + 1, left:xs.max() + margin + 1]
+            picture = _cropped(np.where(ink, 30, paper).astype(np.uint8), margin, ink)
             assert model.predict(prepare(canvas_from_image(picture)))[0] == label, (label, width, margin, first_rule)
 
 
