@@ -7,6 +7,8 @@ table showing around the paper. "all" adds them all together, with one ink (blue
 contrast: faint blue ink under squared paper's darker lines is more than a photo of a digit asks.
 "cropped" is the clean picture cut down to the ink with 0-5 pixels of paper round it, as a user
 cuts one digit out of a page: its long strokes (a 7's bar) then cross the whole picture, as ruling does.
+"small" is a page photographed from further away: the digit 15-30 px tall, its pen 2-6 px wide, so
+the pen may close its loops.
 """
 import cv2
 import numpy as np
@@ -17,7 +19,7 @@ from .render import place
 
 SIDE = 320
 CONDITIONS = ["clean", "shadow", "uneven-light", "ruled", "squared", "blue-ink", "red-ink", "low-contrast",
-              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped"]
+              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped", "small"]
 TROUBLES = [c for c in CONDITIONS[1:CONDITIONS.index("all")] if c not in ("red-ink", "low-contrast")]  # "all"
 
 
@@ -33,8 +35,10 @@ def photo(strokes, condition, rng):
     if "low-contrast" in steps:
         ink_colour = 255 - (255 - ink_colour) * 0.3
     mask = np.zeros((SIDE, SIDE), np.uint8)
-    width = int(rng.integers(5, 10))
-    for points in place(strokes, SIDE, rng.uniform(0.45, 0.6), rng.uniform(0.45, 0.55, 2), margin=width):
+    width, height = int(rng.integers(5, 10)), rng.uniform(0.45, 0.6)
+    if "small" in steps:
+        width, height = int(rng.integers(2, 7)), rng.uniform(15, 30) / SIDE
+    for points in place(strokes, SIDE, height, rng.uniform(0.45, 0.55, 2), margin=width):
         cv2.polylines(mask, [np.rint(points * 16).astype(np.int32)], False, 255, width, cv2.LINE_AA, 4)
     paper = np.full((SIDE, SIDE, 3), rng.uniform(225, 250), np.float64)
     paper += rng.normal(0, 2, (SIDE, SIDE, 1))  # the paper's own grain

@@ -8,7 +8,10 @@ to its centre line (Zhang and Suen's thinning, which keeps every loop and every 
 again with a pen of PEN times its size. A straight bar, as wide all along, is thinned from a lower
 width: a 1 stretched to fill a square box is a diagonal band, whose width says nothing that its centre
 line does not.
-Ink of ordinary width is left as it is.
+Ink of ordinary width is left as it is, and so is ink no wider than MIN_WIDTH pixels of the picture:
+a pen photographed or scanned at a low resolution (a digit 15-30 px tall) is as thick for its size
+as a scan's bar, but its thickness is the pen's, and thinning it took its loops, closed by the pen,
+for a bar (a small 8, 6 or 9 read as a sure 1).
 """
 import cv2
 import numpy as np
@@ -23,6 +26,7 @@ LONG = 0.7  # ... and that line runs along this much of the ink's longer side
 EVEN = 1.2  # ... and the ink is nowhere along it wider than this times its usual width (a filled loop is)
 PEN = 0.10  # ... and drawn again this wide (MNIST's strokes: about 2.5 px of 20)
 MARGIN = 4  # pixels of background around the ink at that size, so thinning sees its edge
+MIN_WIDTH = 8  # pixels of the picture: strokes no wider are a pen's, however thick for their size
 INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
 
 # Zhang-Suen: a pixel's eight neighbours, clockwise from north, are the bits of its code.
@@ -85,10 +89,10 @@ def stroke_width(mask):
 
 def thinned(canvas):
     """``canvas`` (uint8, white ink on black) itself when its strokes are no wider than THICK times
-    the ink's longer side (BAND times for one straight, even bar with no hole), else the ink at SIDE
-    pixels, smoothed, thinned and drawn again with a pen of PEN times SIDE: a new canvas of at most
-    SIDE + 2 MARGIN pixels a side (the network's input is scaled to its box anyway). Pictures are at
-    most 1,200 px a side by now (preprocessing.images)."""
+    the ink's longer side (BAND times for one straight, even bar with no hole) or than MIN_WIDTH
+    pixels, else the ink at SIDE pixels, smoothed, thinned and drawn again with a pen of PEN times
+    SIDE: a new canvas of at most SIDE + 2 MARGIN pixels a side (the network's input is scaled to its
+    box anyway). Pictures are at most 1,200 px a side by now (preprocessing.images)."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if w == 0 or h == 0:
@@ -98,7 +102,7 @@ def thinned(canvas):
     small = cv2.resize(canvas[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     mask = np.pad(small > int(small.max()) // INK, MARGIN)
     width = stroke_width(mask)
-    if width <= BAND * SIDE or (width <= THICK * SIDE and _holes(mask, min_area=1).any()):
+    if width / f <= MIN_WIDTH or width <= BAND * SIDE or (width <= THICK * SIDE and _holes(mask, min_area=1).any()):
         return canvas  # ordinary width, or a loop under THICK (a slashed 0 written thick is no bar)
     # A scan's edge is ragged: opening and blurring by the width to be taken off smooths it, so the
     # centre line grows no spurs from its teeth (strokes much thinner than the thickest go with them).
