@@ -10,7 +10,7 @@ from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
 from reading import file_reading
 
-from .sets import scan_picture
+from .sets import SCAN_ZOOM, scan_picture
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,15 @@ class Reading:
         return not self.problem and bool(is_sure(self.probabilities, threshold))
 
 
-def write_scans(bitmaps, labels, folder):
+def write_scans(bitmaps, labels, folder, zoom=SCAN_ZOOM):
     """Each bitmap written into ``folder`` as the PNG a user's scan of it would be
-    (``scan_picture``), in the subfolder of its label and named by its index, so the folder is a
-    labelled set itself: ``[(path, label)]``."""
+    (``scan_picture``, ``zoom`` times larger), in the subfolder of its label and named by its index,
+    so the folder is a labelled set itself: ``[(path, label)]``."""
     files = []
     for i, (bitmap, label) in enumerate(zip(bitmaps, labels)):
         path = Path(folder) / str(label) / f"{i:05d}.png"
         path.parent.mkdir(exist_ok=True)
-        if not cv2.imwrite(str(path), scan_picture(bitmap)):
+        if not cv2.imwrite(str(path), scan_picture(bitmap, zoom)):
             raise OSError(f"cannot write {path}")
         files.append((path, int(label)))
     return files

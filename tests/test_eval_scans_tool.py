@@ -32,6 +32,16 @@ def test_an_optdigits_file_with_json_and_kept_pngs(tmp_path):
     assert run(path, "--keep", tmp_path / "kept").returncode == 2  # never writes into a folder that exists
 
 
+def test_bitmaps_are_written_as_large_as_asked(tmp_path):
+    path = optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)])
+    for zoom in (1, 8):
+        r = run(path, "--zoom", zoom, "--json", "--keep", tmp_path / f"kept{zoom}")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["set"].endswith(f", written {zoom}x")
+        side = len(ONE) * zoom
+        assert cv2.imread(str(tmp_path / f"kept{zoom}" / "1" / "00000.png")).shape[0] == side + 2 * round(side / 4)
+
+
 def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
     sets = tmp_path / "set"
     for label in (0, 1, 7):
@@ -54,6 +64,10 @@ def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
     (["pytest.ini"], 1, "no digits"),
     (["--threshold", "2"], 2, "between 0 and 1"),
     (["--limit", "0"], 2, "at least 1"),
+    (["--zoom", "0"], 2, "1 to 8"),
+    (["--zoom", "9"], 2, "1 to 8"),
+    (["--zoom", "x"], 2, "invalid int"),
+    (["tests", "--zoom", "2"], 2, "for bitmaps"),
 ])
 def test_mistakes_get_one_line(args, code, says):
     r = run(*args)

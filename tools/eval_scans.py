@@ -2,13 +2,13 @@
 
 Usage:
     python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.5] [--skip N] [--limit N]
-                               [--json] [--mosaic PATH.png] [--keep DIR]
+                               [--zoom 4] [--json] [--mosaic PATH.png] [--keep DIR]
     python tools/eval_scans.py --mnist-boxed grey|binary [--fit] [--skip N] [--limit N] ...
 
 SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
 JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan of it would be
-(dark ink on white, 4x larger, a margin all round; --keep DIR keeps them). Prints the share read
+(dark ink on white, 4x larger or --zoom times, a margin all round; --keep DIR keeps them). Prints the share read
 right, read right and sure (top probability at least --threshold: mnist_mlp.is_sure), and answered (sure); per digit
 the unsure and the wrong ones; the most confused pairs. --mosaic writes every unsure or wrong scan
 beside the 28x28 input the network read.
@@ -35,7 +35,9 @@ from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from reading import TurnedViews  # noqa: E402
 from scans.benchmark import read_scans, summary, trouble_tiles, write_scans  # noqa: E402
-from scans.sets import DEFAULT_OPTDIGITS, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
+from scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
+
+MAX_ZOOM = 8  # a bitmap of at most 256 px a side (scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
 def show(result):
@@ -69,7 +71,7 @@ def scan_files(args, end, scratch):
         bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
     folder = args.keep or Path(scratch)
     folder.mkdir(parents=True, exist_ok=True)
-    return write_scans(bitmaps, labels, folder), []
+    return write_scans(bitmaps, labels, folder, args.zoom or SCAN_ZOOM), []
 
 
 def main(argv=None):
@@ -85,6 +87,8 @@ def main(argv=None):
                    help="with --mnist-boxed: each digit keeps its shape, its longer side across the box, not stretched")
     p.add_argument("--skip", type=int, default=0, help="leave out the first N scans")
     p.add_argument("--limit", type=int, default=None, help="read only N scans")
+    p.add_argument("--zoom", type=int, default=None,
+                   help=f"bitmaps are written this many times larger (1-{MAX_ZOOM}; default {SCAN_ZOOM})")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
     p.add_argument("--keep", type=Path, default=None,
@@ -100,8 +104,13 @@ def main(argv=None):
         p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
     if args.fit and not args.mnist_boxed:
         p.error("--fit is for --mnist-boxed")
+    if args.zoom is not None and not 1 <= args.zoom <= MAX_ZOOM:
+        p.error(f"--zoom must be 1 to {MAX_ZOOM}")
+    if args.zoom is not None and args.set is not None and args.set.is_dir():
+        p.error("--zoom is for bitmaps (optdigits, --mnist-boxed); a folder's images are read as they are")
     args.set = None if args.mnist_boxed else args.set or Path(DEFAULT_OPTDIGITS)
     name = str(args.set) if args.set else f"MNIST test, boxed {args.mnist_boxed}" + (", fitted" if args.fit else "")
+    name += f", written {args.zoom}x" if args.zoom else ""
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
         p.error(f"--keep {args.keep} already exists; name a new folder")
