@@ -126,7 +126,7 @@ def body_length(headers, max_body):
         raise HttpError(400, "Content-Length must be a plain number of bytes")
     length = int(value)
     if length > max_body:
-        raise HttpError(413, f"body of {length} bytes is over the {max_body}-byte limit")
+        raise HttpError(413, f"body of {length:,} bytes is over the {max_body:,}-byte limit (the server's --max-body)")
     return length
 
 

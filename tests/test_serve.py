@@ -121,7 +121,8 @@ def test_huge_body_is_refused_unread(server):
     conn.putheader("Content-Length", str(50 * 1024 * 1024))
     conn.endheaders()
     response = conn.getresponse()
-    assert response.status == 413 and "over the" in json.loads(response.read())["error"]
+    error = json.loads(response.read())["error"]
+    assert response.status == 413 and "over the" in error and "--max-body" in error
     conn.close()
     assert request(server, "GET", "/health")[0] == 200
 
