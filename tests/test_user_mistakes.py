@@ -111,3 +111,13 @@ def test_train_refuses_nonsense_at_once(tmp_path, args, message):
 def test_make_glyphs_help_needs_no_fonts():
     r = tool("make_glyphs", "--help")
     assert r.returncode == 0 and "Hershey" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_bench_help_lists_every_section():
+    r = tool("bench", "--only", "nonsense")
+    assert r.returncode == 2 and "unknown section(s) nonsense; choose from train," in r.stderr
+    sections = r.stderr.rsplit("choose from ", 1)[1].strip().split(", ")
+    r = tool("bench", "--help")
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+    listed = r.stdout[r.stdout.index("Sections:"):]
+    assert len(sections) >= 16 and all(name in listed for name in sections), sections

@@ -61,9 +61,10 @@ SECTIONS = {"train": bench_train, "defaults": bench_defaults, "to98": bench_to98
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to run")
-    p.add_argument("--json", action="store_true")
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__[__doc__.index("Sections:"):],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to run (all unless given)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
     args = p.parse_args(argv)
     chosen = args.only.split(",")
     unknown = [s for s in chosen if s not in SECTIONS]
@@ -78,10 +79,6 @@ def main(argv=None):
     if args.json:
         print(json.dumps(results, indent=1))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 if __name__ == "__main__":
