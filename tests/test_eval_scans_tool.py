@@ -68,6 +68,7 @@ def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
     (["--zoom", "9"], 2, "1 to 8"),
     (["--zoom", "x"], 2, "invalid int"),
     (["tests", "--zoom", "2"], 2, "for bitmaps"),
+    (["tests", "--keep", "/tmp/never-made-by-eval-scans"], 2, "--keep is for bitmaps"),
 ])
 def test_mistakes_get_one_line(args, code, says):
     r = run(*args)

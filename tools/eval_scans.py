@@ -106,8 +106,9 @@ def main(argv=None):
         p.error("--fit is for --mnist-boxed")
     if args.zoom is not None and not 1 <= args.zoom <= MAX_ZOOM:
         p.error(f"--zoom must be 1 to {MAX_ZOOM}")
-    if args.zoom is not None and args.set is not None and args.set.is_dir():
-        p.error("--zoom is for bitmaps (optdigits, --mnist-boxed); a folder's images are read as they are")
+    for option, given in (("--zoom", args.zoom is not None), ("--keep", args.keep is not None)):
+        if given and args.set is not None and args.set.is_dir():
+            p.error(f"{option} is for bitmaps (optdigits, --mnist-boxed); a folder's images are read as they are")
     args.set = None if args.mnist_boxed else args.set or Path(DEFAULT_OPTDIGITS)
     name = str(args.set) if args.set else f"MNIST test, boxed {args.mnist_boxed}" + (", fitted" if args.fit else "")
     name += f", written {args.zoom}x" if args.zoom else ""
