@@ -152,6 +152,24 @@ def test_benchmark_with_a_stub_model():
                                  27: {"accuracy": 0.0, "samples": 1, "errors": 3}}  # the 4 is writer 27's
 
 
+def test_eval_drawn_photos_prints_each_condition_as_it_is_measured():
+    from drawn.photos import CONDITIONS as PHOTO_CONDITIONS
+
+    tool = [sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE), "--writers", "all",
+            "--photos"]
+    with subprocess.Popen(tool, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as process:
+        first = process.stdout.readline()  # a line before the rest is measured (it used to wait for all)
+        rest = process.stdout.read()
+        assert process.wait(timeout=300) == 0, process.stderr.read()
+    lines = (first + rest).splitlines()
+    assert [line.split()[0] for line in lines] == list(PHOTO_CONDITIONS)
+    assert all(line.endswith("%") for line in lines)
+    r = subprocess.run(tool + ["--json"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    photos = json.loads(r.stdout)["photos"]
+    assert list(photos) == list(PHOTO_CONDITIONS) and all(0 <= a <= 1 for a in photos.values())
+    assert [f"{100 * a:.2f}%" for a in photos.values()] == [line.split()[1] for line in lines]
+
+
 def test_eval_drawn_tool(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE),
                         "--writers", "all", "--conditions", "centred,thin-brush", "--json"],
@@ -170,7 +188,7 @@ def test_eval_drawn_tool(tmp_path):
                        cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "2 drawn digits from writers 3" in r.stdout
-    assert "per writer (all conditions; share of the errors): 3 " in r.stdout
+    assert "per writer (all conditions): accuracy (its errors of the " in r.stdout and "): 3 " in r.stdout
     bad = tmp_path / "bad.tra"
     bad.write_text('.SEGMENT DIGIT 0 ? "1"\n 5 5\n')
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(bad)],

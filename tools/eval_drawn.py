@@ -58,7 +58,7 @@ from drawn.benchmark import evaluate_drawn, evaluate_forms, evaluate_refusal, he
 from drawn.forms import mosaic as forms_mosaic  # noqa: E402
 from drawn.nondigits import mosaic as non_digit_mosaic  # noqa: E402
 from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
-from drawn.photos import evaluate_photos, mosaic  # noqa: E402
+from drawn.photos import CONDITIONS as PHOTO_CONDITIONS, evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
@@ -131,11 +131,12 @@ def show_forms(model, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder (weights/ unless given)")
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of drawn digits")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids to evaluate, e.g. 26-30 or all")
-    p.add_argument("--conditions", default=",".join(c.name for c in CONDITIONS))
-    p.add_argument("--json", action="store_true")
+    names = ",".join(c.name for c in CONDITIONS)
+    p.add_argument("--conditions", default=names, help=f"pad conditions, comma-separated (all unless given): {names}")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--numbers", type=int, default=0, help="read this many whole numbers instead")
     p.add_argument("--via", choices=["strokes", "image", "cut"], default="strokes",
                    help="with --numbers: what is read (the strokes, their picture, or it cut down to the ink)")
@@ -194,9 +195,13 @@ def main(argv=None):
     if args.photos:
         if args.mosaic and not write_png(args.mosaic, mosaic(digits, np.random.default_rng(args.seed))):
             return 1
-        result = {"photos": evaluate_photos(model, digits, seed=args.seed), "selected_writers": args.writers}
-        print(json.dumps(result, indent=1) if args.json else "\n".join(
-            f"{name:<14} {100 * accuracy:6.2f}%" for name, accuracy in result["photos"].items()))
+        photos = {}
+        for condition in PHOTO_CONDITIONS:  # each printed as it is measured: all of them take minutes
+            photos.update(evaluate_photos(model, digits, [condition], seed=args.seed))
+            if not args.json:
+                print(f"{condition:<14} {100 * photos[condition]:6.2f}%", flush=True)
+        if args.json:
+            print(json.dumps({"photos": photos, "selected_writers": args.writers}, indent=1))
         return 0
     result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions.split(",")])
     result.update(selected_writers=args.writers, data=str(args.data))
@@ -210,8 +215,8 @@ def main(argv=None):
     print(f"\nworst: {result['worst']} {100 * result['worst_accuracy']:.2f}%   "
           f"mean: {100 * result['mean_accuracy']:.2f}%")
     total_errors = sum(w["errors"] for w in result["writers"].values())
-    print("per writer (all conditions; share of the errors): " + ", ".join(
-        f"{w} {100 * r['accuracy']:.2f}% ({r['errors']}/{total_errors})" for w, r in result["writers"].items()))
+    print(f"per writer (all conditions): accuracy (its errors of the {total_errors}): " + ", ".join(
+        f"{w} {100 * r['accuracy']:.2f}% ({r['errors']})" for w, r in result["writers"].items()))
     print("most confused (true -> predicted: count): "
           + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]))
     return 0
