@@ -15,7 +15,8 @@ read as a number of several digits (reading.numbers): "path: 2024 (lowest confid
 97.1%)", a "?" for each digit under --threshold, or with --json {"file", "number", "sure",
 "digits": [{"digit", "confidence", "sure", "box"}]}. A folder stands for the images in it
 and in its subfolders (the pad's samples/ included). A file that cannot be read is reported on
-stderr and the others still run; the exit code is 1 if any failed.
+stderr and the others still run; the exit code is 1 if any failed. A picture read as no digit
+that reads as a number of sure digits gets a hint on stderr to add --number.
 """
 import json
 import os
@@ -99,6 +100,16 @@ def read_number(model, path, threshold):
     return number
 
 
+def number_hint(model, path, threshold):
+    """For a picture read as no digit: the number it reads as when it holds two or more digits, each
+    sure (a user who gave a number without --number), else None."""
+    try:
+        number = read_number(model, path, threshold)
+    except ValueError:
+        return None
+    return number["number"] if number["sure"] and len(number["digits"]) >= 2 else None
+
+
 def show_number(path, number, as_json):
     if as_json:
         print(json.dumps({"file": json_name(path), **number}))
@@ -152,6 +163,9 @@ def main(argv=None):
             sure = bool(is_sure(probabilities, args.threshold))
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
+            hint = None if sure else number_hint(model, path, args.threshold)
+            if hint:
+                print(f"hint: {shown(path)} reads as the number {hint}: add --number to read numbers", file=sys.stderr)
     return 1 if failed else 0
 
 

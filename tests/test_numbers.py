@@ -222,6 +222,10 @@ def test_predict_number_tool(tmp_path):
     r = subprocess.run(run + ["--threshold", "0.9999", str(tmp_path / "n.png")], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0 and "?" in r.stdout.split(": ")[1] and "best guess 2047" in r.stdout
+    # Without --number the picture is no digit, and the user is told what would read it.
+    r = subprocess.run(run[:-1] + [str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "? not sure it is a digit" in r.stdout, r.stdout
+    assert "reads as the number 2047: add --number" in r.stderr
 
 
 def test_a_stroke_traced_twice_is_one_digit():
