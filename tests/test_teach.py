@@ -24,7 +24,7 @@ def base():
     return load_model(ROOT / "weights")
 
 
-def wait(app, seconds=120):
+def wait(app, seconds=600):  # a bound for a stuck adaptation, not a timing: a loaded machine is slow
     deadline = time.time() + seconds
     while app.teacher.busy and time.time() < deadline:
         app.update()
