@@ -11,7 +11,10 @@ line does not.
 Ink of ordinary width is left as it is, and so is ink no wider than MIN_WIDTH pixels of the picture:
 a pen photographed or scanned at a low resolution (a digit 15-30 px tall) is as thick for its size
 as a scan's bar, but its thickness is the pen's, and thinning it took its loops, closed by the pen,
-for a bar (a small 8, 6 or 9 read as a sure 1).
+for a bar (a small 8, 6 or 9 read as a sure 1). So is a blot of ink up to BLOT_WIDTH pixels wide
+that fills its outline (FILLED): a thick pen on a digit 15-20 px tall shuts its loops and fills its
+bends, and what thinning leaves of it is a bar. Such ink is thinned only when it is one straight,
+even bar: a 1 of a scanned set handed over at its own size (16 px tall) is no wider than a pen.
 """
 import cv2
 import numpy as np
@@ -27,6 +30,8 @@ EVEN = 1.2  # ... and the ink is nowhere along it wider than this times its usua
 PEN = 0.10  # ... and drawn again this wide (MNIST's strokes: about 2.5 px of 20)
 MARGIN = 4  # pixels of background around the ink at that size, so thinning sees its edge
 MIN_WIDTH = 8  # pixels of the picture: strokes no wider are a pen's, however thick for their size
+BLOT_WIDTH = 12  # pixels of the picture: ... and so are strokes up to this wide in a blot:
+FILLED = 0.85  # ... ink that fills this share of its convex hull
 INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
 
 # Zhang-Suen: a pixel's eight neighbours, clockwise from north, are the bits of its code.
@@ -89,10 +94,11 @@ def stroke_width(mask):
 
 def thinned(canvas):
     """``canvas`` (uint8, white ink on black) itself when its strokes are no wider than THICK times
-    the ink's longer side (BAND times for one straight, even bar with no hole) or than MIN_WIDTH
-    pixels, else the ink at SIDE pixels, smoothed, thinned and drawn again with a pen of PEN times
-    SIDE: a new canvas of at most SIDE + 2 MARGIN pixels a side (the network's input is scaled to its
-    box anyway). Pictures are at most 1,200 px a side by now (preprocessing.images)."""
+    the ink's longer side (BAND times for one straight, even bar with no hole) or, but for such a
+    bar, than MIN_WIDTH pixels (BLOT_WIDTH for a blot), else the ink at SIDE pixels, smoothed,
+    thinned and drawn again with a pen of PEN times SIDE: a new canvas of at most SIDE + 2 MARGIN
+    pixels a side (the network's input is scaled to its box anyway). Pictures are at most 1,200 px
+    a side by now (preprocessing.images)."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if w == 0 or h == 0:
@@ -102,7 +108,7 @@ def thinned(canvas):
     small = cv2.resize(canvas[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     mask = np.pad(small > int(small.max()) // INK, MARGIN)
     width = stroke_width(mask)
-    if width / f <= MIN_WIDTH or width <= BAND * SIDE or (width <= THICK * SIDE and _holes(mask, min_area=1).any()):
+    if width <= BAND * SIDE or (width <= THICK * SIDE and _holes(mask, min_area=1).any()):
         return canvas  # ordinary width, or a loop under THICK (a slashed 0 written thick is no bar)
     # A scan's edge is ragged: opening and blurring by the width to be taken off smooths it, so the
     # centre line grows no spurs from its teeth (strokes much thinner than the thickest go with them).
@@ -116,8 +122,10 @@ def thinned(canvas):
     if not smooth.any():  # nothing as wide as the strokes: a scatter of thin ink, left alone
         return canvas
     centre = skeleton(smooth)
-    if width <= THICK * SIDE and not _bar(mask, centre):
-        return canvas
+    only_a_bar = (width <= THICK * SIDE or width / f <= MIN_WIDTH
+                  or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED))
+    if only_a_bar and not _bar(mask, centre):
+        return canvas  # a pen's width, or a small blot, thinned only when its ink is one straight, even bar
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
     return cv2.dilate(centre.astype(np.uint8) * 255, pen)
 
@@ -144,6 +152,13 @@ def _bar(mask, centre):
     slices = [(along >= a) & (along < b) for a, b in zip(edges[:-1], edges[1:])]
     widths = [np.ptp(across[inside]) + 1 for inside in slices if inside.any()]
     return max(widths) <= EVEN * np.median(widths)
+
+
+def _filled(mask):
+    """The share of its convex hull that the ink of a bool ``mask`` fills: about 1 for a blot, less
+    for strokes with open bends and loops between them."""
+    hull = cv2.convexHull(cv2.findNonZero(mask.astype(np.uint8)))
+    return float(mask.sum()) / max(cv2.contourArea(hull), 1.0)
 
 
 def _distance(mask):
