@@ -113,12 +113,11 @@ def number_hint(model, path, threshold):
 def show_number(path, number, as_json):
     if as_json:
         print(json.dumps({"file": json_name(path), **number}))
-    elif number["sure"]:
-        lowest = min(d["confidence"] for d in number["digits"])
-        print(f"{shown(path)}: {number['number']} (lowest confidence {100 * lowest:.1f}%)")
     else:
+        lowest = min(d["confidence"] for d in number["digits"])
         guess = "".join(str(d["digit"]) for d in number["digits"])
-        print(f"{shown(path)}: {number['number']} (? not sure it is a digit; best guess {guess})")
+        unsure = "" if number["sure"] else f"? where not sure it is a digit; best guess {guess}, "
+        print(f"{shown(path)}: {number['number']} ({unsure}lowest confidence {100 * lowest:.1f}%)")
 
 
 def main(argv=None):

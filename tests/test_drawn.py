@@ -188,7 +188,7 @@ def test_eval_drawn_tool(tmp_path):
                        cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "2 drawn digits from writers 3" in r.stdout
-    assert "per writer (all conditions): accuracy (its errors of the " in r.stdout and "): 3 " in r.stdout
+    assert "per writer (all conditions): accuracy (its errors, of " in r.stdout and "): 3 " in r.stdout
     bad = tmp_path / "bad.tra"
     bad.write_text('.SEGMENT DIGIT 0 ? "1"\n 5 5\n')
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(bad)],

@@ -132,8 +132,8 @@ def show_forms(model, args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder (weights/ unless given)")
-    p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of drawn digits")
-    p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids to evaluate, e.g. 26-30 or all")
+    p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of drawn digits: %(default)s")
+    p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids, e.g. 26-30 or all: %(default)s")
     names = ",".join(c.name for c in CONDITIONS)
     p.add_argument("--conditions", default=names, help=f"pad conditions, comma-separated (all unless given): {names}")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -148,7 +148,7 @@ def main(argv=None):
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
     p.add_argument("--threshold", type=float, default=SURE,
                    help="with --non-digits: the confidence threshold (a 1 needs half, and twice any other digit's)")
-    p.add_argument("--turn", type=float, default=TURN, help="also read each image turned by -D and +D degrees")
+    p.add_argument("--turn", type=float, default=TURN, help="also read images turned by -D and +D degrees: %(default)s")
     args = p.parse_args(argv)
     for name in ("numbers", "non_digits", "forms"):
         if not 0 <= getattr(args, name) <= MAX_MADE:  # each is drawn and held in memory
@@ -215,10 +215,10 @@ def main(argv=None):
     print(f"\nworst: {result['worst']} {100 * result['worst_accuracy']:.2f}%   "
           f"mean: {100 * result['mean_accuracy']:.2f}%")
     total_errors = sum(w["errors"] for w in result["writers"].values())
-    print(f"per writer (all conditions): accuracy (its errors of the {total_errors}): " + ", ".join(
+    print(f"per writer (all conditions): accuracy (its errors, of {total_errors} in all): " + ", ".join(
         f"{w} {100 * r['accuracy']:.2f}% ({r['errors']})" for w, r in result["writers"].items()))
     print("most confused (true -> predicted: count): "
-          + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]))
+          + (", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]) or "none"))
     return 0
 
 

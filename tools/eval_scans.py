@@ -49,7 +49,7 @@ def show(result):
         print(f"{d:>5} {r['samples']:>8} {100 * r['right'] / max(r['samples'], 1):6.2f}% {r['unsure']:>7}"
               f" {r['wrong']:>6} ({r['sure_and_wrong']})")
     print("most confused (true -> read: count): "
-          + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]))
+          + (", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]) or "none"))
     print("threshold  answered  sure and right")
     for row in result["curve"]:
         print(f"  {row['threshold']:.2f}     {100 * row['answered']:6.2f}%   {100 * row['sure_and_right']:6.2f}%")

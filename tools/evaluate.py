@@ -45,7 +45,7 @@ def format_report(result):
                      f"{100 * s['f1']:5.2f}%  {int(s['support']):7d}")
     lines += ["", "confusion matrix:", format_confusion(np.array(result["confusion_matrix"])),
               "", "most confused (true -> predicted: count): "
-              + ", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"])]
+              + (", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]) or "none")]
     return "\n".join(lines)
 
 
