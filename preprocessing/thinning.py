@@ -8,13 +8,15 @@ to its centre line (Zhang and Suen's thinning, which keeps every loop and every 
 again with a pen of PEN times its size. A straight bar, as wide all along, is thinned from a lower
 width: a 1 stretched to fill a square box is a diagonal band, whose width says nothing that its centre
 line does not.
-Ink of ordinary width is left as it is, and so is ink no wider than MIN_WIDTH pixels of the picture:
-a pen photographed or scanned at a low resolution (a digit 15-30 px tall) is as thick for its size
-as a scan's bar, but its thickness is the pen's, and thinning it took its loops, closed by the pen,
-for a bar (a small 8, 6 or 9 read as a sure 1). So is a blot of ink up to BLOT_WIDTH pixels wide
-that fills its outline (FILLED): a thick pen on a digit 15-20 px tall shuts its loops and fills its
-bends, and what thinning leaves of it is a bar. Such ink is thinned only when it is one straight,
-even bar: a 1 of a scanned set handed over at its own size (16 px tall) is no wider than a pen.
+Ink of ordinary width is left as it is, and so, unless it is a bar, is ink no wider than
+MIN_WIDTH pixels of the picture: a pen photographed or scanned at a low resolution (a digit 15-30
+px tall) is as thick for its size as a scan's bar, but its thickness is the pen's, and thinning it
+took its loops, closed by the pen, for a bar (a small 8, 6 or 9 read as a sure 1). So is a blot of
+ink up to BLOT_WIDTH pixels wide that fills its outline (FILLED): a thick pen on a digit under about
+50 px tall shuts its loops and fills its bends, and what thinning leaves of it is a bar. Such ink is
+thinned only when it is one straight, even bar: a 1 of a scanned set handed over at its own size
+(16 px tall) is no wider than a pen. (A 9 or 6 whose filled head is half its length still passes
+for even: docs/paper-photos.md, "Small handwriting".)
 """
 import cv2
 import numpy as np
@@ -122,9 +124,9 @@ def thinned(canvas):
     if not smooth.any():  # nothing as wide as the strokes: a scatter of thin ink, left alone
         return canvas
     centre = skeleton(smooth)
-    only_a_bar = (width <= THICK * SIDE or width / f <= MIN_WIDTH
-                  or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED))
-    if only_a_bar and not _bar(mask, centre):
+    thin_only_a_bar = (width <= THICK * SIDE or width / f <= MIN_WIDTH
+                       or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED))
+    if thin_only_a_bar and not _bar(mask, centre):
         return canvas  # a pen's width, or a small blot, thinned only when its ink is one straight, even bar
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
     return cv2.dilate(centre.astype(np.uint8) * 255, pen)
@@ -133,8 +135,9 @@ def thinned(canvas):
 def _bar(mask, centre):
     """Whether the bool ``mask`` (at SIDE pixels) is one straight bar about its ``centre`` lines:
     none of them further than STRAIGHT times SIDE from the line fitted through them, which they follow
-    for LONG times SIDE, and the ink as wide all along that line, within EVEN times (a 9 or a 6 written
-    thick, its loop filled, has a straight centre too once smoothed, but a head wider than its tail)."""
+    for LONG times SIDE, and the ink as wide all along that line, within EVEN times its median width
+    (a 9 or a 6 written thick, its loop filled, has a straight centre too once smoothed, but a head
+    wider than its tail; when the head fills half the length, the median is the head's and it passes)."""
     ys, xs = np.nonzero(centre)
     if len(xs) < 2:
         return False
@@ -155,8 +158,9 @@ def _bar(mask, centre):
 
 
 def _filled(mask):
-    """The share of its convex hull that the ink of a bool ``mask`` fills: about 1 for a blot, less
-    for strokes with open bends and loops between them."""
+    """The share of its convex hull that the ink of a bool ``mask`` fills: 1 or more for a blot (its
+    pixels are counted, the hull runs through their centres), less for strokes with open bends and
+    loops between them."""
     hull = cv2.convexHull(cv2.findNonZero(mask.astype(np.uint8)))
     return float(mask.sum()) / max(cv2.contourArea(hull), 1.0)
 
