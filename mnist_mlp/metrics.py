@@ -27,6 +27,11 @@ def most_confused(counts, k=5):
     return [(int(t), int(p), int(off[t, p])) for t, p in zip(*np.unravel_index(order, off.shape)) if off[t, p]]
 
 
+def format_pairs(pairs):
+    """``most_confused``'s pairs as one line, "4->9: 3, 7->1: 2", or "none"."""
+    return ", ".join(f"{t}->{p}: {n}" for t, p, n in pairs) or "none"
+
+
 def format_confusion(counts):
     """The matrix as a text table: rows are true digits, columns predictions."""
     width = max(4, len(str(counts.max())) + 1)

@@ -61,6 +61,7 @@ from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
 from drawn.photos import CONDITIONS as PHOTO_CONDITIONS, evaluate_photos, mosaic  # noqa: E402
 from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
 from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from mnist_mlp.metrics import format_pairs  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from mnist_mlp.views import TURN, reader  # noqa: E402
@@ -218,7 +219,7 @@ def main(argv=None):
     print(f"per writer (all conditions): accuracy (its errors, of {total_errors} in all): " + ", ".join(
         f"{w} {100 * r['accuracy']:.2f}% ({r['errors']})" for w, r in result["writers"].items()))
     print("most confused (true -> predicted: count): "
-          + (", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]) or "none"))
+          + format_pairs(result["most_confused"]))
     return 0
 
 

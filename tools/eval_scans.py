@@ -31,6 +31,7 @@ from charts import mosaic  # noqa: E402
 from eval_drawn import write_png  # noqa: E402
 
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
+from mnist_mlp.metrics import format_pairs  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from reading import TurnedViews  # noqa: E402
@@ -49,7 +50,7 @@ def show(result):
         print(f"{d:>5} {r['samples']:>8} {100 * r['right'] / max(r['samples'], 1):6.2f}% {r['unsure']:>7}"
               f" {r['wrong']:>6} ({r['sure_and_wrong']})")
     print("most confused (true -> read: count): "
-          + (", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]) or "none"))
+          + format_pairs(result["most_confused"]))
     print("threshold  answered  sure and right")
     for row in result["curve"]:
         print(f"  {row['threshold']:.2f}     {100 * row['answered']:6.2f}%   {100 * row['sure_and_right']:6.2f}%")

@@ -19,7 +19,7 @@ from digitpad import cli  # noqa: E402
 
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
-from mnist_mlp.metrics import class_scores, confusion_matrix, format_confusion, most_confused  # noqa: E402
+from mnist_mlp.metrics import class_scores, confusion_matrix, format_confusion, format_pairs, most_confused  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, fetch_mnist, load_mnist  # noqa: E402
 from mnist_mlp.training import predict_in_batches  # noqa: E402
 
@@ -45,7 +45,7 @@ def format_report(result):
                      f"{100 * s['f1']:5.2f}%  {int(s['support']):7d}")
     lines += ["", "confusion matrix:", format_confusion(np.array(result["confusion_matrix"])),
               "", "most confused (true -> predicted: count): "
-              + (", ".join(f"{t}->{p}: {n}" for t, p, n in result["most_confused"]) or "none")]
+              + format_pairs(result["most_confused"])]
     return "\n".join(lines)
 
 
