@@ -7,7 +7,7 @@ from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
 from mnist_mlp.mnist import sha256
 
-from .forms import FORMS, form_inputs
+from .forms import FORMS, form_readings
 from .nondigits import FAMILIES, HELD_OUT, non_digit_inputs
 from .render import CONDITIONS, VALIDATION_WRITERS, network_inputs
 from .unipen import parse_writers, read_unipen
@@ -101,5 +101,5 @@ def evaluate_forms(model, n_per_form, seed=0):
     """{form: {"pad": share, "scan": share}}: how many of ``n_per_form`` fresh drawings of each
     regional digit form (drawn.forms) are read as their digit, drawn on the pad and as scans."""
     rng = np.random.default_rng([seed, 5_000_011])
-    return {name: {way: float((model.predict(form_inputs([name] * n_per_form, rng, scans)) == digit).mean())
+    return {name: {way: float((form_readings(model, [name] * n_per_form, rng, scans).argmax(axis=1) == digit).mean())
                    for way, scans in (("pad", 0.0), ("scan", 1.0))} for name, (digit, _) in FORMS.items()}

@@ -12,8 +12,11 @@ scripts (the continental 1 and crossed 7 of Europe, the open 4, the 9 with a str
 """
 import numpy as np
 
-from .render import brushed_input, drawn_input, labelled_rows, random_condition
-from .scanlike import scan_input
+from preprocessing import canvas_from_image
+from reading import canvas_input, canvas_reading, strokes_input
+
+from .render import labelled_rows, pad_strokes, random_condition, render_digit
+from .scanlike import scan_picture
 
 JITTER = 0.025  # of the height: how far a control point strays from its place
 
@@ -133,20 +136,39 @@ def form_strokes(name, rng):
     return [s @ stretch @ turn for s in strokes]
 
 
-def form_inputs(names, rng, scans=0.0):
-    """(len(names), 784) float32 inputs, a drawing of each form named: as the pad reads it under a
-    random condition (every second one as a picture of the brushed canvas), or, that share of them
-    ``scans``, as a scan of it (drawn.scanlike)."""
-    images = np.zeros((len(names), 784), np.float32)
+def form_drawings(names, rng, scans=0.0):
+    """A drawing of each form named, as a user would hand it over: ``("strokes", strokes)``, the
+    pad's strokes under a random condition, or, every second one, ``("canvas", canvas)``, the canvas
+    its brush left (a picture of it); or, that share of them ``scans``, the canvas a scan of it
+    gives (drawn.scanlike)."""
     for i, name in enumerate(names):
         strokes = form_strokes(name, rng)
         if rng.random() < scans:
-            image = scan_input(strokes, rng, y_up=False)
+            yield "canvas", canvas_from_image(scan_picture(strokes, rng, y_up=False))
+            continue
+        condition = random_condition(rng, hands=True)
+        if i % 2:
+            yield "canvas", render_digit(strokes, condition, y_up=False)
         else:
-            image = (brushed_input if i % 2 else drawn_input)(strokes, random_condition(rng, hands=True), y_up=False)
+            yield "strokes", pad_strokes(strokes, condition, y_up=False)
+
+
+def form_inputs(names, rng, scans=0.0):
+    """(len(names), 784) float32 inputs, the network's input for each of ``form_drawings`` as it is
+    trained (reading.strokes_input, reading.canvas_input)."""
+    images = np.zeros((len(names), 784), np.float32)
+    for i, (kind, ink) in enumerate(form_drawings(names, rng, scans)):
+        image = strokes_input(ink) if kind == "strokes" else canvas_input(ink)
         if image is not None:
             images[i] = image.reshape(-1)
     return images
+
+
+def form_readings(views, names, rng, scans=0.0):
+    """(len(names), 10) probabilities: each of ``form_drawings`` read by ``views`` as a user's
+    strokes or picture is (reading.canvas_reading)."""
+    return np.array([views.predict_proba(strokes_input(ink))[0] if kind == "strokes" else canvas_reading(views, ink)[0]
+                     for kind, ink in form_drawings(names, rng, scans)])
 
 
 def training_forms(n, rng, scans=0.0):

@@ -17,6 +17,8 @@ ink up to BLOT_WIDTH pixels wide that fills its outline (FILLED): a thick pen on
 thinned only when it is one straight, even bar: a 1 of a scanned set handed over at its own size
 (16 px tall) is no wider than a pen. (A 9 or 6 whose filled head is half its length still passes
 for even: docs/paper-photos.md, "Small handwriting".)
+Reading (reading.canvas_reading) takes the thinned ink only where the ink as it is is not read surely:
+a bold 8 or 9 written with a marker has filled loops that thinning takes for a bar.
 """
 import cv2
 import numpy as np

@@ -4,8 +4,8 @@ tools/eval_scans.py). Both end in the network read through its turned views (mni
 
 Strokes: redrawn at the width that suits their size (preprocessing.strokes.redraw), so the brush picked does
 not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
-(paper, ruling and specks taken out) -> thick ink thinned to a pen's width (preprocessing.thinning)
--> prepared.
+(paper, ruling and specks taken out) -> prepared and read; where its ink is thick for its size and
+that reading is unsure, thinned to a pen's width (preprocessing.thinning), prepared and read again.
 """
 import numpy as np
 
@@ -26,15 +26,15 @@ def strokes_input(strokes):
 
 
 def canvas_input(canvas):
-    """The (28, 28) input the network reads for a pad-like canvas (white ink on black) that a picture
+    """The (28, 28) input the network learns for a pad-like canvas (white ink on black) that a picture
     gave: strokes too thick for their size thinned to a pen's width, then prepared; None when there
-    is no ink."""
+    is no ink. (``canvas_reading`` reads it where the canvas as it is is read unsurely.)"""
     return prepare(thinned(canvas))
 
 
 def picture_input(gray):
-    """The (28, 28) input the network reads for a grey uint8 picture of either polarity: a pad-like
-    canvas (paper, ruling and specks taken out), read as ``canvas_input``; None when there is no ink."""
+    """The (28, 28) input the network learns for a grey uint8 picture of either polarity: a pad-like
+    canvas (paper, ruling and specks taken out), as ``canvas_input`` gives it; None when there is no ink."""
     return canvas_input(canvas_from_image(gray))
 
 
@@ -50,13 +50,31 @@ def strokes_reading(views, strokes):
     return views.predict_proba(image)[0], image, info
 
 
-def picture_reading(views, gray):
-    """``(probabilities, image)`` for a grey uint8 picture: the ten probabilities ``views`` gives
-    and the (28, 28) input it read; ValueError when there is no ink."""
-    image = picture_input(gray)
+def canvas_reading(views, canvas):
+    """``(probabilities, image)`` for a pad-like canvas that a picture gave: the ten probabilities
+    ``views`` gives and the (28, 28) input it read; None when there is no ink. The canvas is read as
+    it is, and where its strokes are too thick for their size and that reading is not sure
+    (mnist_mlp.is_sure), thinned as ``canvas_input`` does and read again: thinning is for ink the
+    network cannot read as it is (a scanned 1 that fills its box), and it takes the filled loops of
+    a bold 8 or 9 for a bar, a 1."""
+    thin = thinned(canvas)
+    image = prepare(canvas)
     if image is None:
-        raise ValueError(f"no ink found: {NO_INK}")
+        return None
+    probabilities = views.predict_proba(image)[0]
+    if thin is canvas or is_sure(probabilities):
+        return probabilities, image
+    image = prepare(thin)
     return views.predict_proba(image)[0], image
+
+
+def picture_reading(views, gray):
+    """``(probabilities, image)`` for a grey uint8 picture: ``canvas_reading`` of the pad-like canvas
+    it gives (paper, ruling and specks taken out); ValueError when there is no ink."""
+    reading = canvas_reading(views, canvas_from_image(gray))
+    if reading is None:
+        raise ValueError(f"no ink found: {NO_INK}")
+    return reading
 
 
 def file_reading(views, path):
@@ -84,5 +102,5 @@ def digit_answer(probabilities, threshold=SURE, image=None):
     return reply
 
 
-__all__ = ["NO_INK", "TurnedViews", "canvas_input", "digit_answer", "file_reading", "picture_input", "picture_reading",
-           "strokes_input", "strokes_reading"]
+__all__ = ["NO_INK", "TurnedViews", "canvas_input", "canvas_reading", "digit_answer", "file_reading", "picture_input",
+           "picture_reading", "strokes_input", "strokes_reading"]

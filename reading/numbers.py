@@ -4,7 +4,8 @@ Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking 
 where geometry cannot tell: the grouping's thresholds were set on its confidences), each group is
 redrawn on its own as a digit is (preprocessing.strokes.redraw) and prepared, and the digits
 found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batched call. An
-image goes through ``preprocessing.split_image``'s work the same way. Both answer the same object:
+image goes through ``preprocessing.split_image``'s work the same way, each digit found read as a
+picture of one digit is (reading.canvas_reading). Both answer the same object:
 ``{"number": "2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box":
 [x, y, w, h]}, ...]}``, where a digit under the threshold is "?" in "number" and the number is sure
 only when every digit is and the grouping was no close call. A digit of more than MAX_PARTS strokes
@@ -17,7 +18,7 @@ from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TURN, reader
 from preprocessing import canvas_from_image, prepare
 from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from reading import canvas_input, strokes_input
+from reading import canvas_reading, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -103,8 +104,12 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
     With too many pieces of ink to be a number, the answer has no digits and an "error"."""
     canvas = canvas_from_image(gray)  # once: split_canvas works on it too
 
-    def inputs(boxes, read=prepare):
-        images = [read(np.ascontiguousarray(canvas[y:y + h, x:x + w])) for x, y, w, h in boxes]
+    def crop(box):
+        x, y, w, h = box
+        return np.ascontiguousarray(canvas[y:y + h, x:x + w])
+
+    def inputs(boxes):
+        images = [prepare(crop(box)) for box in boxes]
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
     doubts = []
@@ -116,5 +121,7 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
             if cv2.connectedComponents((canvas[y:y + h, x:x + w] > 0).astype(np.uint8))[0] - 1 > MAX_PARTS}
     # The cuts are chosen on the pieces as prepare gives them (thinning a sliver cut off a digit would
     # mislead); the digits found are read as a picture of one digit is.
-    read = reader(model, turn).predict_proba(inputs(boxes, canvas_input)) if boxes else []
+    views = reader(model, turn)
+    readings = [canvas_reading(views, crop(box)) for box in boxes]
+    read = [views.predict_proba(EMPTY)[0] if r is None else r[0] for r in readings]
     return answer(read, [list(map(int, b)) for b in boxes], threshold, many, bool(doubts))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from drawn.forms import FORMS, form_inputs, form_strokes, mosaic, training_forms
+from drawn.forms import FORMS, form_readings, form_strokes, mosaic, training_forms
 from drawn.scanlike import scan_input, scan_picture
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
@@ -33,12 +33,10 @@ def views():
 
 
 # Where the shipped model is short of 95%: what it reads (python tools/eval_drawn.py --forms 200: on the
-# pad, 91.0% of flagged 1s; as scans, thick ink thinned to a pen's width, 84.5% of slashed 0s, 77.0% of
-# flagged 1s, 95.0% of continental 1s, 93.0% and 94.0% of open and closed 4s, 94.0% and 93.5% of 8s),
-# a floor under it; these 200 drawings differ from its, and gave 85.5% of closed 4s (a thick closed
-# top is solid ink, thinned to a flag: read as 1), and 97.5% of continental 1s and 96.5% of two-loop 8s.
-SHORT = {("1 flag", "pad"): 0.86, ("0 slashed", "scan"): 0.78, ("1 flag", "scan"): 0.7,
-         ("4 open", "scan"): 0.88, ("4 closed", "scan"): 0.8, ("8 one stroke", "scan"): 0.88}
+# pad, 91.0% of flagged 1s; as scans, read as they are and thinned only where that is unsure, 87.0% of
+# slashed 0s and 85.5% of flagged 1s), a floor under it; these 200 drawings differ from its, and gave
+# 88.0%, 88.5% and 78.5%. (Thinned whenever thick, open and closed 4s and 8s were short too: 93.0-94.5%.)
+SHORT = {("1 flag", "pad"): 0.86, ("0 slashed", "scan"): 0.84, ("1 flag", "scan"): 0.74}
 
 
 @pytest.mark.parametrize("name", list(FORMS))
@@ -48,7 +46,7 @@ def test_the_shipped_model_reads_each_form_as_its_digit(views, name):
     rng = np.random.default_rng(1)
     digit = FORMS[name][0]
     for way, scans in (("pad", 0.0), ("scan", 1.0)):
-        read = views.predict(form_inputs([name] * 200, rng, scans))
+        read = form_readings(views, [name] * 200, rng, scans).argmax(axis=1)
         assert (read == digit).mean() >= SHORT.get((name, way), 0.95), (name, way, np.bincount(read, minlength=10))
 
 
