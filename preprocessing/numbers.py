@@ -27,6 +27,7 @@ NARROWEST = 0.3  # overlaps are measured against at least this fraction of a dig
 WIDE = 0.9  # a component wider than this times its height may be several touching digits...
 SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
 CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
+SOLID = 0.8  # no cut runs down through unbroken ink this much of the height: that is a blot, or along a stroke
 TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit (a 1 traced twice); of
 # 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
@@ -201,7 +202,8 @@ def _xywh(boxes):
 
 def _split_wide(canvas, box, read, depth=0):
     """``box`` whole, or cut in two where ``read`` is surest of both halves (each half again, up to 8
-    digits). Every cut is tried, not only where the ink is thinnest: that is inside a 0 or an 8."""
+    digits). Every cut is tried, not only where the ink is thinnest: that is inside a 0 or an 8; but
+    none down through ink unbroken for SOLID of the height (a solid square's halves are two fat 1s)."""
     x, y, w, h = box
     if w <= WIDE * h or depth >= 3:
         return [box]
@@ -212,6 +214,8 @@ def _split_wide(canvas, box, read, depth=0):
     best, best_score = None, float(np.prod(read([box])))
     prior = 1.0 if w > SURELY_WIDE * h else CAUTION
     for cut in candidates:
+        if _longest_run(canvas[y:y + h, x + cut] > 0) >= SOLID * h:
+            continue
         halves = [_tight(canvas, (x, y, cut, h)), _tight(canvas, (x + cut, y, w - cut, h))]
         if any(b is None for b in halves):
             continue
@@ -221,6 +225,12 @@ def _split_wide(canvas, box, read, depth=0):
     if best is None:
         return [box]
     return [part for half in best for part in _split_wide(canvas, half, read, depth + 1)]
+
+
+def _longest_run(ink):
+    """The length of the longest run of True in a 1-D bool array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], ink.astype(np.int8), [0]))))
+    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
 
 
 def _tight(canvas, box):

@@ -125,6 +125,22 @@ def test_a_single_wide_digit_is_not_cut():
         assert len(boxes) == 1, (digit, boxes)
 
 
+def test_a_blot_is_not_cut_into_sure_1s():
+    """A solid square, a disc and a solid bar lying down are no number: cut in two, a square's halves
+    were two fat 1s, read as a sure "11" (and predict.py hinted to add --number; found by a new user)."""
+    from reading.numbers import read_image
+
+    square = np.full((281, 341), 255, np.uint8)
+    square[60:221, 60:221] = 0
+    disc = np.full((300, 300), 255, np.uint8)
+    cv2.circle(disc, (150, 150), 90, 0, -1)
+    bar = np.full((300, 500), 255, np.uint8)
+    bar[80:220, 60:440] = 0
+    for name, gray in (("square", square), ("disc", disc), ("bar", bar)):
+        read = read_image(MODEL, gray)
+        assert len(read["digits"]) == 1 and not read["sure"], (name, read["number"])
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4)),
                                                      min_size=1, max_size=6)), min_size=0, max_size=40))
