@@ -57,12 +57,14 @@ def canvas_reading(views, canvas):
     (mnist_mlp.is_sure), thinned as ``canvas_input`` does and read again: thinning is for ink the
     network cannot read as it is (a scanned 1 that fills its box), and it takes the filled loops of
     a bold 8 or 9 for a bar, a 1."""
-    thin = thinned(canvas)
     image = prepare(canvas)
     if image is None:
         return None
     probabilities = views.predict_proba(image)[0]
-    if thin is canvas or is_sure(probabilities):
+    if is_sure(probabilities):
+        return probabilities, image  # thick or not: thinning is not even measured
+    thin = thinned(canvas)
+    if thin is canvas:
         return probabilities, image
     image = prepare(thin)
     return views.predict_proba(image)[0], image
