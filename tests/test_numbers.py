@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, fuzz_case
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import render
@@ -139,14 +139,20 @@ def test_a_blot_is_not_cut_into_sure_1s():
     for name, gray in (("square", square), ("disc", disc), ("bar", bar)):
         read = read_image(MODEL, gray)
         assert len(read["digits"]) == 1 and not read["sure"], (name, read["number"])
+    board = (255 - np.kron(np.indices((4, 4)).sum(axis=0) % 2, np.ones((40, 40))) * 255).astype(np.uint8)
+    two_discs = np.full((300, 600), 255, np.uint8)
+    for x in (150, 420):
+        cv2.circle(two_discs, (x, 150), 90, 0, -1)
+    for name, gray, pieces in (("checkerboard", board, None), ("two discs", two_discs, 2)):  # discs were "1?1?"
+        with fuzz_case("preprocessing.split_image"):
+            read = read_image(MODEL, cv2.copyMakeBorder(gray, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255))
+            assert not read["sure"] and pieces in (None, len(read["digits"])), (name, read["number"])
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4)),
                                                      min_size=1, max_size=6)), min_size=0, max_size=40))
 def test_any_strokes_give_a_partition_left_to_right(raw):
-    from conftest import fuzz_case
-
     strokes = [{"brush": b, "points": [list(p) for p in pts]} for b, pts in raw]
     with fuzz_case("preprocessing.group_strokes"):
         groups = group_strokes(strokes)
@@ -154,8 +160,6 @@ def test_any_strokes_give_a_partition_left_to_right(raw):
 
 
 def test_many_pieces_and_odd_images():
-    from conftest import fuzz_case
-
     rng = np.random.default_rng(0)
     dots = np.full((400, 1200), 255, np.uint8)
     for x, y in rng.integers(0, [1200, 400], (500, 2)):

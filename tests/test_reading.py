@@ -1,8 +1,12 @@
 """reading: one way to read a drawing for every client (the pad, the web page, the server,
 predict.py, the benchmarks). The clients' own tests check that they call it; these check what it reads."""
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import pytest
+
+from conftest import fuzz_case
 
 from mnist_mlp import is_sure, load_model
 from preprocessing import prepare
@@ -84,6 +88,45 @@ def test_digits_written_with_a_marker_are_not_thinned_into_sure_1s(mnist):
         sure_and_right += sure and probabilities.argmax() == label
         sure_and_wrong += sure and probabilities.argmax() != label
     assert sure_and_wrong <= 24 and sure_and_right >= 155, (sure_and_wrong, sure_and_right)
+
+
+def _odd_canvases():
+    """Canvases a picture can give: empty, one pixel, all ink, slivers one pixel thin, faint ink,
+    a huge solid blot, a checkerboard, noise."""
+    rng = np.random.default_rng(0)
+    faint = np.zeros((60, 60), np.uint8)
+    faint[10:50, 28:32] = 1
+    yield from (np.zeros((1, 1), np.uint8), np.full((1, 1), 255, np.uint8), np.full((50, 50), 255, np.uint8),
+                np.full((1, 1200), 255, np.uint8), np.full((1200, 1), 255, np.uint8), faint,
+                np.full((1200, 1200), 255, np.uint8),
+                (np.kron(np.indices((8, 8)).sum(axis=0) % 2, np.ones((20, 20))) * 255).astype(np.uint8),
+                rng.integers(0, 256, (300, 300), np.uint8))
+
+
+def test_odd_canvases_are_read_or_have_no_ink():
+    for canvas in _odd_canvases():
+        with fuzz_case("reading.canvas_reading"):
+            reading = canvas_reading(VIEWS, canvas)
+            if reading is not None:
+                probabilities, image = reading
+                assert probabilities.shape == (10,) and abs(probabilities.sum() - 1) < 1e-4
+                assert image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1
+
+
+def test_thick_pictures_read_from_many_threads_as_from_one():
+    """The server reads pictures on several threads: thinning and the views keep no state between readings."""
+    canvases = [c for c in _odd_canvases() if c.size > 100]
+    bar = np.zeros((120, 100), np.uint8)
+    bar[20:100, 30:70] = 255
+    canvases += [bar, render(strokes(60), 300)]
+    one = [canvas_reading(VIEWS, c) for c in canvases]
+    with ThreadPoolExecutor(4) as pool:
+        many = list(pool.map(lambda c: canvas_reading(VIEWS, c), canvases * 3))
+    for expected, got in zip(one * 3, many):
+        assert (expected is None) == (got is None)
+        if expected is not None:
+            np.testing.assert_allclose(expected[0], got[0], atol=1e-6)
+            np.testing.assert_array_equal(expected[1], got[1])
 
 
 def test_the_views_are_read_in_one_pass_as_three_would_be():
