@@ -8,7 +8,9 @@ contrast: faint blue ink under squared paper's darker lines is more than a photo
 "cropped" is the clean picture cut down to the ink with 0-5 pixels of paper round it, as a user
 cuts one digit out of a page: its long strokes (a 7's bar) then cross the whole picture, as ruling does.
 "small" is a page photographed from further away: the digit 15-30 px tall, its pen 2-6 px wide, so
-the pen may close its loops.
+the pen may close its loops. "marker" is a felt-tip's strokes, an eighth to a quarter of the digit's
+height. "chalk" is such strokes light on a dark board, cut out with a margin of up to a third of
+the digit's height: one solid light region with dark all round it, as a sheet on a table is.
 """
 import cv2
 import numpy as np
@@ -19,7 +21,7 @@ from .render import place
 
 SIDE = 320
 CONDITIONS = ["clean", "shadow", "uneven-light", "ruled", "squared", "blue-ink", "red-ink", "low-contrast",
-              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped", "small", "marker"]
+              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped", "small", "marker", "chalk"]
 TROUBLES = [c for c in CONDITIONS[1:CONDITIONS.index("all")] if c not in ("red-ink", "low-contrast")]  # "all"
 
 
@@ -38,12 +40,14 @@ def photo(strokes, condition, rng):
     width, height = int(rng.integers(5, 10)), rng.uniform(0.45, 0.6)
     if "small" in steps:
         width, height = int(rng.integers(2, 7)), rng.uniform(15, 30) / SIDE
-    if "marker" in steps:  # a felt-tip on a small sheet: strokes an eighth to a quarter of the digit's height
+    if "marker" in steps or "chalk" in steps:  # strokes an eighth to a quarter of the digit's height
         height = rng.uniform(0.2, 0.6)
         width = int(round(rng.uniform(0.12, 0.25) * height * SIDE))
     for points in place(strokes, SIDE, height, rng.uniform(0.45, 0.55, 2), margin=width):
         cv2.polylines(mask, [np.rint(points * 16).astype(np.int32)], False, 255, width, cv2.LINE_AA, 4)
     paper = np.full((SIDE, SIDE, 3), rng.uniform(225, 250), np.float64)
+    if "chalk" in steps:  # light on a dark board
+        paper, ink_colour = paper - rng.uniform(175, 225), np.full(3, rng.uniform(190, 250))
     paper += rng.normal(0, 2, (SIDE, SIDE, 1))  # the paper's own grain
     if "ruled" in steps or "squared" in steps:
         line = np.array([200, 170, 140], np.float64)
@@ -73,9 +77,9 @@ def photo(strokes, condition, rng):
     if "noise" in steps:
         image += rng.normal(0, 12, image.shape)
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
-    if "cropped" in steps:
+    if "cropped" in steps or "chalk" in steps:
         x, y, w, h = cv2.boundingRect(mask)
-        m = int(rng.integers(0, 6))
+        m = int(rng.integers(0, 6)) if "cropped" in steps else int(rng.uniform(0, 1 / 3) * h)
         image = image[max(0, y - m):y + h + m, max(0, x - m):x + w + m]
     if "jpeg" in steps:
         image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(20, 40))])[1],

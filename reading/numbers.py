@@ -16,9 +16,9 @@ import numpy as np
 
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TURN, reader
-from preprocessing import canvas_from_image, prepare
+from preprocessing import prepare
 from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from reading import canvas_reading, strokes_input
+from reading import canvas_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -101,9 +101,19 @@ def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
 def read_image(model, gray, turn=TURN, threshold=SURE):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
-    With too many pieces of ink to be a number, the answer has no digits and an "error"."""
-    canvas = canvas_from_image(gray)  # once: split_canvas works on it too
+    With too many pieces of ink to be a number, the answer has no digits and an "error". A picture
+    whose number is not sure is read as its other reading.picture_canvases too, and the surest of
+    those numbers that is sure answered (its least sure digit the surest)."""
+    canvases = picture_canvases(gray)
+    number = _read_canvas(model, next(canvases), turn, threshold)
+    if not number["sure"]:
+        others = [n for n in (_read_canvas(model, c, turn, threshold) for c in canvases) if n["sure"]]
+        number = max(others, key=lambda n: min(d["confidence"] for d in n["digits"]), default=number)
+    return number
 
+
+def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
+    """``read_image`` of the pad-like canvas (white ink on black) a picture gave."""
     def crop(box):
         x, y, w, h = box
         return np.ascontiguousarray(canvas[y:y + h, x:x + w])

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, fuzz_case
+from conftest import ROOT, bold_digit, fuzz_case
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import render
@@ -123,6 +123,20 @@ def test_a_single_wide_digit_is_not_cut():
         gray = 255 - render(strokes, 800, 300)
         boxes = split_image(gray, read_boxes_with(gray))
         assert len(boxes) == 1, (digit, boxes)
+
+
+def test_a_bold_number_cut_out_close_is_read_in_either_shade():
+    """Bold light digits on black cut out close look like a sheet on a table, and read as one they
+    were "?1???" (found by a new user); dark on white they fill their picture (reading.picture_canvases)."""
+    from reading.numbers import read_image
+
+    digits = [bold_digit(d, 0) for d in (8, 0, 9)]
+    tallest = max(d.shape[0] for d in digits)
+    light = np.hstack([np.pad(d, ((0, tallest - d.shape[0]), (0, 0))) for d in digits])
+    light = cv2.copyMakeBorder(light, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+    for gray in (light, 255 - light):
+        read = read_image(MODEL, gray)
+        assert read["number"] == "809" and read["sure"], read
 
 
 def test_a_blot_is_not_cut_into_sure_1s():

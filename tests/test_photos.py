@@ -21,6 +21,12 @@ def test_every_condition_makes_a_photo_of_the_digit():
             assert max(x, y, image.shape[1] - x - w, image.shape[0] - y - h) <= 5 + 2, (x, y, w, h, image.shape)
             assert image.shape[0] < SIDE // 2 or image.shape[1] < SIDE // 2
             continue
+        if condition == "chalk":  # light ink on a dark board, cut out with at most a third of its height round it
+            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            x, y, w, h = cv2.boundingRect((gray > 128).astype(np.uint8))
+            assert np.median(gray[gray <= 128]) < 80 and gray.max() > 180
+            assert max(x, y, gray.shape[1] - x - w, gray.shape[0] - y - h) <= h / 3 + 2, (x, y, w, h, gray.shape)
+            continue
         assert image.shape == (SIDE, SIDE, 3) and image.dtype == np.uint8
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         assert gray[SIDE // 2 - 60:SIDE // 2 + 60].min() < gray.max() - 40, condition  # ink darker than paper

@@ -6,14 +6,14 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import fuzz_case
+from conftest import bold_digit, fuzz_case
 
 from mnist_mlp import is_sure, load_model
-from preprocessing import prepare
+from preprocessing import canvas_from_image, prepare
 from preprocessing.strokes import render
 from preprocessing.thinning import thinned
-from reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_reading,
-                     strokes_reading)
+from reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
+                     picture_reading, strokes_reading)
 from scans.sets import scan_picture
 
 VIEWS = TurnedViews(load_model())
@@ -45,6 +45,29 @@ def test_a_picture_of_either_polarity_reads_as_the_strokes_do():
     for shade in (255, 0, 128):  # white, black, grey: nothing to read, and the message says so
         with pytest.raises(ValueError, match="no ink found: the image is blank or one shade"):
             picture_reading(VIEWS, np.full((50, 50), shade, np.uint8))
+
+
+@pytest.mark.parametrize("digit,margin", [(8, 0), (8, 8), (8, 25), (0, 0), (6, 0), (9, 0)])
+def test_bold_ink_cut_out_close_is_read_as_ink_of_one_shade(digit, margin):
+    """Light on dark, cut out close, its edges are light (as a scan cropped close to thick ink) or it
+    is one solid light region with dark round it (as a sheet on a table); dark on light, it fills most
+    of its picture, whose paper then seems uneven. Read as paper, its holes or its outline were the
+    ink, and it was answered "?" (each of these, before). Such pictures are read as ink of one shade
+    on an even ground too (reading.picture_canvases), where the first reading is unsure."""
+    for picture in (bold_digit(digit, margin), 255 - bold_digit(digit, margin)):
+        probabilities, _ = picture_reading(VIEWS, picture)
+        assert probabilities.argmax() == digit and is_sure(probabilities), (digit, margin, probabilities.round(2))
+
+
+def test_a_picture_is_read_first_as_it_looks_then_as_ink_of_one_shade():
+    paper = 255 - render(strokes(26), 400)
+    canvases = list(picture_canvases(paper))  # dark ink on paper: as it looks, and as dark ink on an even ground
+    assert len(canvases) == 2 and np.array_equal(canvases[0], canvas_from_image(paper))
+    # Light ink on black: one way. Bold ink cut out close, either shade: its edges and middle disagree.
+    eight = bold_digit(8, 0)
+    assert [len(list(picture_canvases(p))) for p in (255 - paper, eight, 255 - eight)] == [1, 3, 3]
+    light = list(picture_canvases(eight))[2]  # the light 8 as light ink: its strokes, not its holes
+    assert light[eight > 128].min() > 0 and light[eight < 64].max() == 0
 
 
 def test_a_file_reads_as_its_picture_and_bad_files_say_why(tmp_path):
@@ -111,6 +134,24 @@ def test_odd_canvases_are_read_or_have_no_ink():
                 probabilities, image = reading
                 assert probabilities.shape == (10,) and abs(probabilities.sum() - 1) < 1e-4
                 assert image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1
+
+
+def test_odd_pictures_give_canvases_of_their_shape_and_are_read_or_have_no_ink():
+    """Every way a picture may be read (reading.picture_canvases), for the odd canvases above as
+    pictures of either shade, a picture half black and half white, and one light pixel on black."""
+    halves = np.zeros((80, 80), np.uint8)
+    halves[:, 40:] = 255
+    speck = np.zeros((80, 80), np.uint8)
+    speck[40, 40] = 255
+    for picture in [*_odd_canvases(), *(255 - c for c in _odd_canvases()), halves, speck]:
+        with fuzz_case("reading.picture_canvases"):
+            for canvas in picture_canvases(picture):
+                assert canvas.shape == picture.shape and canvas.dtype == np.uint8
+            try:
+                probabilities, image = picture_reading(VIEWS, picture)
+                assert probabilities.shape == (10,) and image.shape == (28, 28)
+            except ValueError as e:
+                assert "no ink found" in str(e)
 
 
 def test_thick_pictures_read_from_many_threads_as_from_one():

@@ -4,7 +4,7 @@ Usage:
     python tools/eval_drawn.py [--weights weights/] [--data PATH.tra] [--writers 26-30]
                                [--conditions centred,small-corner,...] [--json]
     python tools/eval_drawn.py --numbers N [--via strokes|image|cut] [--seed 0] [--json]
-    python tools/eval_drawn.py --photos [--json]          # ink on paper, as photos and scans show it
+    python tools/eval_drawn.py --photos [--conditions clean,...] [--json]  # ink on paper, as photos show it
     python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
     python tools/eval_drawn.py --forms N [--mosaic PATH]  # digits as the world writes them (drawn.forms)
     python tools/eval_drawn.py --turn 0 ...    # any of these, read by the network alone (one view)
@@ -135,8 +135,8 @@ def main(argv=None):
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder (weights/ unless given)")
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of drawn digits: %(default)s")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids, e.g. 26-30 or all: %(default)s")
-    names = ",".join(c.name for c in CONDITIONS)
-    p.add_argument("--conditions", default=names, help=f"pad conditions, comma-separated (all unless given): {names}")
+    p.add_argument("--conditions", default=None, help="conditions, comma-separated (all unless given): the pad's "
+                   f"{','.join(c.name for c in CONDITIONS)}; with --photos, the photos' {','.join(PHOTO_CONDITIONS)}")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--numbers", type=int, default=0, help="read this many whole numbers instead")
     p.add_argument("--via", choices=["strokes", "image", "cut"], default="strokes",
@@ -160,9 +160,11 @@ def main(argv=None):
     if not 0 <= args.turn <= 45:
         p.error("--turn must be between 0 and 45 degrees")
     by_name = {c.name: c for c in CONDITIONS}
-    unknown = [n for n in args.conditions.split(",") if n not in by_name]
+    known = PHOTO_CONDITIONS if args.photos else list(by_name)
+    args.conditions = args.conditions.split(",") if args.conditions else known
+    unknown = [n for n in args.conditions if n not in known]
     if unknown:
-        p.error(f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(by_name)}")
+        p.error(f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     try:
         writers = None if args.writers == "all" else parse_writers(args.writers)
     except ValueError as e:
@@ -192,19 +194,19 @@ def main(argv=None):
     if args.non_digits:
         if args.mosaic and not write_png(args.mosaic, non_digit_mosaic(np.random.default_rng(args.seed))):
             return 1
-        return show_refusal(model, digits, [by_name[n] for n in args.conditions.split(",")], args)
+        return show_refusal(model, digits, [by_name[n] for n in args.conditions], args)
     if args.photos:
         if args.mosaic and not write_png(args.mosaic, mosaic(digits, np.random.default_rng(args.seed))):
             return 1
         photos = {}
-        for condition in PHOTO_CONDITIONS:  # each printed as it is measured: all of them take minutes
+        for condition in args.conditions:  # each printed as it is measured: all of them take minutes
             photos.update(evaluate_photos(model, digits, [condition], seed=args.seed))
             if not args.json:
                 print(f"{condition:<14} {100 * photos[condition]:6.2f}%", flush=True)
         if args.json:
             print(json.dumps({"photos": photos, "selected_writers": args.writers}, indent=1))
         return 0
-    result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions.split(",")])
+    result = evaluate_drawn(model, digits, [by_name[n] for n in args.conditions])
     result.update(selected_writers=args.writers, data=str(args.data))
     if args.json:
         print(json.dumps(result, indent=1))
