@@ -103,13 +103,19 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
     With too many pieces of ink to be a number, the answer has no digits and an "error". A picture
     whose number is not sure is read as its other reading.picture_canvases too, and the surest of
-    those numbers that is sure answered (its least sure digit the surest)."""
+    those numbers whose every digit has ``threshold`` of the probability, a 1 too, answered (as
+    reading.picture_reading does)."""
     canvases = picture_canvases(gray)
     number = _read_canvas(model, next(canvases), turn, threshold)
     if not number["sure"]:
-        others = [n for n in (_read_canvas(model, c, turn, threshold) for c in canvases) if n["sure"]]
-        number = max(others, key=lambda n: min(d["confidence"] for d in n["digits"]), default=number)
+        others = [n for n in (_read_canvas(model, c, turn, threshold) for c in canvases)
+                  if n["sure"] and _least_confidence(n) >= threshold]
+        number = max(others, key=_least_confidence, default=number)
     return number
+
+
+def _least_confidence(number):
+    return min(d["confidence"] for d in number["digits"])
 
 
 def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
