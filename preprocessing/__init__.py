@@ -257,13 +257,15 @@ def _thin_peaks(profile):
 
 def _ink_on_paper(gray, on_table=False):
     """How much darker than the paper each pixel is (0-255), ruled lines taken out. Where the
-    paper is evenly lit (its edges alike, and like the picture as a whole), its level is
-    subtracted, however thick the strokes; where it is not (a shadow, fading light, the table
-    around it), its brightness is estimated everywhere and divided out."""
+    paper is evenly lit (its edges alike, and the picture as a whole no lighter than they are), its
+    level is subtracted, however thick the strokes; where it is not (a shadow, fading light, the
+    table around it), its brightness is estimated everywhere and divided out."""
     h, w = gray.shape
     border = _border(gray).astype(np.int64)
     low, high = np.percentile(border, [10, 90])
-    even = not on_table and high - low < UNEVEN and abs(np.median(border) - np.median(gray)) < UNEVEN
+    # The picture as a whole darker than its even edges is bold ink cut out close, not a shadow or a
+    # table inside them (those reach the edges); estimated, the paper would follow the bold strokes.
+    even = not on_table and high - low < UNEVEN and np.median(gray) - np.median(border) < UNEVEN
     if even:
         ink = cv2.subtract(np.full_like(gray, int(np.median(border))), gray)
     else:

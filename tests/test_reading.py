@@ -59,6 +59,22 @@ def test_bold_ink_cut_out_close_is_read_as_ink_of_one_shade(digit, margin):
         assert probabilities.argmax() == digit and is_sure(probabilities), (digit, margin, probabilities.round(2))
 
 
+def test_bold_dark_ink_filling_its_picture_is_ink_on_even_paper():
+    """A bold 0 (a font's, slashed) cut out close from white paper: ink is most of the picture, which
+    is darker than its even, light edges. Its paper was estimated as uneven, followed the bold
+    ring, and only the slash was left: a sure 1 (found by a new user). Now the paper is even."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    page = np.full((200, 200), 250, np.uint8)
+    (w, h), _ = cv2.getTextSize("0", font, 5, 28)
+    cv2.putText(page, "0", ((200 - w) // 2, (200 + h) // 2), font, 5, 20, 28, cv2.LINE_AA)
+    ys, xs = np.nonzero(page < 128)
+    picture = page[ys.min() - 6:ys.max() + 7, xs.min() - 6:xs.max() + 7]
+    canvas = canvas_from_image(picture)
+    assert canvas[picture < 64].min() > 0  # the ring is ink, not only the slash
+    probabilities, _ = picture_reading(VIEWS, picture)
+    assert probabilities.argmax() == 0 and is_sure(probabilities), probabilities.round(2)
+
+
 def test_a_picture_is_read_first_as_it_looks_then_as_ink_of_one_shade():
     paper = 255 - render(strokes(26), 400)
     canvases = list(picture_canvases(paper))  # dark ink on paper: as it looks, and as dark ink on an even ground
