@@ -33,6 +33,7 @@ MAX_OWN_LINES = 32  # ... along one direction at most (a number of 15 digits), o
 UNEVEN = 40  # of 255: paper whose edges differ by more than this is divided out, not subtracted
 PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is a sheet on a table
 SHEET_FILL = 0.8  # light ink filling this much of its turned rectangle is a sheet (0.77-0.98), no bold digit
+FRAME = 0.6  # ... nor is light ink over this share of the picture's edges (paper round a cut-out, the table)
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
 SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
 FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
@@ -103,7 +104,8 @@ def prepare_with_info(canvas):
 def canvas_from_image(gray):
     """A pad-like canvas (white ink on black, background 0) from any grey uint8 image.
 
-    Photos and scans are usually dark ink on light paper (``on_paper``). Evenly
+    Photos and scans are usually dark ink on light paper (the picture's median, or its edges', over 127;
+    or, in dim light, what stands out of it is darker than it). Evenly
     lit paper has its level subtracted. Paper that is not (a shadow falls across an edge, the
     light fades, the table shows around the sheet) has its own brightness estimated everywhere
     (the picture shrunk, its ink closed over, grown back) and divided out, so what is darker than
@@ -122,37 +124,29 @@ def canvas_from_image(gray):
     return _cleaned(ink)
 
 
-def on_paper(gray):
-    """True when ``canvas_from_image`` takes a grey uint8 picture for dark ink on paper: most of it is
-    light, or its edges are (thick ink fills most of a tightly cropped scan); or it is a sheet with a
-    darker table round it filling half the picture or more, or a dim photo (grey paper, darker ink)."""
-    gray = _check_canvas(gray)
-    return _light(gray) or _sheet_on_table(gray) or _dark_ink(gray)
-
-
 def may_be_light_ink(gray):
-    """True when a grey uint8 picture taken for dark ink on paper has a middle and edges that disagree:
-    mostly light with dark edges (a sheet on a table), or mostly dark with light edges (a scan cropped
-    close to thick ink) or a large, solid light region (a sheet on a table). A bold light digit cut
-    out close (chalk on a board, a thick brush on a pad's canvas) looks so too."""
+    """True when ``canvas_from_image`` takes a grey uint8 picture for dark ink on paper though its
+    middle and its edges disagree: mostly light with dark edges (a sheet on a table), or mostly dark
+    with light edges (a scan cropped close to thick ink) or a large, solid light region (a sheet on a
+    table). A bold light digit cut out close (chalk on a board, a thick brush on a pad's canvas)
+    looks so too."""
     gray = _check_canvas(gray)
     light, light_edges = np.median(gray) > 127, np.median(_border(gray)) > 127
     return light != light_edges or (not light and _sheet_on_table(gray))
 
 
-def two_tone_canvas(gray, light_ink):
-    """A pad-like canvas from a grey uint8 picture taken for ink of one shade on an even ground:
-    light ink on a dark ground (``light_ink``) or dark ink on a light one, the ground the darker (or
-    the lighter) of the picture's median and its edges' median; light "ink" that fills SHEET_FILL of
-    the turned rectangle round it is a sheet of paper, and no ink. Bold ink cut out close is so: its
-    edges and middle mislead ``canvas_from_image`` (reading.picture_canvases)."""
+def light_ink_canvas(gray):
+    """A pad-like canvas from a grey uint8 picture taken for light ink on an even dark ground, the
+    darker of the picture's median and its edges' median. Light that fills SHEET_FILL of the turned
+    rectangle round it, or covers FRAME of the picture's edges, is a sheet of paper, or the paper
+    round a cut-out, not ink: the canvas is blank. A bold light digit cut out close is such a
+    picture, and ``canvas_from_image`` may take it for paper (``may_be_light_ink``)."""
     gray = _check_canvas(gray)
-    levels = np.median(gray), np.median(_border(gray))
-    level = np.full_like(gray, int(min(levels) if light_ink else max(levels)))
-    ink = _cleaned(cv2.subtract(gray, level) if light_ink else cv2.subtract(level, gray))
-    if light_ink and ink.any():  # light that fills the (turned) rectangle round it is a sheet, not ink
+    ground = min(np.median(gray), np.median(_border(gray)))
+    ink = _cleaned(cv2.subtract(gray, np.full_like(gray, int(ground))))
+    if ink.any():
         _, (w, h), _ = cv2.minAreaRect(cv2.findNonZero(ink))
-        if np.count_nonzero(ink) >= SHEET_FILL * w * h:
+        if np.count_nonzero(ink) >= SHEET_FILL * w * h or np.mean(_border(ink) > 0) >= FRAME:
             ink[...] = 0
     return ink
 

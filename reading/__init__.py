@@ -12,7 +12,7 @@ import numpy as np
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
-from preprocessing import canvas_from_image, may_be_light_ink, on_paper, prepare, prepare_with_info, two_tone_canvas
+from preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
 from preprocessing.images import ImageError, read_gray
 from preprocessing.thinning import thinned
 
@@ -72,24 +72,21 @@ def canvas_reading(views, canvas):
 
 def picture_canvases(gray):
     """The pad-like canvases a grey uint8 picture may be read as, the likeliest first: as
-    preprocessing.canvas_from_image takes it; then, for ink on paper (preprocessing.on_paper), as dark
-    ink on an even light ground, and, where it may be light ink (preprocessing.may_be_light_ink), as
-    light ink on an even dark ground (preprocessing.two_tone_canvas). Bold ink cut out close misleads
-    the first: a marker's digit fills most of its picture, whose paper then seems uneven, and a
-    light digit on a board is a light region with dark round it, as a sheet on a table is; read as
-    paper, its outline or its holes are the ink."""
+    preprocessing.canvas_from_image takes it, and where it may be light ink though taken for paper
+    (preprocessing.may_be_light_ink), as light ink on an even dark ground
+    (preprocessing.light_ink_canvas). A bold light digit on a board, cut out close, is a light region
+    with dark round it, as a sheet on a table is, or has light edges, as a scan cropped close to
+    thick ink; read as paper, its holes or its outline are the ink."""
     yield canvas_from_image(gray)
-    if on_paper(gray):
-        yield two_tone_canvas(gray, light_ink=False)
-        if may_be_light_ink(gray):
-            yield two_tone_canvas(gray, light_ink=True)
+    if may_be_light_ink(gray):
+        yield light_ink_canvas(gray)
 
 
 def picture_reading(views, gray):
     """``(probabilities, image)`` for a grey uint8 picture: ``canvas_reading`` of the pad-like canvas
-    it gives (paper, ruling and specks taken out); where that is unsure or has no ink, the surest of
-    the other ``picture_canvases`` whose top digit has SURE of the probability, a 1 too (a guess at
-    the picture's shades needs the full bar). ValueError when there is no ink."""
+    it gives (paper, ruling and specks taken out); where that is unsure or has no ink, the other of
+    its ``picture_canvases``, if its top digit has SURE of the probability, a 1 too (a guess at the
+    picture's shades needs the full bar). ValueError when there is no ink."""
     canvases = picture_canvases(gray)
     reading = canvas_reading(views, next(canvases))
     if reading is None or not is_sure(reading[0]):
