@@ -168,6 +168,11 @@ def test_eval_drawn_photos_prints_each_condition_as_it_is_measured():
     photos = json.loads(r.stdout)["photos"]
     assert list(photos) == list(PHOTO_CONDITIONS) and all(0 <= a <= 1 for a in photos.values())
     assert [f"{100 * a:.2f}%" for a in photos.values()] == [line.split()[1] for line in lines]
+    r = subprocess.run(tool + ["--conditions", "chalk,clean", "--json"], capture_output=True, text=True, timeout=300,
+                       cwd=ROOT)
+    assert list(json.loads(r.stdout)["photos"]) == ["chalk", "clean"]
+    r = subprocess.run(tool + ["--conditions", "centred"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 2 and "unknown condition(s) centred; choose from clean," in r.stderr  # a pad condition
 
 
 def test_eval_drawn_tool(tmp_path):

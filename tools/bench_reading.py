@@ -76,7 +76,7 @@ def bench_pictures():
     1000x1000 and 4000x4000, as PNG and as JPEG (target: 4000x4000 within 3 times 1000x1000); a
     scanned 1 as a solid bar, which is thinned first, against a thin one, which is not; and a 4 cut
     out to its ink, whose long strokes are judged, the same 4 beside a dark table, whose paper is
-    estimated and divided out, and a bold light 8 cut out close, read three ways, against the same 4
+    estimated and divided out, and a bold light 8 cut out close, read twice, against the same 4
     with paper round it."""
     import cv2
 
@@ -117,7 +117,7 @@ def bench_pictures():
     result["four_beside_a_table"] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
     result["table_ratio_p50"] = round(result["four_beside_a_table"]["p50_ms"] / result["four_on_paper"]["p50_ms"], 2)
     # A bold light 8 cut out close, 1,200 px tall: read as paper it is unsure, so it is read again as
-    # ink of one shade, each way (reading.picture_canvases): the most readings a picture gets.
+    # light ink (reading.picture_canvases): the most readings a picture gets.
     eight = np.zeros((1200, 840), np.uint8)
     for centre, axes in (((420, 312), (228, 216)), ((420, 840), (276, 264))):
         cv2.ellipse(eight, centre, axes, 0, 0, 360, 255, 204)
