@@ -131,7 +131,7 @@ def may_be_light_ink(gray):
     table). A bold light digit cut out close (chalk on a board, a thick brush on a pad's canvas)
     looks so too."""
     gray = _check_canvas(gray)
-    light, light_edges = np.median(gray) > 127, np.median(_border(gray)) > 127
+    light, light_edges = _light_middle_and_edges(gray)
     return light != light_edges or (not light and _sheet_on_table(gray))
 
 
@@ -165,7 +165,12 @@ def _cleaned(ink):
 def _light(gray):
     """True when most of the picture is light, or its edges are (thick ink fills most of a tightly
     cropped scan): paper."""
-    return np.median(gray) > 127 or np.median(_border(gray)) > 127
+    return any(_light_middle_and_edges(gray))
+
+
+def _light_middle_and_edges(gray):
+    """Whether the picture's median, and its edges' median, are light (over 127)."""
+    return np.median(gray) > 127, np.median(_border(gray)) > 127
 
 
 def _without_specks(ink):

@@ -90,8 +90,8 @@ def picture_reading(views, gray):
     canvases = picture_canvases(gray)
     reading = canvas_reading(views, next(canvases))
     if reading is None or not is_sure(reading[0]):
-        others = [r for r in (canvas_reading(views, c) for c in canvases) if r is not None and r[0].max() >= SURE]
-        reading = max(others, key=lambda r: r[0].max(), default=reading)
+        others = (canvas_reading(views, c) for c in canvases)
+        reading = next((r for r in others if r is not None and r[0].max() >= SURE), reading)
     if reading is None:
         raise ValueError(f"no ink found: {NO_INK}")
     return reading

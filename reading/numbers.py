@@ -102,20 +102,16 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
     With too many pieces of ink to be a number, the answer has no digits and an "error". A picture
-    whose number is not sure is read as its other reading.picture_canvases too, and the surest of
-    those numbers whose every digit has ``threshold`` of the probability, a 1 too, answered (as
+    whose number is not sure is read as its other reading.picture_canvases too, and that number
+    answered where every digit has ``threshold`` of the probability, a 1 too (as
     reading.picture_reading does)."""
     canvases = picture_canvases(gray)
     number = _read_canvas(model, next(canvases), turn, threshold)
     if not number["sure"]:
-        others = [n for n in (_read_canvas(model, c, turn, threshold) for c in canvases)
-                  if n["sure"] and _least_confidence(n) >= threshold]
-        number = max(others, key=_least_confidence, default=number)
+        others = (_read_canvas(model, c, turn, threshold) for c in canvases)
+        number = next((n for n in others if n["sure"] and all(d["confidence"] >= threshold for d in n["digits"])),
+                      number)
     return number
-
-
-def _least_confidence(number):
-    return min(d["confidence"] for d in number["digits"])
 
 
 def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
