@@ -187,6 +187,27 @@ def test_thick_pictures_read_from_many_threads_as_from_one():
             np.testing.assert_array_equal(expected[1], got[1])
 
 
+def test_pictures_read_two_ways_from_many_threads_as_from_one():
+    """The server reads pictures on several threads; a bold light digit cut out close is read twice
+    (reading.picture_canvases), a dark one on even paper, a blank and a half-black picture once or not at all."""
+    halves = np.zeros((80, 80), np.uint8)
+    halves[:, 40:] = 255
+    pictures = [bold_digit(8, 0), bold_digit(0, 4), 255 - bold_digit(9, 2), halves, np.full((40, 40), 255, np.uint8)]
+
+    def read(picture):
+        try:
+            return picture_reading(VIEWS, picture)[0]
+        except ValueError:
+            return None
+    one = [read(p) for p in pictures]
+    with ThreadPoolExecutor(4) as pool:
+        many = list(pool.map(read, pictures * 3))
+    for expected, got in zip(one * 3, many):
+        assert (expected is None) == (got is None)
+        if expected is not None:
+            np.testing.assert_allclose(expected, got, atol=1e-6)
+
+
 def test_the_views_are_read_in_one_pass_as_three_would_be():
     x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
     one_by_one = np.mean([VIEWS.model.predict_proba(x if t is None else np.clip(x @ t, 0, 1)) for t in VIEWS.turns],
