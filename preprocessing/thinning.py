@@ -17,8 +17,13 @@ ink up to BLOT_WIDTH pixels wide that fills its outline (FILLED): a thick pen on
 thinned only when it is one straight, even bar: a 1 of a scanned set handed over at its own size
 (16 px tall) is no wider than a pen. (A 9 or 6 whose filled head is half its length still passes
 for even: docs/paper-photos.md, "Small handwriting".)
+Nor, unless it is a bar, is thick ink in a picture at its own resolution (a photo, a pad's drawing:
+its edges sharp to a pixel), only in a small bitmap blown up (``blown_up``), as scans of digit sets
+are handed over: such sets size their digits to a box of 16-32 dots, so a blob of ink there is
+mostly a 1 stretched across it, while a blob in a photo is as often a bold 8 whose loops a marker
+filled, which thinning makes a sure 1.
 Reading (reading.canvas_reading) takes the thinned ink only where the ink as it is is not read surely:
-a bold 8 or 9 written with a marker has filled loops that thinning takes for a bar.
+a bold 8 or 9 of a scan has filled loops that thinning takes for a bar too.
 """
 import cv2
 import numpy as np
@@ -36,6 +41,9 @@ MARGIN = 4  # pixels of background around the ink at that size, so thinning sees
 MIN_WIDTH = 8  # pixels of the picture: strokes no wider are a pen's, however thick for their size
 BLOT_WIDTH = 12  # pixels of the picture: ... and so are strokes up to this wide in a blot:
 FILLED = 0.85  # ... ink that fills this share of its convex hull
+BLOWN_UP = 0.9  # a bitmap blown up in squares: this share of the change between neighbours lies on one grid
+MAX_ZOOM = 16  # ... of squares from 2 to this many pixels a side
+SOFT = 1.0  # pixels: ... or blown up smoothly: its ink's edges this wide (twice, bicubic: 1.1-1.6; a photo: 0.4-0.8)
 INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
 
 # Zhang-Suen: a pixel's eight neighbours, clockwise from north, are the bits of its code.
@@ -99,10 +107,10 @@ def stroke_width(mask):
 def thinned(canvas):
     """``canvas`` (uint8, white ink on black) itself when its strokes are no wider than THICK times
     the ink's longer side (BAND times for one straight, even bar with no hole) or, but for such a
-    bar, than MIN_WIDTH pixels (BLOT_WIDTH for a blot), else the ink at SIDE pixels, smoothed,
-    thinned and drawn again with a pen of PEN times SIDE: a new canvas of at most SIDE + 2 MARGIN
-    pixels a side (the network's input is scaled to its box anyway). Pictures are at most 1,200 px
-    a side by now (preprocessing.images)."""
+    bar, than MIN_WIDTH pixels (BLOT_WIDTH for a blot) or when the canvas is not a bitmap blown up;
+    else the ink at SIDE pixels, smoothed, thinned and drawn again with a pen of PEN times SIDE: a
+    new canvas of at most SIDE + 2 MARGIN pixels a side (the network's input is scaled to its box
+    anyway). Pictures are at most 1,200 px a side by now (preprocessing.images)."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if w == 0 or h == 0:
@@ -127,11 +135,31 @@ def thinned(canvas):
         return canvas
     centre = skeleton(smooth)
     thin_only_a_bar = (width <= THICK * SIDE or width / f <= MIN_WIDTH
-                       or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED))
+                       or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED) or not blown_up(canvas))
     if thin_only_a_bar and not _bar(mask, centre):
-        return canvas  # a pen's width, or a small blot, thinned only when its ink is one straight, even bar
+        return canvas  # a pen's width, a small blot, a photo's bold ink: thinned only when one straight, even bar
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
     return cv2.dilate(centre.astype(np.uint8) * 255, pen)
+
+
+def blown_up(canvas):
+    """Whether a 2-D ``canvas`` is a small bitmap blown up, as scans of digit sets are handed over:
+    by whole squares (BLOWN_UP of the change between neighbouring pixels, across and down each, lies
+    on the borders of one grid of squares from 2 to MAX_ZOOM pixels; on a photo or a pad's drawing,
+    whose edges fall anywhere, about half lies on the best grid of 2), or smoothly (its ink's edges
+    are SOFT pixels wide or more; a photo's are under one, but a blurred photo's count too)."""
+    ink = np.asarray(canvas, np.float32)
+    changes = [np.abs(np.diff(ink, axis=axis)).sum(axis=1 - axis) for axis in (1, 0)]  # at each column, each row
+    if not all(c.any() for c in changes):
+        return False
+    if any(all(np.bincount(np.arange(len(c)) % zoom, weights=c).max() >= BLOWN_UP * c.sum() for c in changes)
+           for zoom in range(2, MAX_ZOOM + 1)):
+        return True
+    # An edge's width: the pixels between paper and ink over the length of the ink's outline.
+    full = np.percentile(ink[ink > 0], 95)
+    between = np.count_nonzero((ink > 0.1 * full) & (ink < 0.9 * full))
+    outline, _ = cv2.findContours((ink >= 0.5 * full).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    return between >= SOFT * sum(cv2.arcLength(line, True) for line in outline)
 
 
 def _bar(mask, centre):
