@@ -19,7 +19,7 @@ from mnist_mlp.files import FileProblem, read_regular
 
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # a warning on stderr is no answer to a user
 
-from . import MAX_CANVAS_PIXELS
+from . import MAX_CANVAS_PIXELS, _check_canvas
 
 MAX_PIXELS = MAX_CANVAS_PIXELS  # one budget for files and for canvases
 MAX_FILE_BYTES = 64 << 20
@@ -127,10 +127,7 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if image is None:
         raise ImageError(f"a damaged {kind} that OpenCV cannot decode")
-    if max(image.shape[:2]) > side:
-        scale = side / max(image.shape[:2])
-        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    image = shrunk(image, side)
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:
@@ -144,6 +141,22 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
         alpha = image[:, :, 1].astype(np.float32) / 255
         return (image[:, :, 0] * alpha + background * (1 - alpha)).round().astype(np.uint8)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def at_reading_size(gray):
+    """A grey uint8 picture handed over as an array (checked as a canvas is), shrunk as a file is
+    when read (``shrunk``), so an array costs no more to read than a file."""
+    return shrunk(_check_canvas(gray))
+
+
+def shrunk(image, side=SIDE):
+    """``image`` itself when its longer side is at most ``side`` pixels, else the image shrunk to that
+    by area averaging (what a digit needs is there at 1,200 px; more only costs time and memory)."""
+    if max(image.shape[:2]) <= side:
+        return image
+    scale = side / max(image.shape[:2])
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _png_essentials(data):

@@ -13,7 +13,7 @@ from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
-from preprocessing.images import ImageError, read_gray
+from preprocessing.images import ImageError, at_reading_size, read_gray
 from preprocessing.thinning import thinned
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
@@ -76,7 +76,9 @@ def picture_canvases(gray):
     (preprocessing.may_be_light_ink), as light ink on an even dark ground
     (preprocessing.light_ink_canvas). A bold light digit on a board, cut out close, is a light region
     with dark round it, as a sheet on a table is, or has light edges, as a scan cropped close to
-    thick ink; read as paper, its holes or its outline are the ink."""
+    thick ink; read as paper, its holes or its outline are the ink. A picture larger than files are
+    read (1,200 px a side: preprocessing.images) is shrunk to that first, as a file is."""
+    gray = at_reading_size(gray)
     yield canvas_from_image(gray)
     if may_be_light_ink(gray):
         yield light_ink_canvas(gray)

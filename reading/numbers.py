@@ -7,7 +7,8 @@ found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batch
 image goes through ``preprocessing.split_image``'s work the same way, each digit found read as a
 picture of one digit is (reading.canvas_reading). Both answer the same object:
 ``{"number": "2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box":
-[x, y, w, h]}, ...]}``, where a digit under the threshold is "?" in "number" and the number is sure
+[x, y, w, h]}, ...]}`` (an image's boxes in its pixels as read: shrunk, when larger, to 1,200 px a
+side, as preprocessing.images reads a file), where a digit under the threshold is "?" in "number" and the number is sure
 only when every digit is and the grouping was no close call. A digit of more than MAX_PARTS strokes
 or pieces of ink (a column of dots) is never sure.
 """
