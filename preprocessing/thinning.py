@@ -135,7 +135,8 @@ def thinned(canvas):
         return canvas
     centre = skeleton(smooth)
     thin_only_a_bar = (width <= THICK * SIDE or width / f <= MIN_WIDTH
-                       or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED) or not blown_up(canvas))
+                       or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED)
+                       or not blown_up(canvas[max(0, y - 1):y + h + 1, max(0, x - 1):x + w + 1]))
     if thin_only_a_bar and not _bar(mask, centre):
         return canvas  # a pen's width, a small blot, a photo's bold ink: thinned only when one straight, even bar
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
@@ -148,7 +149,7 @@ def blown_up(canvas):
     on the borders of one grid of squares from 2 to MAX_ZOOM pixels; on a photo or a pad's drawing,
     whose edges fall anywhere, about half lies on the best grid of 2), or smoothly (its ink's edges
     are SOFT pixels wide or more; a photo's are under one, but a blurred photo's count too)."""
-    ink = np.asarray(canvas, np.float32)
+    ink = np.asarray(canvas, np.int16)
     changes = [np.abs(np.diff(ink, axis=axis)).sum(axis=1 - axis) for axis in (1, 0)]  # at each column, each row
     if not all(c.any() for c in changes):
         return False
