@@ -43,6 +43,7 @@ BLOT_WIDTH = 12  # pixels of the picture: ... and so are strokes up to this wide
 FILLED = 0.85  # ... ink that fills this share of its convex hull
 BLOWN_UP = 0.9  # a bitmap blown up in squares: this share of the change between neighbours lies on one grid
 MAX_ZOOM = 16  # ... of squares from 2 to this many pixels a side
+STAIRS = 0.17  # ... or in squares resampled: this share of the steps along the ink's outline, or less, diagonal
 SOFT = 1.0  # pixels: ... or blown up smoothly: its ink's edges this wide (twice, bicubic: 1.1-1.6; a photo: 0.4-0.8)
 INK = 2  # ink fainter than the darkest over this is no ink while the strokes are measured and thinned
 
@@ -147,8 +148,10 @@ def blown_up(canvas):
     """Whether a 2-D ``canvas`` is a small bitmap blown up, as scans of digit sets are handed over:
     by whole squares (BLOWN_UP of the change between neighbouring pixels, across and down each, lies
     on the borders of one grid of squares from 2 to MAX_ZOOM pixels; on a photo or a pad's drawing,
-    whose edges fall anywhere, about half lies on the best grid of 2), or smoothly (its ink's edges
-    are SOFT pixels wide or more; a photo's are under one, but a blurred photo's count too)."""
+    whose edges fall anywhere, about half lies on the best grid of 2), in squares resampled (blown
+    up 2.5 times, or 17, turned a little, noisy: at most STAIRS of the steps along the ink's outline
+    are diagonal; a photo's 0.18-0.78), or smoothly (its ink's edges are SOFT pixels wide or more; a
+    photo's are under one, but a blurred photo's count too)."""
     ink = np.asarray(canvas, np.int16)
     changes = [np.abs(np.diff(ink, axis=axis)).sum(axis=1 - axis) for axis in (1, 0)]  # at each column, each row
     if not all(c.any() for c in changes):
@@ -156,10 +159,13 @@ def blown_up(canvas):
     if any(all(np.bincount(np.arange(len(c)) % zoom, weights=c).max() >= BLOWN_UP * c.sum() for c in changes)
            for zoom in range(2, MAX_ZOOM + 1)):
         return True
-    # An edge's width: the pixels between paper and ink over the length of the ink's outline.
     full = np.percentile(ink[ink > 0], 95)
-    between = np.count_nonzero((ink > 0.1 * full) & (ink < 0.9 * full))
     outline, _ = cv2.findContours((ink >= 0.5 * full).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    steps = np.concatenate([np.diff(line[:, 0], axis=0, append=line[:1, 0]) for line in outline])
+    if np.count_nonzero(steps.all(axis=1)) <= STAIRS * len(steps):
+        return True  # an outline of upright and level runs: squares, resampled, turned a little or noisy
+    # An edge's width: the pixels between paper and ink over the length of the ink's outline.
+    between = np.count_nonzero((ink > 0.1 * full) & (ink < 0.9 * full))
     return between >= SOFT * sum(cv2.arcLength(line, True) for line in outline)
 
 
