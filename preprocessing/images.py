@@ -144,8 +144,12 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
 
 
 def at_reading_size(gray):
-    """A grey uint8 picture handed over as an array (checked as a canvas is), shrunk as a file is
-    when read (``shrunk``), so an array costs no more to read than a file."""
+    """A grey uint8 picture of either polarity handed over as an array (checked as a canvas is, but
+    said as a picture), shrunk as a file is when read (``shrunk``), so an array costs no more to read
+    than a file."""
+    if isinstance(gray, np.ndarray) and (gray.ndim != 2 or gray.dtype != np.uint8):
+        raise ValueError(f"a picture must be a 2-D array of uint8 grey levels (0-255, dark ink on light paper or "
+                         f"light on dark), got shape {gray.shape} and dtype {gray.dtype}")
     return shrunk(_check_canvas(gray))
 
 

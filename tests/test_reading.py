@@ -190,6 +190,12 @@ def test_an_array_larger_than_a_file_is_read_is_read_as_that_file(tmp_path):
     assert all(max(x + w, y + h) <= SIDE for x, y, w, h in (d["box"] for d in number["digits"]))
 
 
+def test_a_picture_of_the_wrong_kind_is_refused_as_a_picture():
+    for bad in (np.zeros((40, 40), np.float32), np.zeros((40, 40), bool), np.zeros((40, 40, 3), np.uint8)):
+        with fuzz_case("reading.picture_canvases"), pytest.raises(ValueError, match="a picture must be a 2-D array"):
+            picture_reading(VIEWS, bad)
+
+
 def test_thick_pictures_read_from_many_threads_as_from_one():
     """The server reads pictures on several threads: thinning and the views keep no state between readings."""
     canvases = [c for c in _odd_canvases() if c.size > 100]
