@@ -161,7 +161,9 @@ def main(argv=None):
             order = np.argsort(probabilities)[::-1][:args.top]
             sure = bool(is_sure(probabilities, args.threshold))
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
-            print(f"{shown(path)}: " + (guesses if sure else f"? not sure it is a digit; best guess {guesses}"))
+            # Sure at the usual threshold, it is a digit: only the --threshold asked for is not reached.
+            doubt = f"under --threshold {args.threshold:g}" if is_sure(probabilities) else "not sure it is a digit"
+            print(f"{shown(path)}: " + (guesses if sure else f"? {doubt}; best guess {guesses}"))
             hint = None if sure else number_hint(model, path, args.threshold)
             if hint:
                 print(f"hint: {shown(path)} reads as the number {hint}: add --number to read numbers", file=sys.stderr)
