@@ -19,6 +19,7 @@ import pytest
 
 from conftest import ROOT, fuzz_case
 from mnist_mlp import ModelError, load_model
+from reading import picture_canvases
 from personal.samples import load_samples, load_stroke_samples
 from preprocessing import canvas_from_image, prepare
 from preprocessing.images import MAX_JPEG_SCANS, SIDE, MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
@@ -81,6 +82,23 @@ def test_image_headers_over_the_budget_are_refused_before_decoding(width, height
     with fuzz_case("preprocessing.images"):
         with pytest.raises(ImageError, match="pixel limit|nothing to read"):
             decode_gray(png_header_only(width, height))
+
+
+def test_a_strip_of_picture_is_shrunk_in_blocks_keeping_its_ink():
+    """A picture thousands of times longer than wide (a PNG of a few KB) took 650 MB to shrink: OpenCV's
+    area resizing holds about 12 bytes a pixel along its side. Its long side is first averaged in blocks."""
+    from preprocessing.images import BLOCKED, shrunk
+    for shape in [(2, 40 * BLOCKED * SIDE), (40 * BLOCKED * SIDE, 3), (3, 2 * BLOCKED * SIDE + 7, 3)]:
+        strip = np.full(shape, 240, np.uint16 if len(shape) == 2 and shape[0] == 2 else np.uint8)
+        long = int(np.argmax(shape[:2]))
+        strip[(slice(None),) * long + (slice(0, shape[long] // 2),)] = 10  # the first half along it dark
+        out = shrunk(strip)
+        assert out.dtype == strip.dtype and max(out.shape[:2]) == SIDE and out.shape[2:] == shape[2:]
+        assert out.min() <= 100 and out.max() >= 200  # the dark and the light are both still there
+    gray = np.full((1, 40 * BLOCKED * SIDE), 255, np.uint8)
+    gray[0, 1000:200_000] = 0
+    with fuzz_case("reading.picture_canvases"):
+        assert all(canvas.shape == (1, SIDE) for canvas in picture_canvases(gray))
 
 
 def test_big_pictures_are_shrunk_as_they_are_read(tmp_path):

@@ -141,7 +141,7 @@ def test_not_a_digit_is_a_question_mark_with_the_best_guess(tmp_path, images):
     answers = [json.loads(line) for line in run(star, folder / "light0.png", "--json").stdout.splitlines()]
     assert [a["sure"] for a in answers] == [False, True]
     assert json.loads(run(star, "--json", "--threshold", "0").stdout)["sure"] is True
-    strict = run(folder / "light0.png", "--threshold", "0.99999").stdout  # a clear digit, short only of the bar asked for
+    strict = run(folder / "light0.png", "--threshold", "0.99999").stdout  # a clear digit, short of the bar asked
     assert strict.startswith(f"{folder / 'light0.png'}: ? under --threshold 0.99999; best guess {labels[0]} (")
     bad = run(star, "--threshold", "1.5")
     assert bad.returncode == 2 and "--threshold must be between 0 and 1" in bad.stderr
