@@ -107,6 +107,16 @@ def test_a_small_digit_written_with_a_thick_pen_keeps_its_loops(views):
             assert probabilities.argmax() == digit, (digit, loop, probabilities.round(2))
 
 
+def _pen_photo(rng, strokes, height, pen, side):
+    """A photo of a pen digit ``height`` px tall written with a pen ``pen`` px wide, somewhere near the
+    middle of a ``side`` px picture: dark on grey paper, at its own resolution (its edges drawn to a
+    sixteenth of a pixel)."""
+    ink = np.zeros((side, side), np.uint8)
+    for points in place(strokes, side, height / side, rng.uniform(0.45, 0.55, 2), margin=pen):
+        cv2.polylines(ink, [np.rint(points * 16).astype(np.int32)], False, 255, pen, cv2.LINE_AA, 4)
+    return (240 - ink.astype(np.float64) * 200 / 255).astype(np.uint8)
+
+
 def test_small_digits_blotted_by_a_thick_pen_are_not_read_as_sure_1s(views):
     """Digits of writers 1-25, 15-20 px tall, written with a pen of 4-6 px (half of them blurred): the
     pen shuts their loops and fills their bends. Thinned, they were bars: 75 of these 200 were read
@@ -116,10 +126,7 @@ def test_small_digits_blotted_by_a_thick_pen_are_not_read_as_sure_1s(views):
     sure_and_wrong = right = 0
     for i in rng.choice(len(digits), 200, replace=False):
         pen, height = int(rng.integers(4, 7)), rng.uniform(15, 20)
-        ink = np.zeros((200, 200), np.uint8)
-        for points in place(digits[i].strokes, 200, height / 200, rng.uniform(0.45, 0.55, 2), margin=pen):
-            cv2.polylines(ink, [np.rint(points * 16).astype(np.int32)], False, 255, pen, cv2.LINE_AA, 4)
-        gray = (240 - ink.astype(np.float64) * 200 / 255).astype(np.uint8)
+        gray = _pen_photo(rng, digits[i].strokes, height, pen, side=200)
         if rng.random() < 0.5:
             gray = cv2.GaussianBlur(gray, (0, 0), 1.0)
         probabilities = picture_reading(views, gray)[0]
@@ -239,15 +246,10 @@ def test_fat_scanned_ones_are_read_as_ones(views):
         assert image.shape == (28, 28)
 
 
-def _bold_digit(rng, strokes, pen, side=240):
-    """A photo of a pen digit 80-160 px tall written with a marker ``pen`` times its height wide:
-    dark on grey paper, at its own resolution (its edges drawn to a sixteenth of a pixel)."""
+def _bold_digit(rng, strokes, pen):
+    """A photo of a pen digit 80-160 px tall written with a marker ``pen`` times its height wide."""
     height = rng.uniform(80, 160)
-    width = int(round(pen * height))
-    ink = np.zeros((side, side), np.uint8)
-    for points in place(strokes, side, height / side, rng.uniform(0.45, 0.55, 2), margin=width):
-        cv2.polylines(ink, [np.rint(points * 16).astype(np.int32)], False, 255, width, cv2.LINE_AA, 4)
-    return (240 - ink.astype(np.float64) * 200 / 255).astype(np.uint8)
+    return _pen_photo(rng, strokes, height, int(round(pen * height)), side=240)
 
 
 def test_a_bitmap_blown_up_is_told_from_a_picture_at_its_own_resolution():
