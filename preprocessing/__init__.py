@@ -35,6 +35,9 @@ PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is
 SHEET_FILL = 0.8  # light ink filling this much of its turned rectangle is a sheet (0.77-0.98), no bold digit
 FRAME = 0.6  # ... nor is light ink over this share of the picture's edges (paper round a cut-out, the table)
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
+BOX_BAND = 0.1  # a box drawn round a digit lies within this share of its shorter side of its outline
+BOX_SIDES = 0.85  # ... along this much of each of its four sides
+BOX_HELD = 0.25  # ... and holds ink this much of its inside's height or width: a digit, not a dot
 SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
 FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
 TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
@@ -159,7 +162,43 @@ def _cleaned(ink):
         ink[...] = 0
         return ink
     ink[ink < max(1, peak // 5)] = 0  # paper texture and JPEG noise, not ink
-    return _without_specks(ink)
+    return _without_specks(_without_boxes(ink))
+
+
+def _without_boxes(ink):
+    """``ink`` without the boxes drawn round a digit (a form's boxes): pieces of the ink (over a
+    fifth of its peak) that lie along their own outline, within BOX_BAND of their shorter side or
+    twice their line's width, along BOX_SIDES of each of the four sides, with ink inside them that is
+    not a speck (BOX_HELD of the inside's height or width). An oval's sides bend away from its box's
+    corners, and a box touching the digit is one piece with it: both are kept. Each piece is looked
+    at within its own box, so a page of boxes costs what its pixels do."""
+    faint = max(1, int(cv2.blur(ink, (3, 3)).max()) // 5)
+    tall = ink.shape[0] > ink.shape[1]  # labelled lying on its side, as _without_specks does
+    marked = np.ascontiguousarray((ink >= faint).T if tall else ink >= faint, dtype=np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    if n <= 2:
+        return ink
+    labels, stats = (labels.T, stats[:, [1, 0, 3, 2, 4]]) if tall else (labels, stats)
+    boxes = []
+    for piece in range(1, n):
+        x, y, w, h, area = stats[piece]
+        line = area / (2 * (w + h))  # a box's line width: its area over its length
+        b = max(2, int(np.ceil(max(BOX_BAND * min(w, h), 2 * line))))
+        if min(w, h) <= 2 * b + 2:  # no inside
+            continue
+        mine = labels[y:y + h, x:x + w] == piece
+        if mine[b:-b, b:-b].any():
+            continue
+        sides = (mine[:b].any(axis=0), mine[-b:].any(axis=0), mine[:, :b].any(axis=1), mine[:, -b:].any(axis=1))
+        if min(side.mean() for side in sides) < BOX_SIDES:
+            continue
+        inside = labels[y + b:y + h - b, x + b:x + w - b]
+        ys, xs = np.nonzero((inside > 0) & (inside != piece))
+        if len(ys) and (np.ptp(ys) + 1 >= BOX_HELD * (h - 2 * b) or np.ptp(xs) + 1 >= BOX_HELD * (w - 2 * b)):
+            boxes.append(piece)
+    if boxes:  # with the faint fringe round their lines
+        ink[cv2.dilate(np.isin(labels, boxes).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0
+    return ink
 
 
 def _light(gray):
@@ -279,6 +318,7 @@ def _ink_on_paper(gray, on_table=False):
         # dark table, the sensor's noise and the table's grain would be read as ink.
         floor = max(1.0, PAPER_FLOOR * float(np.percentile(coarse, 90)))
         ink = np.clip(255 * (paper - gray) / np.maximum(paper, floor), 0, 255).astype(np.uint8)
+    ink = _without_boxes(ink)  # before the ruling: a box's sides reaching the picture's edges are no margin
     # Ruling crosses the whole sheet: the whole picture, or most of it when the table shows. A photo
     # may be turned: the lines are found on the ink turned level, and turned back.
     if _strip(gray.shape):

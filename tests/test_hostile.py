@@ -101,6 +101,27 @@ def test_a_strip_of_picture_is_shrunk_in_blocks_keeping_its_ink():
         assert all(canvas.shape == (1, SIDE) for canvas in picture_canvases(gray))
 
 
+def test_boxes_within_boxes_and_a_page_of_boxes_leave_the_digit_or_nothing_much():
+    """A form's box round a digit is taken off (preprocessing._without_boxes), each piece looked at
+    within its own box: 140 boxes one inside another round a 1 leave the 1, and a page of 10,000 small
+    boxes each round a dot is boxes round specks, kept, in a picture 1,200 px a side."""
+    nested = np.full((SIDE, SIDE), 255, np.uint8)
+    for k in range(20, 580, 4):
+        cv2.rectangle(nested, (k, k), (SIDE - 1 - k, SIDE - 1 - k), 0, 1)
+    nested[585:615, 598:602] = 0
+    with fuzz_case("reading.picture_canvases"):
+        canvas = next(picture_canvases(nested))
+    x, y, w, h = cv2.boundingRect(canvas)
+    assert 580 <= y and y + h <= 620 and 590 <= x and x + w <= 610  # the 1 alone
+    page = np.full((SIDE, SIDE), 255, np.uint8)
+    for y in range(0, SIDE, 12):
+        for x in range(0, SIDE, 12):
+            cv2.rectangle(page, (x, y), (x + 9, y + 9), 0, 1)
+            page[y + 4:y + 6, x + 4:x + 6] = 0
+    with fuzz_case("reading.picture_canvases"):
+        assert next(picture_canvases(page)).shape == (SIDE, SIDE)
+
+
 def test_big_pictures_are_shrunk_as_they_are_read(tmp_path):
     """Issue 24, 3: a 4000x4000 picture cost 14 times a 1000x1000 one, and a 16-bit RGBA PNG of 16
     megapixels took 645 MB to decode. Now every picture is at most SIDE pixels a side once read (a

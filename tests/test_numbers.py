@@ -427,3 +427,22 @@ def test_a_number_on_dark_ruled_paper_is_not_cut_at_each_rule():
         for y in range(7, 360, 32):
             gray[y:y + 3] = np.minimum(gray[y:y + 3], 90)
         assert read_image(MODEL, gray)["number"] == digits
+
+
+def test_a_number_written_in_a_forms_boxes_is_read():
+    """Each digit in a box of its own, as forms ask (every one was "?" before boxes were taken out)."""
+    from drawn.forms import form_strokes
+    from preprocessing.strokes import draw_path
+    from reading.numbers import read_image
+
+    forms = {"2": "2 plain", "0": "0 oval", "4": "4 open", "7": "7 plain", "3": "3 round", "5": "5 two strokes",
+             "6": "6 curved", "8": "8 two loops"}
+    rng = np.random.default_rng(1)
+    for text in ("2047", "3568"):
+        ink = np.zeros((260, 120 * len(text) + 80), np.uint8)
+        for i, digit in enumerate(text):
+            for stroke in form_strokes(forms[digit], rng):
+                draw_path(ink, stroke * 80 + (75 + 120 * i, 90), 6)
+            cv2.rectangle(ink, (40 + 120 * i, 60), (150 + 120 * i, 200), 255, 3)
+        number = read_image(MODEL, 255 - ink)
+        assert number["number"] == text and number["sure"], number["number"]
