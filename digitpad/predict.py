@@ -28,9 +28,9 @@ import numpy as np
 from digitpad import cli
 from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
-from reading.numbers import read_image
+from reading.numbers import number_hint, read_image
 from preprocessing.images import ImageError, read_gray
-from reading import NO_INK, TurnedViews, digit_answer, file_reading
+from reading import NO_INK, TurnedViews, digit_answer, picture_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -100,16 +100,6 @@ def read_number(model, path, threshold):
     return number
 
 
-def number_hint(model, path, threshold):
-    """For a picture read as no digit: the number it reads as when it holds two or more digits, each
-    sure (a user who gave a number without --number), else None."""
-    try:
-        number = read_number(model, path, threshold)
-    except ValueError:
-        return None
-    return number["number"] if number["sure"] and len(number["digits"]) >= 2 else None
-
-
 def show_number(path, number, as_json):
     if as_json:
         print(json.dumps({"file": json_name(path), **number}))
@@ -148,7 +138,8 @@ def main(argv=None):
             if args.number:
                 show_number(path, read_number(model, path, args.threshold), args.json)
                 continue
-            probabilities = file_reading(views, path)[0]  # read as the pad reads
+            gray = gray_of(path)
+            probabilities = picture_reading(views, gray)[0]  # read as the pad reads
         except ValueError as e:
             failed = True
             print(f"error: {shown(path)}: {e}", file=sys.stderr)
@@ -164,7 +155,7 @@ def main(argv=None):
             # Sure at the usual threshold, it is a digit: only the --threshold asked for is not reached.
             doubt = f"under --threshold {args.threshold:g}" if is_sure(probabilities) else "not sure it is a digit"
             print(f"{shown(path)}: " + (guesses if sure else f"? {doubt}; best guess {guesses}"))
-            hint = None if sure else number_hint(model, path, args.threshold)
+            hint = None if sure else number_hint(model, gray, args.threshold)
             if hint:
                 print(f"hint: {shown(path)} reads as the number {hint}: add --number to read numbers", file=sys.stderr)
     return 1 if failed else 0

@@ -115,6 +115,14 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
     return number
 
 
+def number_hint(model, gray, threshold=SURE):
+    """For a grey picture read as no sure digit: the number it reads as (``read_image``) when that
+    has two digits or more and is sure, a user having handed a number to a reader of one digit; else
+    None."""
+    number = read_image(model, gray, threshold=threshold)
+    return number["number"] if number["sure"] and len(number["digits"]) >= 2 else None
+
+
 def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
     """``read_image`` of the pad-like canvas (white ink on black) a picture gave."""
     def crop(box):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from mnist_mlp import SURE
-from reading.numbers import read_groups, read_image
+from reading.numbers import number_hint, read_groups, read_image
 from personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
 from preprocessing.images import ImageError, decode_gray
 from reading import TurnedViews, digit_answer, picture_reading, strokes_reading
@@ -117,8 +117,11 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
 
     def predict(kind, body):
         if kind != "application/json":
-            probabilities, image = read_picture(gray_from_image(body))
-            return digit_answer(probabilities, threshold, image)
+            gray = gray_from_image(body)
+            probabilities, image = read_picture(gray)
+            reply = digit_answer(probabilities, threshold, image)
+            number = None if reply["sure"] else number_hint(model, gray, threshold)
+            return {**reply, "hint": f"reads as the number {number}: POST it to /predict/number"} if number else reply
         data = json_body(body)
         if isinstance(data, dict) and "strokes" in data:
             probabilities, image, _ = read_strokes_or_422(strokes_from(data)[0])

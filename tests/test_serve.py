@@ -404,6 +404,13 @@ def test_predict_number_from_strokes_and_from_an_image(server):
     png = cv2.imencode(".png", 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320))[1]
     status, body = request(server, "POST", "/predict/number", png.tobytes(), {"Content-Type": "image/png"})
     assert status == 200 and body["number"] == "2047"
+    # Handed to /predict, the number is no digit, and the answer says where it would be read (asked for by a
+    # new user); a digit's answer has no hint.
+    status, body = request(server, "POST", "/predict", png.tobytes(), {"Content-Type": "image/png"})
+    assert status == 200 and not body["sure"] and body["hint"] == "reads as the number 2047: POST it to /predict/number"
+    one = cv2.imencode(".png", 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes[:1]], 720, 320))[1]
+    status, body = request(server, "POST", "/predict", one.tobytes(), {"Content-Type": "image/png"})
+    assert status == 200 and body["sure"] and body["prediction"] == 2 and "hint" not in body
 
 
 NUMBER_BAD = [
