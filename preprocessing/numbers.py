@@ -28,6 +28,7 @@ WIDE = 0.9  # a component wider than this times its height may be several touchi
 SURELY_WIDE = 1.4  # ...and one wider than this probably is; below it, a cut must be clearly better
 CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a wide 0 is not "()")
 SOLID = 0.8  # no cut runs down through unbroken ink this much of the height: that is a blot, or along a stroke
+LOOP = 0.15  # ... nor through paper enclosed by ink over this share of the box: a ring round it is one shape
 TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit (a 1 traced twice); of
 # 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
@@ -203,10 +204,13 @@ def _xywh(boxes):
 def _split_wide(canvas, box, read, depth=0):
     """``box`` whole, or cut in two where ``read`` is surest of both halves (each half again, up to 8
     digits). Every cut is tried, not only where the ink is thinnest: that is inside a 0 or an 8; but
-    none down through ink unbroken for SOLID of the height (a solid square's halves are two fat 1s)."""
+    none down through ink unbroken for SOLID of the height (a solid square's halves are two fat 1s),
+    nor through paper that ink encloses over LOOP of the box: two digits touch, they do not make a
+    ring round anything (a circle, a face, a triangle cut in two read as a sure "61" or "67")."""
     x, y, w, h = box
     if w <= WIDE * h or depth >= 3:
         return [box]
+    loops = _enclosed(canvas[y:y + h, x:x + w] > 0, LOOP * w * h).any(axis=0)
     lo, hi = int(0.25 * h), w - int(0.25 * h)  # a digit is at least a quarter as wide as tall
     if hi <= lo:
         return [box]
@@ -214,7 +218,7 @@ def _split_wide(canvas, box, read, depth=0):
     best, best_score = None, float(np.prod(read([box])))
     prior = 1.0 if w > SURELY_WIDE * h else CAUTION
     for cut in candidates:
-        if _longest_run(canvas[y:y + h, x + cut] > 0) >= SOLID * h:
+        if loops[cut] or _longest_run(canvas[y:y + h, x + cut] > 0) >= SOLID * h:
             continue
         halves = [_tight(canvas, (x, y, cut, h)), _tight(canvas, (x + cut, y, w - cut, h))]
         if any(b is None for b in halves):
@@ -225,6 +229,19 @@ def _split_wide(canvas, box, read, depth=0):
     if best is None:
         return [box]
     return [part for half in best for part in _split_wide(canvas, half, read, depth + 1)]
+
+
+def _enclosed(ink, min_area):
+    """The paper that the bool ``ink`` encloses, in pieces of at least ``min_area`` pixels: the
+    insides of its rings (less any ink inside them)."""
+    outside = np.pad(~ink, 1).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 2)
+    inside = (outside[1:-1, 1:-1] != 2)  # the ink and all it encloses
+    n, pieces, stats, _ = cv2.connectedComponentsWithStats((inside & ~ink).astype(np.uint8), connectivity=4)
+    filled = np.zeros_like(ink)
+    for piece in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area) + 1:
+        filled |= pieces == piece
+    return filled
 
 
 def _longest_run(ink):
