@@ -35,6 +35,7 @@ PAPER_SHARE, PAPER_FILL = 0.25, 0.6  # a light region this big and this solid is
 SHEET_FILL = 0.8  # light ink filling this much of its turned rectangle is a sheet (0.77-0.98), no bold digit
 FRAME = 0.6  # ... nor is light ink over this share of the picture's edges (paper round a cut-out, the table)
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
+MIN_BOX = 16  # pixels: a box smaller than this a side holds no digit
 BOX_BAND = 0.1  # a box drawn round a digit lies within this share of its shorter side of its outline
 BOX_SIDES = 0.85  # ... along this much of each of its four sides
 BOX_HELD = 0.25  # ... and holds ink this much of its inside's height or width: a digit, not a dot
@@ -166,12 +167,13 @@ def _cleaned(ink):
 
 
 def _without_boxes(ink):
-    """``ink`` without the boxes drawn round a digit (a form's boxes): pieces of the ink (over a
-    fifth of its peak) that lie along their own outline, within BOX_BAND of their shorter side or
-    twice their line's width, along BOX_SIDES of each of the four sides, with ink inside them that is
-    not a speck (BOX_HELD of the inside's height or width). An oval's sides bend away from its box's
-    corners, and a box touching the digit is one piece with it: both are kept. Each piece is looked
-    at within its own box, so a page of boxes costs what its pixels do."""
+    """``ink`` without the boxes drawn round a digit (a form's boxes), however turned: pieces of the
+    ink (over a fifth of its peak) that lie along the outline of the smallest rectangle round them,
+    within BOX_BAND of its shorter side or twice their line's width, along BOX_SIDES of each of its
+    four sides, with ink inside them that is not a speck (BOX_HELD of the inside's height or width).
+    An oval's sides bend away from its box's corners, and a box touching the digit is one piece with
+    it: both are kept. Each piece is looked at within its own box, so a page of boxes costs what its
+    pixels do."""
     faint = max(1, int(cv2.blur(ink, (3, 3)).max()) // 5)
     tall = ink.shape[0] > ink.shape[1]  # labelled lying on its side, as _without_specks does
     marked = np.ascontiguousarray((ink >= faint).T if tall else ink >= faint, dtype=np.uint8)
@@ -179,26 +181,38 @@ def _without_boxes(ink):
     if n <= 2:
         return ink
     labels, stats = (labels.T, stats[:, [1, 0, 3, 2, 4]]) if tall else (labels, stats)
-    boxes = []
-    for piece in range(1, n):
-        x, y, w, h, area = stats[piece]
-        line = area / (2 * (w + h))  # a box's line width: its area over its length
-        b = max(2, int(np.ceil(max(BOX_BAND * min(w, h), 2 * line))))
-        if min(w, h) <= 2 * b + 2:  # no inside
-            continue
-        mine = labels[y:y + h, x:x + w] == piece
-        if mine[b:-b, b:-b].any():
-            continue
-        sides = (mine[:b].any(axis=0), mine[-b:].any(axis=0), mine[:, :b].any(axis=1), mine[:, -b:].any(axis=1))
-        if min(side.mean() for side in sides) < BOX_SIDES:
-            continue
-        inside = labels[y + b:y + h - b, x + b:x + w - b]
-        ys, xs = np.nonzero((inside > 0) & (inside != piece))
-        if len(ys) and (np.ptp(ys) + 1 >= BOX_HELD * (h - 2 * b) or np.ptp(xs) + 1 >= BOX_HELD * (w - 2 * b)):
-            boxes.append(piece)
+    boxes = [piece for piece in range(1, n) if min(stats[piece, 2:4]) >= MIN_BOX
+             and _a_box_round_ink(labels[stats[piece, 1]:stats[piece, 1] + stats[piece, 3],
+                                         stats[piece, 0]:stats[piece, 0] + stats[piece, 2]], piece)]
     if boxes:  # with the faint fringe round their lines
         ink[cv2.dilate(np.isin(labels, boxes).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0
     return ink
+
+
+def _a_box_round_ink(region, piece):
+    """Whether ``piece`` of the labelled ``region`` (its bounding box) is a box round other ink, as
+    ``_without_boxes`` says; measured across and along the smallest rectangle round it."""
+    ys, xs = np.nonzero(region == piece)
+    corners = cv2.boxPoints(cv2.minAreaRect(np.stack([xs, ys], axis=1).astype(np.float32)))
+    origin, sides = corners[0], (corners[1] - corners[0], corners[3] - corners[0])
+    w, h = (max(float(np.hypot(*side)), 1.0) for side in sides)
+
+    def in_frame(ys, xs):  # pixels' places along the rectangle's two sides from its first corner
+        return [((xs - origin[0]) * side[0] + (ys - origin[1]) * side[1]) / length
+                for side, length in zip(sides, (w, h))]
+
+    u, v = in_frame(ys, xs)
+    b = max(2.0, np.ceil(max(BOX_BAND * min(w, h), 2 * len(xs) / (2 * (w + h)))))  # its line: area over length
+    if min(w, h) <= 2 * b + 2 or np.any((u > b) & (u < w - b) & (v > b) & (v < h - b)):
+        return False  # no inside, or ink of its own inside: no box
+    for along, across, length in ((u, v, w), (u, h - v, w), (v, u, h), (v, w - u, h)):
+        covered = np.unique(np.clip(along[across <= b], 0, length - 1).astype(int))
+        if len(covered) < BOX_SIDES * int(length):
+            return False
+    ou, ov = in_frame(*np.nonzero((region > 0) & (region != piece)))
+    held = (ou > b) & (ou < w - b) & (ov > b) & (ov < h - b)
+    return bool(held.any()) and (np.ptp(ou[held]) + 1 >= BOX_HELD * (w - 2 * b)
+                                 or np.ptp(ov[held]) + 1 >= BOX_HELD * (h - 2 * b))
 
 
 def _light(gray):
