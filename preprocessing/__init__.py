@@ -37,6 +37,7 @@ FRAME = 0.6  # ... nor is light ink over this share of the picture's edges (pape
 MIN_SHEET = 16  # pixels, shrunk: a picture thinner than this is no photo of a sheet (no table, no ruling)
 MIN_BOX = 16  # pixels: a box smaller than this a side holds no digit
 BOX_BAND = 0.1  # a box drawn round a digit lies within this share of its shorter side of its outline
+BOX_LINE = 0.06  # ... drawn with a line no wider than this share of its longer side (a scan's 0 is a thick ring)
 BOX_SIDES = 0.85  # ... along this much of each of its four sides
 BOX_HELD = 0.25  # ... and holds ink this much of its inside's height or width: a digit, not a dot
 SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
@@ -168,12 +169,13 @@ def _cleaned(ink):
 
 def _without_boxes(ink):
     """``ink`` without the boxes drawn round a digit (a form's boxes), however turned: pieces of the
-    ink (over a fifth of its peak) that lie along the outline of the smallest rectangle round them,
-    within BOX_BAND of its shorter side or twice their line's width, along BOX_SIDES of each of its
-    four sides, with ink inside them that is not a speck (BOX_HELD of the inside's height or width).
-    An oval's sides bend away from its box's corners, and a box touching the digit is one piece with
-    it: both are kept. Each piece is looked at within its own box, so a page of boxes costs what its
-    pixels do."""
+    ink (over a fifth of its peak) drawn with a thin line (at most BOX_LINE of their longer side)
+    that lie along the outline of the smallest rectangle round them, within BOX_BAND of its shorter
+    side or twice their line's width, along BOX_SIDES of each of its four sides, with ink inside them
+    that is not a speck (BOX_HELD of the inside's height or width). An oval's sides bend away from its
+    box's corners, a 0 stretched across a scan's box is a thick ring round its dot, and a box touching
+    the digit is one piece with it: all are kept. Each piece is looked at within its own box, so a
+    page of boxes costs what its pixels do."""
     faint = max(1, int(cv2.blur(ink, (3, 3)).max()) // 5)
     tall = ink.shape[0] > ink.shape[1]  # labelled lying on its side, as _without_specks does
     marked = np.ascontiguousarray((ink >= faint).T if tall else ink >= faint, dtype=np.uint8)
@@ -202,9 +204,10 @@ def _a_box_round_ink(region, piece):
                 for side, length in zip(sides, (w, h))]
 
     u, v = in_frame(ys, xs)
-    b = max(2.0, np.ceil(max(BOX_BAND * min(w, h), 2 * len(xs) / (2 * (w + h)))))  # its line: area over length
-    if min(w, h) <= 2 * b + 2 or np.any((u > b) & (u < w - b) & (v > b) & (v < h - b)):
-        return False  # no inside, or ink of its own inside: no box
+    line = len(xs) / (2 * (w + h))  # its area over its length
+    b = max(2.0, np.ceil(max(BOX_BAND * min(w, h), 2 * line)))
+    if line > BOX_LINE * max(w, h) or min(w, h) <= 2 * b + 2 or np.any((u > b) & (u < w - b) & (v > b) & (v < h - b)):
+        return False  # a thick ring, no inside, or ink of its own inside: no box
     for along, across, length in ((u, v, w), (u, h - v, w), (v, u, h), (v, w - u, h)):
         covered = np.unique(np.clip(along[across <= b], 0, length - 1).astype(int))
         if len(covered) < BOX_SIDES * int(length):

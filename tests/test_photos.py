@@ -332,6 +332,12 @@ def test_a_box_is_kept_where_it_holds_a_speck_or_touches_the_digit_and_an_oval_i
     cv2.rectangle(dot, (40, 40), (160, 160), 20, 3)
     cv2.circle(dot, (100, 100), 5, 20, -1)  # a box round a dot: a square 0 with its dot
     assert box_kept(dot, np.s_[40:43, 40:160])
+    from scans.sets import scan_picture
+    ring = np.zeros((16, 16))
+    ring[1:15, 2:14] = 1
+    ring[4:12, 5:11] = 0
+    ring[6:10, 7:9] = 1  # a dotted 0 stretched across a scan's box: a thick ring round a big dot
+    assert cv2.boundingRect(canvas_from_image(scan_picture(ring)))[2] >= 12 * 4  # the ring's width, not the dot's
     oval = np.full((200, 200), 235, np.uint8)
     cv2.ellipse(oval, (100, 100), (50, 80), 0, 0, 360, 20, 8)  # an oval 0 round a slash that does not touch it
     cv2.line(oval, (80, 130), (120, 70), 20, 8)
