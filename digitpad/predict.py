@@ -16,7 +16,8 @@ read as a number of several digits (reading.numbers): "path: 2024 (lowest confid
 "digits": [{"digit", "confidence", "sure", "box"}]}. A folder stands for the images in it
 and in its subfolders (the pad's samples/ included). A file that cannot be read is reported on
 stderr and the others still run; the exit code is 1 if any failed. A picture read as no digit
-that reads as a number of sure digits gets a hint on stderr to add --number.
+that reads as a number of sure digits gets a hint on stderr to add --number (with --json, a
+"hint" in its object).
 """
 import json
 import os
@@ -106,7 +107,7 @@ def show_number(path, number, as_json):
     else:
         lowest = min(d["confidence"] for d in number["digits"])
         guess = "".join(str(d["digit"]) for d in number["digits"])
-        unsure = "" if number["sure"] else f"? where not sure it is a digit; best guess {guess}, "
+        unsure = "" if number["sure"] else f"not sure of every digit: best guess {guess}, "
         print(f"{shown(path)}: {number['number']} ({unsure}lowest confidence {100 * lowest:.1f}%)")
 
 
@@ -146,16 +147,17 @@ def main(argv=None):
             if args.json:  # a JSON reader sees every file, the failed ones too
                 print(json.dumps({"file": json_name(path), "error": str(e)}))
             continue
+        sure = bool(is_sure(probabilities, args.threshold))
+        hint = None if sure else number_hint(model, gray, args.threshold)
         if args.json:
-            print(json.dumps({"file": json_name(path), **digit_answer(probabilities, args.threshold)}))
+            answer = {"file": json_name(path), **digit_answer(probabilities, args.threshold)}
+            print(json.dumps({**answer, "hint": f"reads as the number {hint}: add --number"} if hint else answer))
         else:
             order = np.argsort(probabilities)[::-1][:args.top]
-            sure = bool(is_sure(probabilities, args.threshold))
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             # Sure at the usual threshold, it is a digit: only the --threshold asked for is not reached.
             doubt = f"under --threshold {args.threshold:g}" if is_sure(probabilities) else "not sure it is a digit"
             print(f"{shown(path)}: " + (guesses if sure else f"? {doubt}; best guess {guesses}"))
-            hint = None if sure else number_hint(model, gray, args.threshold)
             if hint:
                 print(f"hint: {shown(path)} reads as the number {hint}: add --number to read numbers", file=sys.stderr)
     return 1 if failed else 0

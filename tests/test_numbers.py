@@ -260,6 +260,9 @@ def test_predict_number_tool(tmp_path):
     r = subprocess.run(run[:-1] + [str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "? not sure it is a digit" in r.stdout, r.stdout
     assert "reads as the number 2047: add --number" in r.stderr
+    r = subprocess.run(run[:-1] + ["--json", str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
+    answer = json.loads(r.stdout)  # a JSON reader gets the hint in the object (found by a new user)
+    assert not answer["sure"] and answer["hint"] == "reads as the number 2047: add --number"
 
 
 def test_a_stroke_traced_twice_is_one_digit():
