@@ -149,7 +149,8 @@ def main(argv=None):
     p.add_argument("--non-digits", type=int, default=0, help="draw this many of each non-digit family: refused?")
     p.add_argument("--threshold", type=float, default=SURE,
                    help="with --non-digits: the confidence threshold (a 1 needs half, and twice any other digit's)")
-    p.add_argument("--turn", type=float, default=TURN, help="also read images turned by -D and +D degrees: %(default)s")
+    p.add_argument("--turn", type=float, default=TURN,
+                   help="degrees each way the two extra views are turned: 10, as every client reads (0: one view)")
     args = p.parse_args(argv)
     for name in ("numbers", "non_digits", "forms"):
         if not 0 <= getattr(args, name) <= MAX_MADE:  # each is drawn and held in memory

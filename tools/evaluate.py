@@ -51,8 +51,8 @@ def format_report(result):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
-    p.add_argument("--data", type=Path, default=DEFAULT_DIR)
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder")
+    p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = p.parse_args(argv)
     try:

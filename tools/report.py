@@ -214,9 +214,9 @@ def write_report(weights, out, data=DEFAULT_DIR, drawn=None):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder")
     p.add_argument("--out", type=Path, default=None, help="default reports/<weights folder name>")
-    p.add_argument("--data", type=Path, default=DEFAULT_DIR)
+    p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
     default = cli.shown_in_help(DEFAULT_DATA)
     p.add_argument("--drawn", type=Path, default=None,
                    help=f"pen-digit file for the drawn-digit mistakes (default: {default}, left out when absent)")

@@ -247,9 +247,9 @@ class VirtualPad:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, default=ROOT / "docs")
-    p.add_argument("--digit", choices=sorted(DIGIT_STROKES), default="3")
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the pictures (made if missing)")
+    p.add_argument("--digit", choices=sorted(DIGIT_STROKES), default="3", help="the digit drawn on the pad")
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model the pad reads with")
     args = p.parse_args(argv)
     if missing_tools():
         sys.exit(f"error: needs {', '.join(missing_tools())}: sudo apt-get install xvfb xdotool imagemagick")

@@ -1,6 +1,7 @@
-"""Remake the web page's pictures in docs/: the pad served by tools/serve.py, in a real headless
-Chromium, on a desktop (a 3 drawn with the mouse) and on a phone 390 px wide (a continental 1
-drawn with a finger).
+"""Remake the web page's pictures in docs/ from the real page in a headless Chromium.
+
+The pad served by tools/serve.py, on a desktop (a 3 drawn with the mouse) and on a phone 390 px
+wide (a continental 1 drawn with a finger).
 
 Usage:
     python tools/screenshot_web.py [--out docs/] [--weights weights/]
@@ -48,7 +49,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs",
                    help="folder for the pictures (made if missing)")
-    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model the page's server reads with")
     args = p.parse_args(argv)
     if browser.missing():
         print(f"error: {browser.missing()}", file=sys.stderr)
