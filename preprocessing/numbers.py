@@ -234,7 +234,7 @@ def _split_wide(canvas, box, read, depth=0):
 def _enclosed(ink, min_area):
     """The paper that the bool ``ink`` encloses, in pieces of at least ``min_area`` pixels: the
     insides of its rings (less any ink inside them)."""
-    outside = np.pad(~ink, 1).astype(np.uint8)
+    outside = np.pad(~ink, 1, constant_values=True).astype(np.uint8)  # paper all round: the fill goes round
     cv2.floodFill(outside, None, (0, 0), 2)
     inside = (outside[1:-1, 1:-1] != 2)  # the ink and all it encloses
     n, pieces, stats, _ = cv2.connectedComponentsWithStats((inside & ~ink).astype(np.uint8), connectivity=4)
