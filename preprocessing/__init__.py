@@ -40,6 +40,7 @@ BOX_BAND = 0.1  # a box drawn round a digit lies within this share of its shorte
 BOX_LINE = 0.06  # ... drawn with a line no wider than this share of its longer side (a scan's 0 is a thick ring)
 BOX_SIDES = 0.85  # ... along this much of each of its four sides
 BOX_HELD = 0.25  # ... and holds ink this much of its inside's height or width: a digit, not a dot
+ZERO_WIDTH = 0.7  # ... and, narrower than this share of its height, more than a 0's slash, bar or dot
 SPECK_SHARE = 0.08  # ink pieces smaller than this fraction of the largest are noise, not strokes
 FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fraction of the darkest ink
 TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
@@ -172,10 +173,12 @@ def _without_boxes(ink):
     ink (over a fifth of its peak) drawn with a thin line (at most BOX_LINE of their longer side)
     that lie along the outline of the smallest rectangle round them, within BOX_BAND of its shorter
     side or twice their line's width, along BOX_SIDES of each of its four sides, with ink inside them
-    that is not a speck (BOX_HELD of the inside's height or width). An oval's sides bend away from its
-    box's corners, a 0 stretched across a scan's box is a thick ring round its dot, and a box touching
-    the digit is one piece with it: all are kept. Each piece is looked at within its own box, so a
-    page of boxes costs what its pixels do."""
+    that is not a speck (BOX_HELD of the inside's height or width) and, for a box narrower than
+    ZERO_WIDTH of its height, more than one straight stroke or a mark. An oval's sides bend away from
+    its box's corners, a 0 stretched across a scan's box is a thick ring round its dot, a square 0
+    holds its slash, bar or dot, and a box touching the digit is one piece with it: all are kept.
+    What a box holds is judged from the boxes round the pieces inside it, so boxes within boxes cost
+    what their own pixels do."""
     faint = max(1, int(cv2.blur(ink, (3, 3)).max()) // 5)
     tall = ink.shape[0] > ink.shape[1]  # labelled lying on its side, as _without_specks does
     marked = np.ascontiguousarray((ink >= faint).T if tall else ink >= faint, dtype=np.uint8)
@@ -183,23 +186,37 @@ def _without_boxes(ink):
     if n <= 2:
         return ink
     labels, stats = (labels.T, stats[:, [1, 0, 3, 2, 4]]) if tall else (labels, stats)
-    boxes = [piece for piece in range(1, n) if min(stats[piece, 2:4]) >= MIN_BOX
-             and _a_box_round_ink(labels[stats[piece, 1]:stats[piece, 1] + stats[piece, 3],
-                                         stats[piece, 0]:stats[piece, 0] + stats[piece, 2]], piece)]
+    # A box runs along most of each side of its rectangle, turned or not: it has at least BOX_SIDES of
+    # twice the sides of its bounding box over the square root of two in pixels (a diagonal line has not).
+    sizes = stats[:, 2:4]
+    long_enough = stats[:, 4] >= BOX_SIDES * np.sqrt(2) * sizes.sum(axis=1)
+    candidates = np.flatnonzero((sizes.min(axis=1) >= MIN_BOX) & long_enough)
+    candidates = candidates[candidates > 0]
+    if not len(candidates):
+        return ink
+    ys, xs = np.nonzero(labels)  # every piece's pixels, sorted by piece once
+    order = np.argsort(labels[ys, xs], kind="stable")
+    ys, xs, ends = ys[order], xs[order], np.cumsum(stats[:, 4]) - stats[0, 4]
+
+    def pixels(piece):
+        return ys[ends[piece - 1]:ends[piece]], xs[ends[piece - 1]:ends[piece]]
+
+    boxes = [piece for piece in candidates if _a_box_round_ink(piece, stats, pixels)]
     if boxes:  # with the faint fringe round their lines
         ink[cv2.dilate(np.isin(labels, boxes).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0
     return ink
 
 
-def _a_box_round_ink(region, piece):
-    """Whether ``piece`` of the labelled ``region`` (its bounding box) is a box round other ink, as
-    ``_without_boxes`` says; measured across and along the smallest rectangle round it."""
-    ys, xs = np.nonzero(region == piece)
+def _a_box_round_ink(piece, stats, pixels):
+    """Whether ``piece`` is a box round other ink, as ``_without_boxes`` says; measured across and
+    along the smallest rectangle round it. ``stats`` are the pieces' boxes and areas
+    (cv2.connectedComponentsWithStats), ``pixels(piece)`` a piece's rows and columns."""
+    ys, xs = pixels(piece)
     corners = cv2.boxPoints(cv2.minAreaRect(np.stack([xs, ys], axis=1).astype(np.float32)))
     origin, sides = corners[0], (corners[1] - corners[0], corners[3] - corners[0])
     w, h = (max(float(np.hypot(*side)), 1.0) for side in sides)
 
-    def in_frame(ys, xs):  # pixels' places along the rectangle's two sides from its first corner
+    def in_frame(ys, xs):  # places along the rectangle's two sides from its first corner
         return [((xs - origin[0]) * side[0] + (ys - origin[1]) * side[1]) / length
                 for side, length in zip(sides, (w, h))]
 
@@ -212,10 +229,29 @@ def _a_box_round_ink(region, piece):
         covered = np.unique(np.clip(along[across <= b], 0, length - 1).astype(int))
         if len(covered) < BOX_SIDES * int(length):
             return False
-    ou, ov = in_frame(*np.nonzero((region > 0) & (region != piece)))
-    held = (ou > b) & (ou < w - b) & (ov > b) & (ov < h - b)
-    return bool(held.any()) and (np.ptp(ou[held]) + 1 >= BOX_HELD * (w - 2 * b)
-                                 or np.ptp(ov[held]) + 1 >= BOX_HELD * (h - 2 * b))
+    # The pieces inside: within its bounding box, their middles inside it; measured by their own boxes.
+    x, y, bw, bh = stats[piece, :4]
+    ox, oy, ow, oh = stats[1:, :4].T
+    within = np.flatnonzero((ox >= x) & (oy >= y) & (ox + ow <= x + bw) & (oy + oh <= y + bh)) + 1
+    within = within[within != piece]
+    cu, cv = in_frame(stats[within, 1] + (stats[within, 3] - 1) / 2, stats[within, 0] + (stats[within, 2] - 1) / 2)
+    held = within[(cu > b) & (cu < w - b) & (cv > b) & (cv < h - b)]
+    if not len(held):
+        return False
+    hx, hy, hw, hh = stats[held, :4].T
+    hu, hv = in_frame(np.concatenate([hy, hy, hy + hh - 1, hy + hh - 1]), np.concatenate([hx, hx + hw - 1] * 2))
+    if max((np.ptp(hu) + 1) / (w - 2 * b), (np.ptp(hv) + 1) / (h - 2 * b)) < BOX_HELD:
+        return False  # nothing inside but a speck
+    # A 0 written square, narrower than tall, round its own slash, bar or dot: one piece inside, a
+    # straight stroke or a mark much smaller than the inside. (A form's box is as wide as a digit's
+    # height, or nearly.)
+    level = abs(sides[0][0]) >= abs(sides[0][1])  # the rectangle's first side runs across
+    across, upright = (w, h) if level else (h, w)
+    if across < ZERO_WIDTH * upright and len(held) == 1:
+        _, (a, c), _ = cv2.minAreaRect(np.stack(pixels(held[0])[::-1], axis=1).astype(np.float32))
+        if max(a, c) >= 3 * max(min(a, c), 1.0) or max(a, c) <= 0.4 * (min(w, h) - 2 * b):
+            return False
+    return True
 
 
 def _light(gray):
