@@ -221,14 +221,18 @@ def _a_box_round_ink(piece, stats, pixels):
                 for side, length in zip(sides, (w, h))]
 
     u, v = in_frame(ys, xs)
-    line = len(xs) / (2 * (w + h))  # its area over its length
+    line = len(xs) / (2 * (w + h))  # its area over its length (more, for a row of boxes)
     b = max(2.0, np.ceil(max(BOX_BAND * min(w, h), 2 * line)))
-    if line > BOX_LINE * max(w, h) or min(w, h) <= 2 * b + 2 or np.any((u > b) & (u < w - b) & (v > b) & (v < h - b)):
-        return False  # a thick ring, no inside, or ink of its own inside: no box
-    for along, across, length in ((u, v, w), (u, h - v, w), (v, u, h), (v, w - u, h)):
-        covered = np.unique(np.clip(along[across <= b], 0, length - 1).astype(int))
-        if len(covered) < BOX_SIDES * int(length):
-            return False
+    if line > BOX_LINE * max(w, h) or min(w, h) <= 2 * b + 2:
+        return False  # a thick ring, or no inside
+    # Made of straight lines along the rectangle, its four sides among them: one box, or a row or
+    # grid of boxes sharing their sides (a form's field for a number).
+    full_levels, full_uprights = _lines(v, u, h, w), _lines(u, v, w, h)
+    band = np.ones(2 * int(b) + 1)
+    levels, uprights = (np.convolve(full, band, mode="same") > 0 for full in (full_levels, full_uprights))
+    ends = (levels[0], levels[-1], uprights[0], uprights[-1])
+    if not all(ends) or not np.all(levels[np.clip(v, 0, h).astype(int)] | uprights[np.clip(u, 0, w).astype(int)]):
+        return False  # a side missing, or ink of its own off its lines
     # The pieces inside: within its bounding box, their middles inside it; measured by their own boxes.
     x, y, bw, bh = stats[piece, :4]
     ox, oy, ow, oh = stats[1:, :4].T
@@ -247,11 +251,20 @@ def _a_box_round_ink(piece, stats, pixels):
     # height, or nearly.)
     level = abs(sides[0][0]) >= abs(sides[0][1])  # the rectangle's first side runs across
     across, upright = (w, h) if level else (h, w)
-    if across < ZERO_WIDTH * upright and len(held) == 1:
+    single = not (full_levels[int(2 * b):int(h - 2 * b)].any() or full_uprights[int(2 * b):int(w - 2 * b)].any())
+    if single and across < ZERO_WIDTH * upright and len(held) == 1:
         _, (a, c), _ = cv2.minAreaRect(np.stack(pixels(held[0])[::-1], axis=1).astype(np.float32))
         if max(a, c) >= 3 * max(min(a, c), 1.0) or max(a, c) <= 0.4 * (min(w, h) - 2 * b):
             return False
     return True
+
+
+def _lines(across, along, width, length):
+    """For each whole place across a rectangle (0 to ``width``), whether the ink there is a straight
+    line along BOX_SIDES of its ``length``; ``across`` and ``along`` are the ink's places."""
+    places = np.clip(across, 0, width).astype(int)
+    spots = np.unique(places * (int(length) + 1) + np.clip(along, 0, length).astype(int))  # each place's spots, once
+    return np.bincount(spots // (int(length) + 1), minlength=int(width) + 1) >= BOX_SIDES * length
 
 
 def _light(gray):

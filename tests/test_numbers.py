@@ -433,7 +433,8 @@ def test_a_number_on_dark_ruled_paper_is_not_cut_at_each_rule():
 
 
 def test_a_number_written_in_a_forms_boxes_is_read():
-    """Each digit in a box of its own, as forms ask (every one was "?" before boxes were taken out)."""
+    """Each digit in a box of its own, as forms ask, and in a row of boxes sharing their sides, turned
+    a little (every one was "?" before boxes were taken out)."""
     from drawn.forms import form_strokes
     from preprocessing.strokes import draw_path
     from reading.numbers import read_image
@@ -442,13 +443,19 @@ def test_a_number_written_in_a_forms_boxes_is_read():
              "6": "6 curved", "8": "8 two loops"}
     rng = np.random.default_rng(1)
     for text in ("2047", "3568"):
-        ink = np.zeros((260, 120 * len(text) + 80), np.uint8)
+        digits = np.zeros((260, 120 * len(text) + 80), np.uint8)
         for i, digit in enumerate(text):
             for stroke in form_strokes(forms[digit], rng):
-                draw_path(ink, stroke * 80 + (75 + 120 * i, 90), 6)
-            cv2.rectangle(ink, (40 + 120 * i, 60), (150 + 120 * i, 200), 255, 3)
-        number = read_image(MODEL, 255 - ink)
-        assert number["number"] == text and number["sure"], number["number"]
+                draw_path(digits, stroke * 80 + (75 + 120 * i, 90), 6)
+        apart, row = digits.copy(), digits.copy()
+        for i in range(len(text)):
+            cv2.rectangle(apart, (40 + 120 * i, 60), (150 + 120 * i, 200), 255, 3)
+            cv2.rectangle(row, (30 + 120 * i, 60), (150 + 120 * i, 200), 255, 3)
+        h, w = row.shape
+        row = cv2.warpAffine(row, cv2.getRotationMatrix2D((w / 2, h / 2), 5, 1.0), (w, h))
+        for ink in (apart, row):
+            number = read_image(MODEL, 255 - ink)
+            assert number["number"] == text and number["sure"], number["number"]
 
 
 def test_a_ring_round_something_is_not_cut_into_a_sure_number():
