@@ -124,6 +124,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     if not 1 <= args.top <= 10:
         p.error("--top must be between 1 and 10")
+    if args.number and args.top != 1:
+        p.error("--top shows the likeliest readings of one digit; --number shows each digit's best")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     try:

@@ -10,7 +10,8 @@ picture of one digit is (reading.canvas_reading). Both answer the same object:
 [x, y, w, h]}, ...]}`` (an image's boxes in its pixels as read: shrunk, when larger, to 1,200 px a
 side, as preprocessing.images reads a file), where a digit under the threshold is "?" in "number" and the number is sure
 only when every digit is and the grouping was no close call. A digit of more than MAX_PARTS strokes
-or pieces of ink (a column of dots) is never sure.
+or pieces of ink (a column of dots) is never sure, nor a number of more than MAX_DIGITS digits (a
+barcode's bars).
 """
 import cv2
 import numpy as np
@@ -24,6 +25,7 @@ from reading import canvas_reading, picture_canvases, strokes_input
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
+MAX_DIGITS = 15  # digits in a number; more (a barcode's bars, a fence) is never a sure number
 
 
 def group_inputs(strokes, groups, boxes=None):
@@ -43,12 +45,13 @@ def group_inputs(strokes, groups, boxes=None):
 def answer(probabilities, boxes, threshold=SURE, doubtful=(), close_call=False):
     """The number object for per-digit probabilities and boxes, left to right: a digit is sure when
     its confidence reaches ``threshold`` (mnist_mlp.is_sure) and it is not in ``doubtful`` (else "?" in the number), the
-    number when all its digits are and its grouping was no ``close_call``."""
+    number when all its digits are, its grouping was no ``close_call`` and it has at most MAX_DIGITS."""
     digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6),
                "sure": bool(is_sure(p, threshold)) and k not in doubtful, "box": box}
               for k, (p, box) in enumerate(zip(probabilities, boxes))]
     return {"number": "".join(str(d["digit"]) if d["sure"] else "?" for d in digits),
-            "sure": bool(digits) and all(d["sure"] for d in digits) and not close_call, "digits": digits}
+            "sure": 0 < len(digits) <= MAX_DIGITS and all(d["sure"] for d in digits) and not close_call,
+            "digits": digits}
 
 
 def read_strokes(model, strokes, turn=TURN, threshold=SURE):

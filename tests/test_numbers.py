@@ -248,6 +248,8 @@ def test_predict_number_tool(tmp_path):
                        timeout=60)
     assert r.returncode == 1 and r.stdout.startswith(f"{tmp_path / 'n.png'}: 2047 (lowest confidence ")
     assert "blank.png: no digits found" in r.stderr
+    r = subprocess.run(run + ["--top", "3", str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--top shows the likeliest readings of one digit" in r.stderr
     r = subprocess.run(run + ["--json", str(tmp_path / "n.png")], capture_output=True, text=True, timeout=60)
     answer = json.loads(r.stdout)
     assert answer["file"].endswith("n.png") and answer["number"] == "2047"
@@ -476,6 +478,18 @@ def test_a_ring_round_something_is_not_cut_into_a_sure_number():
     for gray in (face, triangle, crossed):
         number = read_image(MODEL, gray)
         assert not number["sure"] and number_hint(MODEL, gray) is None, number["number"]
+
+
+def test_a_barcode_is_no_sure_number():
+    """Forty bars read as forty sure 1s, a sure number (and a hint to read it; found by the attacking
+    helper): a number has at most MAX_DIGITS digits."""
+    from reading.numbers import MAX_DIGITS, number_hint, read_image
+
+    bars = np.full((200, 40 * 14 + 40), 255, np.uint8)
+    for k in range(40):
+        bars[40:160, 20 + 14 * k:20 + 14 * k + 4 + 3 * (k % 3)] = 0
+    number = read_image(MODEL, bars)
+    assert len(number["digits"]) > MAX_DIGITS and not number["sure"] and number_hint(MODEL, bars) is None
 
 
 def test_only_paper_a_ring_encloses_counts_as_enclosed():
