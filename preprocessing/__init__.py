@@ -179,13 +179,9 @@ def _without_boxes(ink):
     holds its slash, bar or dot, and a box touching the digit is one piece with it: all are kept.
     What a box holds is judged from the boxes round the pieces inside it, so boxes within boxes cost
     what their own pixels do."""
-    faint = max(1, int(cv2.blur(ink, (3, 3)).max()) // 5)
-    tall = ink.shape[0] > ink.shape[1]  # labelled lying on its side, as _without_specks does
-    marked = np.ascontiguousarray((ink >= faint).T if tall else ink >= faint, dtype=np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    n, labels, stats = _pieces(ink >= max(1, int(cv2.blur(ink, (3, 3)).max()) // 5))
     if n <= 2:
         return ink
-    labels, stats = (labels.T, stats[:, [1, 0, 3, 2, 4]]) if tall else (labels, stats)
     # A box runs along most of each side of its rectangle, turned or not: it has at least BOX_SIDES of
     # twice the sides of its bounding box over the square root of two in pixels (a diagonal line has not).
     sizes = stats[:, 2:4]
@@ -281,19 +277,25 @@ def _light_middle_and_edges(gray):
 def _without_specks(ink):
     """``ink`` without the pieces far smaller than its largest (sensor noise, dust) or far fainter
     than its darkest (what is left of a rule in a shadow): one pen writes a digit."""
-    # OpenCV's labelling costs memory per row: a tall picture is labelled lying on its side.
-    tall = ink.shape[0] > ink.shape[1]
-    marked = np.ascontiguousarray((ink > 0).T if tall else ink > 0, dtype=np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(marked, connectivity=8)
+    n, labels, stats = _pieces(ink > 0)
     if n <= 2:
         return ink
-    labels = labels.T if tall else labels
     areas = stats[1:, cv2.CC_STAT_AREA]
     peaks = np.asarray(ndimage.maximum(ink, labels, np.arange(1, n)))
     specks = np.flatnonzero((areas < SPECK_SHARE * areas.max()) | (peaks < FAINT * peaks.max())) + 1
     if len(specks):
         ink[np.isin(labels, specks)] = 0
     return ink
+
+
+def _pieces(mask):
+    """``(n, labels, stats)`` of cv2.connectedComponentsWithStats for a bool ``mask`` (8-connected),
+    the boxes in ``stats`` (x, y, width, height, area) as the mask lies. OpenCV's labelling costs
+    memory per row: a tall mask is labelled lying on its side."""
+    tall = mask.shape[0] > mask.shape[1]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(mask.T if tall else mask,
+                                                                                dtype=np.uint8), connectivity=8)
+    return (n, labels.T, stats[:, [1, 0, 3, 2, 4]]) if tall else (n, labels, stats)
 
 
 def _shrunk_size(shape, side=PAPER_SIDE):

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import canvas_from_image
 from .strokes import draw_path
+from .thinning import holes
 
 SURE = 0.9  # overlap, as a fraction of the narrower box, from which two boxes are surely one digit
 APART = 0.2  # ... and below which they are two
@@ -210,10 +211,10 @@ def _split_wide(canvas, box, read, depth=0):
     x, y, w, h = box
     if w <= WIDE * h or depth >= 3:
         return [box]
-    loops = _enclosed(canvas[y:y + h, x:x + w] > 0, LOOP * w * h).any(axis=0)
     lo, hi = int(0.25 * h), w - int(0.25 * h)  # a digit is at least a quarter as wide as tall
     if hi <= lo:
         return [box]
+    loops = holes(canvas[y:y + h, x:x + w] > 0, LOOP * w * h).any(axis=0)
     candidates = range(lo, hi, max(1, (hi - lo) // 24))  # at most about 24 cuts, each read as two digits
     best, best_score = None, float(np.prod(read([box])))
     prior = 1.0 if w > SURELY_WIDE * h else CAUTION
@@ -229,19 +230,6 @@ def _split_wide(canvas, box, read, depth=0):
     if best is None:
         return [box]
     return [part for half in best for part in _split_wide(canvas, half, read, depth + 1)]
-
-
-def _enclosed(ink, min_area):
-    """The paper that the bool ``ink`` encloses, in pieces of at least ``min_area`` pixels: the
-    insides of its rings (less any ink inside them)."""
-    outside = np.pad(~ink, 1, constant_values=True).astype(np.uint8)  # paper all round: the fill goes round
-    cv2.floodFill(outside, None, (0, 0), 2)
-    inside = (outside[1:-1, 1:-1] != 2)  # the ink and all it encloses
-    n, pieces, stats, _ = cv2.connectedComponentsWithStats((inside & ~ink).astype(np.uint8), connectivity=4)
-    filled = np.zeros_like(ink)
-    for piece in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area) + 1:
-        filled |= pieces == piece
-    return filled
 
 
 def _longest_run(ink):

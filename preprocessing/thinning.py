@@ -121,7 +121,7 @@ def thinned(canvas):
     small = cv2.resize(canvas[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     mask = np.pad(small > int(small.max()) // INK, MARGIN)
     width = stroke_width(mask)
-    if width <= BAND * SIDE or (width <= THICK * SIDE and _holes(mask, min_area=1).any()):
+    if width <= BAND * SIDE or (width <= THICK * SIDE and holes(mask, min_area=1).any()):
         return canvas  # ordinary width, or a loop under THICK (a slashed 0 written thick is no bar)
     # A scan's edge is ragged: opening and blurring by the width to be taken off smooths it, so the
     # centre line grows no spurs from its teeth (strokes much thinner than the thickest go with them).
@@ -131,7 +131,7 @@ def thinned(canvas):
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     smooth = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disc)
     smooth = cv2.GaussianBlur(smooth.astype(np.float32), (0, 0), k / 4) > 0.5
-    smooth &= ~_holes(mask, min_area=(PEN * SIDE) ** 2)
+    smooth &= ~holes(mask, min_area=(PEN * SIDE) ** 2)
     if not smooth.any():  # nothing as wide as the strokes: a scatter of thin ink, left alone
         return canvas
     centre = skeleton(smooth)
@@ -207,11 +207,11 @@ def _distance(mask):
     return cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
 
 
-def _holes(mask, min_area):
-    """The background a bool ``mask`` (with background all round it) encloses in pieces of at least
-    ``min_area`` pixels: the insides of its loops."""
-    outside = (~mask).astype(np.uint8)
+def holes(mask, min_area):
+    """The background a bool ``mask`` encloses in pieces of at least ``min_area`` pixels: the insides
+    of its loops (less any ink inside them). Beyond the mask's edges is background."""
+    outside = np.pad(~np.asarray(mask, bool), 1, constant_values=True).astype(np.uint8)
     cv2.floodFill(outside, None, (0, 0), 2)
     n, pieces, stats, _ = cv2.connectedComponentsWithStats((outside == 1).astype(np.uint8), connectivity=4)
     big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area) + 1
-    return np.isin(pieces, big)
+    return np.isin(pieces[1:-1, 1:-1], big)

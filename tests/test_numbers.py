@@ -492,22 +492,22 @@ def test_a_barcode_is_no_sure_number():
     assert len(number["digits"]) > MAX_DIGITS and not number["sure"] and number_hint(MODEL, bars) is None
 
 
-def test_only_paper_a_ring_encloses_counts_as_enclosed():
+def test_only_paper_a_ring_encloses_counts_asholes():
     """The paper of a U or an L is open (a first version counted it as enclosed, so that no cut was
     left between touching digits); a ring's inside is enclosed, less the ink inside it."""
-    from preprocessing.numbers import _enclosed
+    from preprocessing.thinning import holes
 
     u = np.zeros((60, 60), bool)
     u[5:55, 5:10] = u[50:55, 5:55] = u[5:55, 50:55] = True
     ell = np.zeros((60, 60), bool)
     ell[5:55, 5:10] = ell[50:55, 5:55] = True
-    assert not _enclosed(u, 1).any() and not _enclosed(ell, 1).any()
+    assert not holes(u, 1).any() and not holes(ell, 1).any()
     ring = u.copy()
     ring[5:10, 5:55] = True
     ring[28:32, 28:32] = True  # a dot inside
-    inside = _enclosed(ring, 1)
+    inside = holes(ring, 1)
     assert inside.sum() == 40 * 40 - 16 and not inside[28:32, 28:32].any()
-    assert not _enclosed(ring, 40 * 40).any()  # smaller than asked for
+    assert not holes(ring, 40 * 40).any()  # smaller than asked for
 
 
 @pytest.mark.parametrize("text, forms, overlap", [("98", ("9 straight tail", "8 two loops"), 4),
