@@ -14,6 +14,7 @@ from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
 from preprocessing.images import ImageError, at_reading_size, read_gray
+from preprocessing.stretch import NARROWER, is_band, may_be_stretched, narrowed
 from preprocessing.thinning import thinned
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
@@ -84,19 +85,36 @@ def picture_canvases(gray):
         yield light_ink_canvas(gray)
 
 
+def stretched_reading(views, canvas, reading):
+    """``reading`` (``(probabilities, image)`` of ``canvas``, a pad-like canvas a picture gave), or
+    where it is unsure and the canvas may be a scan whose digit was stretched to a square
+    (preprocessing.stretch), the mean of it and of the canvas read narrowed to each of NARROWER
+    of its width, if that is a sure 1 and the ink is one band (preprocessing.stretch.is_band), with
+    the image read at the canvas's own width. A 1 is the digit such stretching makes unreadable;
+    the mean is taken for no other digit and no other shape, as narrowed, a blot, a circle, a "<"
+    or an arch is read as surely as a digit (docs/paper-scans.md, "Stretched 1s read narrowed too")."""
+    if is_sure(reading[0]) or not may_be_stretched(canvas) or not is_band(canvas):
+        return reading
+    narrow = [canvas_reading(views, narrowed(canvas, share)) for share in NARROWER]
+    mean = np.mean([reading[0]] + [r[0] for r in narrow if r is not None], axis=0)
+    return (mean, reading[1]) if mean.argmax() == 1 and is_sure(mean) else reading
+
+
 def picture_reading(views, gray):
     """``(probabilities, image)`` for a grey uint8 picture: ``canvas_reading`` of the pad-like canvas
     it gives (paper, ruling and specks taken out); where that is unsure or has no ink, the other of
     its ``picture_canvases``, if its top digit has SURE of the probability, a 1 too (a guess at the
-    picture's shades needs the full bar). ValueError when there is no ink."""
+    picture's shades needs the full bar); where still unsure, as a digit stretched to its box may be
+    (``stretched_reading``). ValueError when there is no ink."""
     canvases = picture_canvases(gray)
-    reading = canvas_reading(views, next(canvases))
+    first = next(canvases)
+    reading = canvas_reading(views, first)
     if reading is None or not is_sure(reading[0]):
         others = (canvas_reading(views, c) for c in canvases)
         reading = next((r for r in others if r is not None and r[0].max() >= SURE), reading)
     if reading is None:
         raise ValueError(f"no ink found: {NO_INK}")
-    return reading
+    return stretched_reading(views, first, reading)
 
 
 def file_reading(views, path):
@@ -125,4 +143,5 @@ def digit_answer(probabilities, threshold=SURE, image=None):
 
 
 __all__ = ["NO_INK", "TurnedViews", "canvas_input", "canvas_reading", "digit_answer", "file_reading",
-           "picture_canvases", "picture_input", "picture_reading", "strokes_input", "strokes_reading"]
+           "picture_canvases", "picture_input", "picture_reading", "stretched_reading", "strokes_input",
+           "strokes_reading"]

@@ -211,10 +211,11 @@ def test_a_straight_band_is_thinned_from_a_lower_width_than_a_bent_one():
 def test_stretched_ones_are_read_surely(views, mnist):
     """MNIST's first 100 test 1s stretched to fill 16x16 as Semeion sized its digits: diagonal bands
     with ragged edges. The shipped model read 65 of them as sure 1s while only ink wider than THICK
-    was thinned, 68 with straight even bars thinned from BAND, 69 read unthinned where that is sure."""
+    was thinned, 68 with straight even bars thinned from BAND, 69 read unthinned where that is sure,
+    80 read narrowed too where still unsure (reading.stretched_reading)."""
     ones = boxed(mnist["x_test"][mnist["y_test"] == 1][:100], binary=True)
     probabilities = np.array([picture_reading(views, scan_picture(one))[0] for one in ones])
-    assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= 67
+    assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= 78
 
 
 def test_stretched_ones_handed_over_at_their_own_size_are_still_bars(views, mnist):
