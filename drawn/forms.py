@@ -12,8 +12,7 @@ scripts (the continental 1 and crossed 7 of Europe, the open 4, the 9 with a str
 """
 import numpy as np
 
-from preprocessing import canvas_from_image
-from reading import canvas_input, canvas_reading, strokes_input
+from reading import canvas_input, canvas_reading, picture_input, picture_reading, strokes_input
 
 from .render import labelled_rows, pad_strokes, random_condition, render_digit
 from .scanlike import scan_picture
@@ -139,12 +138,12 @@ def form_strokes(name, rng):
 def form_drawings(names, rng, scans=0.0):
     """A drawing of each form named, as a user would hand it over: ``("strokes", strokes)``, the
     pad's strokes under a random condition, or, every second one, ``("canvas", canvas)``, the canvas
-    its brush left (a picture of it); or, that share of them ``scans``, the canvas a scan of it
-    gives (drawn.scanlike)."""
+    its brush left (a picture of it); or, that share of them ``scans``, ``("scan", picture)``: the
+    grey picture of a scan of it (drawn.scanlike)."""
     for i, name in enumerate(names):
         strokes = form_strokes(name, rng)
         if rng.random() < scans:
-            yield "canvas", canvas_from_image(scan_picture(strokes, rng, y_up=False))
+            yield "scan", scan_picture(strokes, rng, y_up=False)
             continue
         condition = random_condition(rng, hands=True)
         if i % 2:
@@ -155,20 +154,23 @@ def form_drawings(names, rng, scans=0.0):
 
 def form_inputs(names, rng, scans=0.0):
     """(len(names), 784) float32 inputs, the network's input for each of ``form_drawings`` as it is
-    trained (reading.strokes_input, reading.canvas_input)."""
+    trained (reading.strokes_input, canvas_input, picture_input)."""
     images = np.zeros((len(names), 784), np.float32)
+    inputs = {"strokes": strokes_input, "canvas": canvas_input, "scan": picture_input}
     for i, (kind, ink) in enumerate(form_drawings(names, rng, scans)):
-        image = strokes_input(ink) if kind == "strokes" else canvas_input(ink)
+        image = inputs[kind](ink)
         if image is not None:
             images[i] = image.reshape(-1)
     return images
 
 
 def form_readings(views, names, rng, scans=0.0):
-    """(len(names), 10) probabilities: each of ``form_drawings`` read by ``views`` as a user's
-    strokes or picture is (reading.canvas_reading)."""
-    return np.array([views.predict_proba(strokes_input(ink))[0] if kind == "strokes" else canvas_reading(views, ink)[0]
-                     for kind, ink in form_drawings(names, rng, scans)])
+    """(len(names), 10) probabilities: each of ``form_drawings`` read by ``views`` as the pad reads
+    its strokes, a pad's canvas (reading.canvas_reading) or a user's file (reading.picture_reading)."""
+    readings = {"strokes": lambda ink: views.predict_proba(strokes_input(ink))[0],
+                "canvas": lambda ink: canvas_reading(views, ink)[0],
+                "scan": lambda ink: picture_reading(views, ink)[0]}
+    return np.array([readings[kind](ink) for kind, ink in form_drawings(names, rng, scans)])
 
 
 def training_forms(n, rng, scans=0.0):
