@@ -101,3 +101,23 @@ def test_mnist_boxed_and_a_part_of_a_set(mnist):
     assert alone.returncode == 2 and "--fit is for --mnist-boxed" in alone.stderr
     past = run(REAL, "--skip", "5000")
     assert past.returncode == 1 and "after --skip 5000" in past.stderr
+
+
+def test_non_digits_as_scans_refused_and_bad_options_refused():
+    r = run("--non-digits", "2", "--seed", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    refused = result["refused"]
+    assert result["non_digits"] == 2 and len(refused["families"]) == 13
+    ways = {"scan-like", "stretched binary", "stretched grey"}
+    assert set(refused["held out"]) == set(refused["all"]) == ways
+    assert all(0 <= v <= 1 for shares in refused["families"].values() for v in shares.values())
+    table = run("--non-digits", "1")
+    assert table.returncode == 0 and "held out" in table.stdout and "stretched grey" in table.stdout
+    for bad, says in ((("--non-digits", "0", "--seed", "2"), "between 1 and"),
+                      (("--non-digits", "-3"), "between 1 and"), (("--non-digits", "10000000"), "between 1 and"),
+                      (("--non-digits", "2", REAL), "SET"),
+                      (("--non-digits", "2", "--mnist-boxed", "grey"), "--mnist-boxed"),
+                      (("--non-digits", "2", "--mosaic", "m.png"), "--mosaic"), (("--non-digits", "x"), "invalid int")):
+        r = run(*bad)
+        assert r.returncode == 2 and says in r.stderr, (bad, r.stderr)

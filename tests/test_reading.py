@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import bold_digit, fuzz_case
+from conftest import Reads, bold_digit, fuzz_case
 
 from mnist_mlp import is_sure, load_model
 from preprocessing import canvas_from_image, prepare
@@ -147,22 +147,13 @@ def test_a_stretched_shape_that_narrowed_reads_as_a_1_but_is_no_band_keeps_its_r
     assert stretched_reading(VIEWS, canvas, reading) is reading
 
 
-class Always:
-    """Views that read every input as ``digit``, with 0.82."""
-    def __init__(self, digit):
-        self.digit = digit
-
-    def predict_proba(self, image):
-        return np.eye(10)[[self.digit]] * 0.8 + 0.02
-
-
 @pytest.mark.parametrize("digit", range(10))
 def test_only_a_1_is_read_narrowed(digit):
     """Where the narrowed band is read as a sure digit other than 1, the reading at its own width
     stands: stretching makes a 1 unreadable, and the mean is not evidence for anything else."""
     band = canvas_of(BAND)
     unsure = (np.full(10, 0.1), prepare(band))
-    probabilities, image = stretched_reading(Always(digit), band, unsure)
+    probabilities, image = stretched_reading(Reads(np.eye(10)[digit] * 0.8 + 0.02), band, unsure)
     assert (probabilities is not unsure[0]) == (digit == 1) and image is unsure[1]
     assert probabilities.argmax() == (1 if digit == 1 else 0)
 

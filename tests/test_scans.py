@@ -5,10 +5,12 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import fuzz_case
+from conftest import Reads, fuzz_case
 from mnist_mlp import load_model
 from reading import TurnedViews
-from scans.benchmark import read_scans, summary, trouble_tiles, write_scans
+from drawn.nondigits import FAMILIES
+from scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans, read_scans, summary,
+                             trouble_tiles, write_scans)
 from scans.sets import ScanSetError, boxed, labelled_folder, read_optdigits, scan_picture
 
 ONE = ["00011000", "00111000", "01011000", "00011000", "00011000", "00011000", "00011000", "01111110"]
@@ -156,3 +158,20 @@ def test_a_scan_picture_takes_any_ink_level():
     bits = np.zeros((8, 8), np.uint8)
     bits[2:6, 3:5] = 255  # 0/255 rather than bool: still full ink, not wrapped round
     assert (scan_picture(bits) == scan_picture(bits > 0)).all()
+
+
+def test_non_digits_are_made_as_scans_three_ways_and_their_refusal_counted():
+    scans = non_digit_scans(3, seed=4)
+    assert tuple(scans) == NON_DIGIT_SCANS and set(scans["scan-like"]) == set(FAMILIES)
+    for way, families in scans.items():
+        for family, pictures in families.items():
+            assert 1 <= len(pictures) <= 3 and all(p.dtype == np.uint8 and p.ndim == 2 for p in pictures), (way, family)
+            assert all(p[0, 0] == 255 and p.min() < 128 for p in pictures)  # dark ink on white paper
+    assert [p.tobytes() for p in non_digit_scans(3, seed=4)["stretched grey"]["shapes"]] == \
+        [p.tobytes() for p in scans["stretched grey"]["shapes"]]  # the same seed, the same drawings
+    unsure = non_digit_refusal(Reads(np.full(10, 0.1)), scans, 0.5)
+    sure = non_digit_refusal(Reads(np.eye(10)[7]), scans, 0.5)
+    for result, share in ((unsure, 1.0), (sure, 0.0)):
+        assert set(result) == {"families", "held out", "all"} and set(result["families"]) == set(FAMILIES)
+        assert all(v == share for shares in result["families"].values() for v in shares.values())
+        assert result["held out"] == result["all"] == {way: share for way in NON_DIGIT_SCANS}

@@ -4,6 +4,7 @@ Usage:
     python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.5] [--skip N] [--limit N]
                                [--zoom 4] [--json] [--mosaic PATH.png] [--keep DIR]
     python tools/eval_scans.py --mnist-boxed grey|binary [--fit] [--skip N] [--limit N] ...
+    python tools/eval_scans.py --non-digits N [--weights weights/] [--threshold 0.5] [--seed S] [--json]
 
 SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
@@ -17,6 +18,11 @@ beside the 28x28 input the network read.
 of other sets are made: each one's ink stretched to fill a 16x16 box (as Semeion says it sized its
 digits; with --fit keeping its shape, its longer side across the box), grey (as USPS) or binary (as
 Semeion), then written as optdigits bitmaps are.
+
+--non-digits N draws N drawings of each non-digit family (drawn.nondigits; script letters and shapes
+are never trained on) and reads them as scans three ways (scans.benchmark.non_digit_scans): scanned
+as training scans pen digits, and stretched to a 16x16 box, binary and grey, as --mnist-boxed makes
+its digits; it prints the share of each family refused (answered "?").
 """
 import argparse
 import json
@@ -28,14 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad import cli  # noqa: E402
 from charts import mosaic  # noqa: E402
-from eval_drawn import write_png  # noqa: E402
+from eval_drawn import MAX_MADE, write_png  # noqa: E402
 
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
 from mnist_mlp.metrics import format_pairs  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from reading import TurnedViews  # noqa: E402
-from scans.benchmark import read_scans, summary, trouble_tiles, write_scans  # noqa: E402
+from scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans, read_scans, summary,  # noqa: E402
+                             trouble_tiles, write_scans)
 from scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (scans.sets.MAX_SIDE) as a picture of at most 2,048
@@ -56,6 +63,20 @@ def show(result):
         print(f"  {row['threshold']:.2f}     {100 * row['answered']:6.2f}%   {100 * row['sure_and_right']:6.2f}%")
     for problem in result["unreadable"]:
         print(f"unreadable: {problem}")
+
+
+def show_refusal(views, args):
+    result = non_digit_refusal(views, non_digit_scans(args.non_digits, args.seed), args.threshold)
+    if args.json:
+        print(json.dumps({"non_digits": args.non_digits, "seed": args.seed, "threshold": args.threshold,
+                          "refused": result}, indent=1))
+        return 0
+    print(f"non-digits refused at threshold {args.threshold} ({args.non_digits} of each family), as scans:")
+    print(" " * 16 + "".join(f"{way:>18}" for way in NON_DIGIT_SCANS))
+    for name, shares in [*result["families"].items(), ("held out", result["held out"]), ("all", result["all"])]:
+        print(f"  {name:<14}" + "".join(f"{100 * shares[way]:17.2f}%" if way in shares else f"{'-':>18}"
+                                        for way in NON_DIGIT_SCANS))
+    return 0
 
 
 def scan_files(args, end, scratch):
@@ -94,7 +115,18 @@ def main(argv=None):
     p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
     p.add_argument("--keep", type=Path, default=None,
                    help="write the scans made of bitmaps into this new folder, a subfolder a digit")
+    p.add_argument("--non-digits", type=int, default=0,
+                   help="instead, draw this many of each non-digit family as scans: refused?")
+    p.add_argument("--seed", type=int, default=0, help="with --non-digits: which drawings are made")
     args = p.parse_args(argv)
+    if args.non_digits or args.seed:
+        if not 1 <= args.non_digits <= MAX_MADE:
+            p.error(f"--non-digits must be between 1 and {MAX_MADE:,}")
+        given = [o for o, v in (("SET", args.set), ("--mnist-boxed", args.mnist_boxed), ("--fit", args.fit),
+                                ("--skip", args.skip), ("--limit", args.limit), ("--zoom", args.zoom),
+                                ("--mosaic", args.mosaic), ("--keep", args.keep)) if v]
+        if given:
+            p.error(f"--non-digits draws its own drawings: {', '.join(given)} cannot go with it")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
     if args.limit is not None and args.limit < 1:
@@ -118,6 +150,8 @@ def main(argv=None):
         p.error(f"--keep {args.keep} already exists; name a new folder")
     try:
         views = TurnedViews(load_model(args.weights))
+        if args.non_digits:
+            return show_refusal(views, args)
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
             files, problems = scan_files(args, end, scratch)
             for problem in problems:
