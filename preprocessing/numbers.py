@@ -176,9 +176,10 @@ def split_image(gray, read=None):
     return split_canvas(canvas_from_image(gray), read)
 
 
-def split_canvas(canvas, read=None, doubts=None):
+def split_canvas(canvas, read=None, doubts=None, cuts=None):
     """``split_image`` for a canvas already made by ``canvas_from_image``; ValueError for more than
-    MAX_PIECES pieces of ink (a grid of dots, a page of text), which are no number."""
+    MAX_PIECES pieces of ink (a grid of dots, a page of text), which are no number. ``cuts``, a list,
+    is given the index of each box cut out of a wider one (touching digits, or a letter's strokes)."""
     _, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
     stats = stats[1:]
     if not len(stats):
@@ -191,7 +192,10 @@ def split_canvas(canvas, read=None, doubts=None):
     for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs]),
                              doubts=doubts):
         box = _xywh(boxes[group])
-        merged.extend(_split_wide(canvas, box, read) if read is not None else [box])
+        parts = _split_wide(canvas, box, read) if read is not None else [box]
+        if cuts is not None and len(parts) > 1:
+            cuts.extend(range(len(merged), len(merged) + len(parts)))
+        merged.extend(parts)
     return merged
 
 

@@ -26,6 +26,7 @@ EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 MAX_DIGITS = 15  # digits in a number; more (a barcode's bars, a fence) is never a sure number
+CUT_SURE = 0.9  # a digit cut out of touching ink is sure from this (a letter's strokes cut apart read as digits)
 
 
 def group_inputs(strokes, groups, boxes=None):
@@ -136,9 +137,9 @@ def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
         images = [prepare(crop(box)) for box in boxes]
         return np.array([EMPTY if im is None else im.reshape(-1) for im in images], np.float32).reshape(-1, 784)
 
-    doubts = []
+    doubts, cuts = [], []
     try:
-        boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1), doubts)
+        boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1), doubts, cuts)
     except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
         return {**answer([], []), "error": str(e)}
     many = {k for k, (x, y, w, h) in enumerate(boxes)
@@ -148,4 +149,5 @@ def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
     views = reader(model, turn)
     readings = [canvas_reading(views, crop(box)) for box in boxes]
     read = [views.predict_proba(EMPTY)[0] if r is None else r[0] for r in readings]
+    many |= {k for k in cuts if read[k].max() < CUT_SURE}
     return answer(read, [list(map(int, b)) for b in boxes], threshold, many, bool(doubts))

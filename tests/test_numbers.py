@@ -10,6 +10,7 @@ from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import render
 from preprocessing import group_strokes, prepare, split_image
+from preprocessing.numbers import split_canvas
 from tools_path import screenshot
 
 DIGITS = screenshot.DIGIT_STROKES
@@ -115,6 +116,11 @@ def test_touching_digits_are_cut_where_the_network_reads_both():
     digits = [int(MODEL.predict(prepare(np.ascontiguousarray(canvas[y:y + h, x:x + w])))[0]) for x, y, w, h in boxes]
     assert digits == [3, 0]
     assert cv2.countNonZero(canvas) > 0
+    cuts = []
+    assert split_canvas(canvas, read_boxes_with(gray), cuts=cuts) == boxes and cuts == [0, 1]  # both cut out
+    apart = 255 - render([(np.array(s["points"]), s["brush"]) for s in number("2047")], 720, 320)
+    cuts = []
+    assert len(split_canvas(255 - apart, read_boxes_with(apart), cuts=cuts)) == 4 and cuts == []
 
 
 def test_a_single_wide_digit_is_not_cut():
@@ -490,6 +496,29 @@ def test_a_barcode_is_no_sure_number():
         bars[40:160, 20 + 14 * k:20 + 14 * k + 4 + 3 * (k % 3)] = 0
     number = read_image(MODEL, bars)
     assert len(number["digits"]) > MAX_DIGITS and not number["sure"] and number_hint(MODEL, bars) is None
+
+
+def test_a_letter_cut_into_digits_is_no_sure_number():
+    """An A cut under its apex read as a sure "19" or "14", an M as a sure "14" (and predict.py and
+    the server hinted at them; found by a new user with a scan of an A): a digit cut out of touching
+    ink needs CUT_SURE, which touching digits cut right reach (tests above)."""
+    from reading.numbers import CUT_SURE, number_hint, read_image
+    from scans.sets import scan_picture
+
+    def letter(*lines):
+        gray = np.full((120, 120), 255, np.uint8)
+        for points in lines:
+            cv2.polylines(gray, [np.array(points, np.int32)], False, 0, 7)
+        return gray
+
+    a = letter([(20, 100), (60, 15), (100, 100)], [(38, 65), (82, 65)])
+    m = letter([(15, 105), (25, 15), (60, 70), (95, 15), (105, 105)])
+    scanned = cv2.resize(255 - a, (16, 16), interpolation=cv2.INTER_AREA) > 64  # a 16x16 bitmap, blown up 4x
+    for gray in (a, m, scan_picture(scanned)):
+        number = read_image(MODEL, gray)
+        assert not number["sure"] and number_hint(MODEL, gray) is None, number["number"]
+        cut = [d for d in number["digits"] if d["confidence"] < CUT_SURE]
+        assert cut and not any(d["sure"] for d in cut)
 
 
 def test_only_paper_a_ring_encloses_counts_asholes():
