@@ -12,6 +12,7 @@ from drawn.scanlike import scan_picture as scan_of_strokes
 from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
 from reading import file_reading, picture_reading
+from reading.numbers import number_hint
 
 from .sets import SCAN_ZOOM, boxed, scan_picture
 
@@ -120,7 +121,8 @@ def non_digit_scans(n_per_family, seed=0):
     """{way: {family: [grey pictures]}}: ``n_per_family`` freshly drawn non-digits of each family
     (drawn.nondigits), as scans each way of NON_DIGIT_SCANS: scanned as the pen digits are in
     training (drawn.scanlike), and as the pad draws them, stretched to fill a 16x16 box binary or
-    grey as ``--mnist-boxed`` makes MNIST's digits (scans.sets.boxed), each written as a scan is."""
+    grey as ``--mnist-boxed`` makes MNIST's digits (scans.sets.boxed), each written as a scan is (a
+    drawing too thin to leave a dot in the box stays, blank)."""
     rng = np.random.default_rng([seed, 5_000_011])
     drawn = held_out_non_digits(n_per_family, seed)
     made = {way: {} for way in NON_DIGIT_SCANS}
@@ -129,24 +131,27 @@ def non_digit_scans(n_per_family, seed=0):
                                      for _ in range(n_per_family)]
         images = np.rint(255 * inputs.reshape(-1, 28, 28)).astype(np.uint8)
         for way, binary in (("stretched binary", True), ("stretched grey", False)):
-            made[way][family] = [scan_picture(b) for b in boxed(images, binary) if b.any()]
+            made[way][family] = [scan_picture(b) for b in boxed(images, binary)]  # a blank one is refused
     return made
 
 
 def non_digit_refusal(views, scans, threshold):
     """For ``non_digit_scans``, the share refused each way: ``{"families": {family: {way: share}},
     "held out": {way: share}, "all": {way: share}}`` (all: the families' mean). A picture is refused
-    when it is read (reading.picture_reading, as a file is) as no digit surely (mnist_mlp.is_sure at
-    ``threshold``) or has no ink."""
+    when it has no ink, or is read (reading.picture_reading, as a file is) as no digit surely
+    (mnist_mlp.is_sure at ``threshold``) and as no number either (reading.numbers.number_hint: the
+    "hint" predict.py and the server give, which --number would answer surely)."""
     def refused(picture):
         try:
-            return not is_sure(picture_reading(views, picture)[0], threshold)
+            return (not is_sure(picture_reading(views, picture)[0], threshold)
+                    and number_hint(views.model, picture, threshold) is None)
         except ValueError:
             return True
 
-    families = {f: {way: float(np.mean([refused(p) for p in scans[way][f]])) for way in scans if scans[way][f]}
+    families = {f: {way: float(np.mean([refused(p) for p in scans[way][f]])) for way in scans}
                 for f in next(iter(scans.values()))}
+
     def mean(names):
-        return {way: float(np.mean([families[f][way] for f in names if way in families[f]])) for way in scans}
+        return {way: float(np.mean([families[f][way] for f in names])) for way in scans}
 
     return {"families": families, "held out": mean([f for f in HELD_OUT if f in families]), "all": mean(families)}

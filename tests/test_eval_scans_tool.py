@@ -108,13 +108,14 @@ def test_non_digits_as_scans_refused_and_bad_options_refused():
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     refused = result["refused"]
-    assert result["non_digits"] == 2 and len(refused["families"]) == 13
+    assert result["non_digits"] == 2 and result["families"] == len(refused["families"]) == 13
     ways = {"scan-like", "stretched binary", "stretched grey"}
     assert set(refused["held out"]) == set(refused["all"]) == ways
     assert all(0 <= v <= 1 for shares in refused["families"].values() for v in shares.values())
     table = run("--non-digits", "1")
     assert table.returncode == 0 and "held out" in table.stdout and "stretched grey" in table.stdout
-    for bad, says in ((("--non-digits", "0", "--seed", "2"), "between 1 and"),
+    for bad, says in ((("--non-digits", "0", "--seed", "2"), "between 1 and"), (("--non-digits", "0"), "between 1 and"),
+                      (("--seed", "3"), "--seed is for --non-digits"),
                       (("--non-digits", "-3"), "between 1 and"), (("--non-digits", "10000000"), "between 1 and"),
                       (("--non-digits", "2", REAL), "SET"),
                       (("--non-digits", "2", "--mnist-boxed", "grey"), "--mnist-boxed"),

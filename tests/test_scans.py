@@ -165,8 +165,8 @@ def test_non_digits_are_made_as_scans_three_ways_and_their_refusal_counted():
     assert tuple(scans) == NON_DIGIT_SCANS and set(scans["scan-like"]) == set(FAMILIES)
     for way, families in scans.items():
         for family, pictures in families.items():
-            assert 1 <= len(pictures) <= 3 and all(p.dtype == np.uint8 and p.ndim == 2 for p in pictures), (way, family)
-            assert all(p[0, 0] == 255 and p.min() < 128 for p in pictures)  # dark ink on white paper
+            assert len(pictures) == 3 and all(p.dtype == np.uint8 and p.ndim == 2 for p in pictures), (way, family)
+            assert all(p[0, 0] == 255 for p in pictures) and any(p.min() < 128 for p in pictures)  # ink on white
     assert [p.tobytes() for p in non_digit_scans(3, seed=4)["stretched grey"]["shapes"]] == \
         [p.tobytes() for p in scans["stretched grey"]["shapes"]]  # the same seed, the same drawings
     unsure = non_digit_refusal(Reads(np.full(10, 0.1)), scans, 0.5)

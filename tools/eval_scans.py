@@ -22,7 +22,8 @@ Semeion), then written as optdigits bitmaps are.
 --non-digits N draws N drawings of each non-digit family (drawn.nondigits; script letters and shapes
 are never trained on) and reads them as scans three ways (scans.benchmark.non_digit_scans): scanned
 as training scans pen digits, and stretched to a 16x16 box, binary and grey, as --mnist-boxed makes
-its digits; it prints the share of each family refused (answered "?").
+its digits; it prints the share of each family refused: answered "?", and with no hint that it
+reads as a number (a letter cut into a sure "14").
 """
 import argparse
 import json
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad import cli  # noqa: E402
 from charts import mosaic  # noqa: E402
-from eval_drawn import MAX_MADE, write_png  # noqa: E402
+from eval_drawn import write_png  # noqa: E402
 
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
 from mnist_mlp.metrics import format_pairs  # noqa: E402
@@ -45,6 +46,7 @@ from scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans
                              trouble_tiles, write_scans)
 from scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
+MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 15 minutes here
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
@@ -69,7 +71,7 @@ def show_refusal(views, args):
     result = non_digit_refusal(views, non_digit_scans(args.non_digits, args.seed), args.threshold)
     if args.json:
         print(json.dumps({"non_digits": args.non_digits, "seed": args.seed, "threshold": args.threshold,
-                          "refused": result}, indent=1))
+                          "families": len(result["families"]), "refused": result}, indent=1))
         return 0
     print(f"non-digits refused at threshold {args.threshold} ({args.non_digits} of each family), as scans:")
     print(" " * 16 + "".join(f"{way:>18}" for way in NON_DIGIT_SCANS))
@@ -115,13 +117,16 @@ def main(argv=None):
     p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
     p.add_argument("--keep", type=Path, default=None,
                    help="write the scans made of bitmaps into this new folder, a subfolder a digit")
-    p.add_argument("--non-digits", type=int, default=0,
+    p.add_argument("--non-digits", type=int, default=None,
                    help="instead, draw this many of each non-digit family as scans: refused?")
-    p.add_argument("--seed", type=int, default=0, help="with --non-digits: which drawings are made")
+    p.add_argument("--seed", type=int, default=None, help="with --non-digits: which drawings are made (default 0)")
     args = p.parse_args(argv)
-    if args.non_digits or args.seed:
-        if not 1 <= args.non_digits <= MAX_MADE:
-            p.error(f"--non-digits must be between 1 and {MAX_MADE:,}")
+    if args.seed is not None and args.non_digits is None:
+        p.error("--seed is for --non-digits")
+    if args.non_digits is not None:
+        args.seed = args.seed or 0
+        if not 1 <= args.non_digits <= MAX_NON_DIGITS:
+            p.error(f"--non-digits must be between 1 and {MAX_NON_DIGITS:,} (each family's scans are held in memory)")
         given = [o for o, v in (("SET", args.set), ("--mnist-boxed", args.mnist_boxed), ("--fit", args.fit),
                                 ("--skip", args.skip), ("--limit", args.limit), ("--zoom", args.zoom),
                                 ("--mosaic", args.mosaic), ("--keep", args.keep)) if v]
@@ -150,7 +155,7 @@ def main(argv=None):
         p.error(f"--keep {args.keep} already exists; name a new folder")
     try:
         views = TurnedViews(load_model(args.weights))
-        if args.non_digits:
+        if args.non_digits is not None:
             return show_refusal(views, args)
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
             files, problems = scan_files(args, end, scratch)
