@@ -10,21 +10,23 @@ import cv2
 import numpy as np
 
 from . import _check_canvas
-from .thinning import MARGIN, SIDE, blown_up, holes, skeleton, stroke_width
+from .thinning import INK, MARGIN, SIDE, along_and_across, blown_up, fitted_line, holes, skeleton, stroke_width
 
 SQUARE = 0.15  # ink whose box is this close to a square (width over height) may have been stretched to it
 NARROWER = (0.75, 0.5, 0.35)  # ... and is read again at these shares of its width
 ONE_WIDTH = 0.3  # a 1 so found is one band: its strokes thinner than this share of the box (not a blot)
-STRAIGHT = 0.15  # ... its centre line this close to a straight line, as a share of the box
+BENT = 0.15  # ... nine tenths of its centre line this close to a straight line, as a share of the box
 SPECK = 0.01  # ... and one piece: others no larger than this share of the box
 HOLE = 0.005  # ... with no hole of this share of the box (a narrow triangle's outline)
+OTHER = 0.4  # a reading that names another digit with this much, though unsurely, is left as it is
 PAD = 8  # pixels of background round a narrowed canvas
 
 
 def may_be_stretched(canvas):
     """Whether a pad-like ``canvas`` (uint8, white ink on black) may be a scanned bitmap whose digit
     was stretched to a square: its ink's box is within SQUARE of a square and it is a small bitmap
-    blown up (preprocessing.thinning.blown_up), not a photo or a drawing."""
+    blown up (preprocessing.thinning.blown_up), not a sharp photo or a drawing; a blurred one counts,
+    as a bitmap blown up smoothly does."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if not (w and h) or abs(w / h - 1) > SQUARE:
@@ -48,13 +50,13 @@ def is_band(canvas):
     a 1 stretched across a square is: one piece (but specks under SPECK of the square) with no hole
     of HOLE of it; its strokes (preprocessing.thinning.stroke_width) thinner than ONE_WIDTH of the
     square, as a blot's are not; nine tenths of its centre line (a flag or a spur aside) within
-    STRAIGHT of the square from one straight line, as a 7, a 4, a "<" or an arch is not."""
+    BENT of the square from one straight line, as a 7, a 4, a "<" or an arch is not."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if not (w and h):
         return False
     square = cv2.resize(canvas[y:y + h, x:x + w], (SIDE, SIDE), interpolation=cv2.INTER_AREA)
-    mask = np.pad(square > int(square.max()) // 2, MARGIN)
+    mask = np.pad(square > int(square.max()) // INK, MARGIN)
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if (np.count_nonzero(stats[1:, cv2.CC_STAT_AREA] >= SPECK * SIDE ** 2) != 1
             or holes(mask, min_area=HOLE * SIDE ** 2).any() or stroke_width(mask) >= ONE_WIDTH * SIDE):
@@ -62,5 +64,5 @@ def is_band(canvas):
     ys, xs = np.nonzero(skeleton(mask))
     if len(xs) < 2:
         return False
-    vx, vy, x0, y0 = cv2.fitLine(np.stack([xs, ys], axis=1).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-    return bool(np.percentile(np.abs((xs - x0) * vy - (ys - y0) * vx), 90) <= STRAIGHT * SIDE)
+    _, across = along_and_across(fitted_line(ys, xs), ys, xs)
+    return bool(np.percentile(np.abs(across), 90) <= BENT * SIDE)

@@ -178,20 +178,29 @@ def _bar(mask, centre):
     ys, xs = np.nonzero(centre)
     if len(xs) < 2:
         return False
-    vx, vy, x0, y0 = cv2.fitLine(np.stack([xs, ys], axis=1).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-
-    def along_and_across(ys, xs):  # pixels' coordinates along the fitted line and across it
-        return (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
-
-    along, across = along_and_across(ys, xs)
+    line = fitted_line(ys, xs)
+    along, across = along_and_across(line, ys, xs)
     if np.abs(across).max() > STRAIGHT * SIDE or np.ptp(along) < LONG * SIDE:
         return False
-    along, across = along_and_across(*np.nonzero(mask))
+    along, across = along_and_across(line, *np.nonzero(mask))
     # The ink's width in six slices across the line, its two thin ends (a tenth each) left out.
     edges = np.linspace(*np.percentile(along, [10, 90]), 7)
     slices = [(along >= a) & (along < b) for a, b in zip(edges[:-1], edges[1:])]
     widths = [np.ptp(across[inside]) + 1 for inside in slices if inside.any()]
     return max(widths) <= EVEN * np.median(widths)
+
+
+def fitted_line(ys, xs):
+    """The straight line (vx, vy, x0, y0: a unit direction and a point) fitted through the pixels at
+    rows ``ys`` and columns ``xs``, by least squares."""
+    return cv2.fitLine(np.stack([xs, ys], axis=1).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+
+
+def along_and_across(line, ys, xs):
+    """The coordinates of the pixels at rows ``ys`` and columns ``xs`` along ``line`` (fitted_line)
+    and across it."""
+    vx, vy, x0, y0 = line
+    return (xs - x0) * vx + (ys - y0) * vy, (xs - x0) * vy - (ys - y0) * vx
 
 
 def _filled(mask):

@@ -5,7 +5,10 @@ tools/eval_scans.py). Both end in the network read through its turned views (mni
 Strokes: redrawn at the width that suits their size (preprocessing.strokes.redraw), so the brush picked does
 not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
 (paper, ruling and specks taken out) -> prepared and read; where its ink is thick for its size and
-that reading is unsure, thinned to a pen's width (preprocessing.thinning), prepared and read again.
+that reading is unsure, thinned to a pen's width (preprocessing.thinning), prepared and read again;
+where still unsure and it may be a scan whose 1 was stretched across a square box, read narrowed
+too (preprocessing.stretch). Every such step is taken at the threshold SURE; a caller's own threshold
+only decides what is answered.
 """
 import numpy as np
 
@@ -14,7 +17,7 @@ from mnist_mlp.views import TurnedViews
 from preprocessing.strokes import redraw
 from preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
 from preprocessing.images import ImageError, at_reading_size, read_gray
-from preprocessing.stretch import NARROWER, is_band, may_be_stretched, narrowed
+from preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
 from preprocessing.thinning import thinned
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
@@ -86,17 +89,18 @@ def picture_canvases(gray):
 
 
 def stretched_reading(views, canvas, reading):
-    """``reading`` (``(probabilities, image)`` of ``canvas``, a pad-like canvas a picture gave), or
-    where it is unsure and the canvas may be a scan whose digit was stretched to a square
-    (preprocessing.stretch), the mean of it and of the canvas read narrowed to each of NARROWER
-    of its width, if that is a sure 1 and the ink is one band (preprocessing.stretch.is_band), with
-    the image read at the canvas's own width. A 1 is the digit such stretching makes unreadable;
-    the mean is taken for no other digit and no other shape, as narrowed, a blot, a circle, a "<"
-    or an arch is read as surely as a digit (docs/paper-scans.md, "Stretched 1s read narrowed too")."""
-    if is_sure(reading[0]) or not may_be_stretched(canvas) or not is_band(canvas):
+    """``reading`` (``(probabilities, image)`` of ``canvas``, a pad-like canvas a picture gave), or,
+    where it is unsure, names no other digit with OTHER, and the canvas may be a scan whose digit was
+    stretched to a square and is one band (preprocessing.stretch), the mean of it and of the canvas
+    read narrowed to each share of NARROWER of its width, if that mean is a sure 1; the image stays
+    the one read at the canvas's own width. Stretching makes a 1 unreadable, and only a 1: the mean
+    is not taken for another digit, nor for ink that is no band, because a blot, a circle, a "<" or
+    an arch narrowed is read as a sure 1 too (docs/paper-scans.md, "Stretched 1s read narrowed too")."""
+    probabilities = reading[0]
+    if (is_sure(probabilities) or (probabilities.argmax() != 1 and probabilities.max() >= OTHER)
+            or not may_be_stretched(canvas) or not is_band(canvas)):
         return reading
-    narrow = [canvas_reading(views, narrowed(canvas, share)) for share in NARROWER]
-    mean = np.mean([reading[0]] + [r[0] for r in narrow if r is not None], axis=0)
+    mean = np.mean([probabilities] + [canvas_reading(views, narrowed(canvas, share))[0] for share in NARROWER], axis=0)
     return (mean, reading[1]) if mean.argmax() == 1 and is_sure(mean) else reading
 
 

@@ -12,7 +12,7 @@ from mnist_mlp import is_sure, load_model
 from preprocessing import canvas_from_image, prepare
 from preprocessing.strokes import render
 from preprocessing.thinning import thinned
-from preprocessing.stretch import NARROWER, narrowed
+from preprocessing.stretch import NARROWER, OTHER, narrowed
 from reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
                      picture_reading, stretched_reading, strokes_reading)
 from scans.sets import boxed, scan_picture
@@ -119,11 +119,11 @@ def test_thick_ink_is_read_thinned_only_where_it_is_not_read_surely_as_it_is():
 
 def test_a_1_stretched_to_its_box_and_read_unsurely_is_read_narrowed_too(mnist):
     """MNIST's test 1s 100-199 stretched to fill 16x16 as Semeion sized its digits (bands from
-    corner to corner): where the reading is unsure, the mean of it and of the ink narrowed to 3/4,
-    1/2 and 1/3 of its width is taken when it is a sure 1. Without it, 73 (binary) and 72 (grey) of
-    them are sure 1s; with it, 78 and 84. The image is the one read at the ink's own width."""
+    corner to corner): where the reading is unsure, the mean of it and of the ink narrowed to 0.75,
+    0.5 and 0.35 of its width is taken when it is a sure 1. Without it, 73 (binary) and 73 (grey) of
+    them are sure 1s; with it, 80 and 83. The image is the one read at the ink's own width."""
     ones = mnist["x_test"][mnist["y_test"] == 1][100:200]
-    for binary, least in ((True, 76), (False, 81)):
+    for binary, least in ((True, 78), (False, 81)):
         readings = [picture_reading(VIEWS, scan_picture(one)) for one in boxed(ones, binary)]
         probabilities = np.array([p for p, _ in readings])
         assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= least, binary
@@ -133,6 +133,18 @@ def test_a_1_stretched_to_its_box_and_read_unsurely_is_read_narrowed_too(mnist):
     assert probabilities.argmax() == 1 and is_sure(probabilities) and image is unsure[1]
     sure = (np.eye(10)[1], unsure[1])
     assert stretched_reading(VIEWS, band, sure) is sure
+
+
+def test_a_reading_that_names_another_digit_fairly_is_not_overturned():
+    """An unsure 7 or 9 of OTHER or more is left as it is though every narrowed reading is a sure 1
+    (a 7 whose bar is short, stretched, is a band too; found by the attacking helper)."""
+    band = canvas_of(BAND)
+    ones = Reads(np.eye(10)[1] * 0.8 + 0.02)
+    for digit, top, kept in ((7, OTHER, True), (9, 0.45, True), (7, OTHER - 0.01, False), (1, 0.2, False)):
+        probabilities = np.full(10, (1 - top) / 9)
+        probabilities[digit] = top
+        reading = (probabilities, prepare(band))
+        assert (stretched_reading(ones, band, reading) is reading) == kept, (digit, top)
 
 
 @pytest.mark.parametrize("name", ["blot", "thick band", "arch", "thin triangle"])
