@@ -10,7 +10,7 @@ from drawn.benchmark import held_out_non_digits
 from drawn.nondigits import FAMILIES, HELD_OUT
 from drawn.scanlike import scan_picture as scan_of_strokes
 from mnist_mlp import is_sure
-from mnist_mlp.metrics import confusion_matrix, most_confused
+from mnist_mlp.metrics import confusion_matrix, format_pairs, most_confused
 from reading import file_reading, picture_reading
 from reading.numbers import number_hint
 
@@ -92,6 +92,30 @@ def summary(readings, threshold):
             "sure_and_wrong": float((sure & ~right).sum() / n), "per_digit": per_digit,
             "most_confused": most_confused(counts, k=8), "curve": curve,
             "unreadable": [f"{r.path}: {r.problem}" for r in readings if r.problem]}
+
+
+def summary_lines(result):
+    """``summary``'s result as lines of text to print."""
+    lines = [f"{result['digits']} scans of {result['set']}, threshold {result['threshold']}"]
+    lines += [f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%"
+              for key in ("right", "sure_and_right", "answered", "sure_and_wrong")]
+    lines.append("digit  samples   right  unsure  wrong (of them sure)   [unsure: under the threshold, right or not]")
+    for d, r in result["per_digit"].items():
+        right = f"{100 * r['right'] / r['samples']:6.2f}%" if r["samples"] else f"{'-':>7}"  # no scan of that digit
+        lines.append(f"{d:>5} {r['samples']:>8} {right} {r['unsure']:>7} {r['wrong']:>6} ({r['sure_and_wrong']})")
+    lines.append("most confused (true -> read: count): " + format_pairs(result["most_confused"]))
+    lines.append("threshold  answered  sure and right")
+    lines += [f"  {row['threshold']:.2f}     {100 * row['answered']:6.2f}%   {100 * row['sure_and_right']:6.2f}%"
+              for row in result["curve"]]
+    return lines + [f"unreadable: {problem}" for problem in result["unreadable"]]
+
+
+def refusal_lines(result):
+    """``non_digit_refusal``'s result as lines of a table to print, held-out families marked."""
+    rows = [(f + (" (held out)" if f in HELD_OUT else ""), shares) for f, shares in result["families"].items()]
+    rows += [("held out", result["held out"]), ("all", result["all"])]
+    return [" " * 27 + "".join(f"{way:>18}" for way in NON_DIGIT_SCANS)] + [
+        f"  {name:<25}" + "".join(f"{100 * shares[way]:17.2f}%" for way in NON_DIGIT_SCANS) for name, shares in rows]
 
 
 def trouble_tiles(readings, threshold, tile=84):

@@ -56,7 +56,8 @@ def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
     assert "3 scans" in r.stdout and "33.33%" in r.stdout  # the 7 right; the mislabelled one and the dot not
     assert "1->7: 1" in r.stdout and "unreadable" in r.stdout
     assert "notes.txt: not a PNG" in r.stderr and "no images of 0" in r.stderr
-    assert cv2.imread(str(tmp_path / "m.png")) is not None
+    assert cv2.imread(str(tmp_path / "m.png")) is not None and "mosaic of the 1 unsure or wrong" in r.stderr
+    assert "    2        0       -" in r.stdout  # no scan of a 2: no share of them right
 
 
 @pytest.mark.parametrize("args, code, says", [

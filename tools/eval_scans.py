@@ -38,33 +38,15 @@ from charts import mosaic  # noqa: E402
 from eval_drawn import write_png  # noqa: E402
 
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
-from mnist_mlp.metrics import format_pairs  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from reading import TurnedViews  # noqa: E402
-from scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans, read_scans, summary,  # noqa: E402
-                             trouble_tiles, write_scans)
+from scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
+                             summary_lines, trouble_tiles, write_scans)
 from scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 15 minutes here
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (scans.sets.MAX_SIDE) as a picture of at most 2,048
-
-
-def show(result):
-    print(f"{result['digits']} scans of {result['set']}, threshold {result['threshold']}")
-    for key in ("right", "sure_and_right", "answered", "sure_and_wrong"):
-        print(f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%")
-    print("digit  samples   right  unsure  wrong (of them sure)   [unsure: under the threshold, right or not]")
-    for d, r in result["per_digit"].items():
-        print(f"{d:>5} {r['samples']:>8} {100 * r['right'] / max(r['samples'], 1):6.2f}% {r['unsure']:>7}"
-              f" {r['wrong']:>6} ({r['sure_and_wrong']})")
-    print("most confused (true -> read: count): "
-          + format_pairs(result["most_confused"]))
-    print("threshold  answered  sure and right")
-    for row in result["curve"]:
-        print(f"  {row['threshold']:.2f}     {100 * row['answered']:6.2f}%   {100 * row['sure_and_right']:6.2f}%")
-    for problem in result["unreadable"]:
-        print(f"unreadable: {problem}")
 
 
 def show_refusal(views, args):
@@ -72,12 +54,9 @@ def show_refusal(views, args):
     if args.json:
         print(json.dumps({"non_digits": args.non_digits, "seed": args.seed, "threshold": args.threshold,
                           "families": len(result["families"]), "refused": result}, indent=1))
-        return 0
-    print(f"non-digits refused at threshold {args.threshold} ({args.non_digits} of each family), as scans:")
-    print(" " * 16 + "".join(f"{way:>18}" for way in NON_DIGIT_SCANS))
-    for name, shares in [*result["families"].items(), ("held out", result["held out"]), ("all", result["all"])]:
-        print(f"  {name:<14}" + "".join(f"{100 * shares[way]:17.2f}%" if way in shares else f"{'-':>18}"
-                                        for way in NON_DIGIT_SCANS))
+    else:
+        print(f"non-digits refused at threshold {args.threshold} ({args.non_digits} of each family), as scans:")
+        print("\n".join(refusal_lines(result)))
     return 0
 
 
@@ -172,11 +151,11 @@ def main(argv=None):
         return 1
     if args.mosaic and tiles and not write_png(args.mosaic, mosaic(tiles, columns=10)):
         return 1
+    if args.mosaic:
+        print(f"mosaic of the {len(tiles)} unsure or wrong: {args.mosaic}" if tiles
+              else "no mosaic: none unsure or wrong", file=sys.stderr)
     result = {"set": name, **summary(readings, args.threshold)}
-    if args.json:
-        print(json.dumps(result, indent=1))
-    else:
-        show(result)
+    print(json.dumps(result, indent=1) if args.json else "\n".join(summary_lines(result)))
     return 0
 
 
