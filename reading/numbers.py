@@ -11,7 +11,8 @@ picture of one digit is (reading.canvas_reading). Both answer the same object:
 side, as preprocessing.images reads a file), where a digit under the threshold is "?" in "number" and the number is sure
 only when every digit is and the grouping was no close call. A digit of more than MAX_PARTS strokes
 or pieces of ink (a column of dots) is never sure, nor a number of more than MAX_DIGITS digits (a
-barcode's bars).
+barcode's bars), and a digit of an image cut out of touching ink is sure only from CUT_SURE, a 1
+from CUT_ONE (a letter's strokes cut apart read as digits, a stroke cut off as a 1).
 """
 import cv2
 import numpy as np
@@ -26,7 +27,9 @@ EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 MAX_DIGITS = 15  # digits in a number; more (a barcode's bars, a fence) is never a sure number
-CUT_SURE = 0.9  # a digit cut out of touching ink is sure from this (a letter's strokes cut apart read as digits)
+# A digit cut out of touching ink is sure from CUT_SURE, and from CUT_ONE when it is a 1: a letter's
+# strokes cut apart read as digits, most often a stroke cut off as a 1 (an A as "14", an M as "14").
+CUT_SURE, CUT_ONE = 0.7, 0.9
 
 
 def group_inputs(strokes, groups, boxes=None):
@@ -142,12 +145,12 @@ def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
         boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1), doubts, cuts)
     except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
         return {**answer([], []), "error": str(e)}
-    many = {k for k, (x, y, w, h) in enumerate(boxes)
-            if cv2.connectedComponents((canvas[y:y + h, x:x + w] > 0).astype(np.uint8))[0] - 1 > MAX_PARTS}
+    doubtful = {k for k, (x, y, w, h) in enumerate(boxes)
+                if cv2.connectedComponents((canvas[y:y + h, x:x + w] > 0).astype(np.uint8))[0] - 1 > MAX_PARTS}
     # The cuts are chosen on the pieces as prepare gives them (thinning a sliver cut off a digit would
     # mislead); the digits found are read as a picture of one digit is.
     views = reader(model, turn)
     readings = [canvas_reading(views, crop(box)) for box in boxes]
     read = [views.predict_proba(EMPTY)[0] if r is None else r[0] for r in readings]
-    many |= {k for k in cuts if read[k].max() < CUT_SURE}
-    return answer(read, [list(map(int, b)) for b in boxes], threshold, many, bool(doubts))
+    doubtful |= {k for k in cuts if read[k].max() < (CUT_ONE if read[k].argmax() == 1 else CUT_SURE)}
+    return answer(read, [list(map(int, b)) for b in boxes], threshold, doubtful, bool(doubts))

@@ -64,6 +64,8 @@ def test_eval_drawn_warns_about_training_writers():
 @pytest.mark.parametrize("name, args, message", [
     ("eval_drawn", ["--non-digits", "10000000000"], "between 0 and 20,000"),
     ("eval_drawn", ["--numbers", "99999999"], "between 0 and 20,000"),
+    ("eval_drawn", ["--numbers", "5", "--touching"], "--touching is for --numbers with --via image or cut"),
+    ("eval_drawn", ["--touching", "--via", "image"], "--touching is for --numbers with --via image or cut"),
     ("eval_drawn", ["--non-digits", "5", "--threshold", "nan"], "--threshold must be between 0 and 1"),
     ("eval_drawn", ["--turn", "nan"], "--turn must be between 0 and 45 degrees"),
     ("eval_drawn", ["--turn", "-10"], "--turn must be between 0 and 45 degrees"),

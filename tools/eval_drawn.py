@@ -18,7 +18,7 @@ of the errors) and the most confused pairs; --json for machines.
 
 --numbers N makes N numbers of 2 to 8 digits from the writers' pen digits (one writer a
 number; a shared height +-15%, a wandering baseline, gaps from a slight overlap to wide, or
-never touching from an image), draws them on a 1200x400 number pad as mouse strokes, and
+never touching from an image unless --touching), draws them on a 1200x400 number pad as mouse strokes, and
 reads them as the pad does (--via strokes) or as predict.py --number does from the drawn
 image (--via image) or from that image cut down to the ink (--via cut). It prints how often
 the grouping into digits is right, how often the whole number is, how often a digit is read
@@ -68,13 +68,15 @@ from mnist_mlp.views import TURN, reader  # noqa: E402
 
 
 def show_numbers(model, digits, args):
-    numbers = make_numbers(digits, args.numbers, np.random.default_rng(args.seed), touching=args.via == "strokes")
+    touching = args.via == "strokes" or args.touching
+    numbers = make_numbers(digits, args.numbers, np.random.default_rng(args.seed), touching=touching)
     result = {**evaluate_numbers(model, numbers, args.via, turn=args.turn), "selected_writers": args.writers,
               "seed": args.seed}
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"{result['numbers']} numbers of 2-8 digits from writers {args.writers}, read via {args.via}")
+    print(f"{result['numbers']} numbers of 2-8 digits from writers {args.writers}, read via {args.via}"
+          + (", digits that may touch" if args.touching else ""))
     for key in ("segmentation", "number_accuracy", "sure", "sure_and_right", "digit_accuracy",
                 "expected_number_accuracy"):
         print(f"{key.replace('_', ' '):<26} {100 * result[key]:6.2f}%")
@@ -141,6 +143,8 @@ def main(argv=None):
     p.add_argument("--numbers", type=int, default=0, help="read this many whole numbers instead")
     p.add_argument("--via", choices=["strokes", "image", "cut"], default="strokes",
                    help="with --numbers: what is read (the strokes, their picture, or it cut down to the ink)")
+    p.add_argument("--touching", action="store_true",
+                   help="with --numbers --via image or cut: digits may touch, as from strokes (cut apart to be read)")
     p.add_argument("--seed", type=int, default=0, help="with --numbers or --photos: which ones are made")
     p.add_argument("--photos", action="store_true", help="accuracy on synthetic photos of ink on paper instead")
     p.add_argument("--mosaic", type=Path, default=None,
@@ -158,6 +162,8 @@ def main(argv=None):
                     "and fills memory)")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
+    if args.touching and not (args.numbers and args.via != "strokes"):
+        p.error("--touching is for --numbers with --via image or cut (strokes' digits may touch anyway)")
     if not 0 <= args.turn <= 45:
         p.error("--turn must be between 0 and 45 degrees")
     by_name = {c.name: c for c in CONDITIONS}
