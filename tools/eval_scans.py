@@ -45,7 +45,7 @@ from scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, ref
                              summary_lines, trouble_tiles, write_scans)
 from scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
-MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 15 minutes here
+MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
