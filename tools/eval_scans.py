@@ -81,15 +81,16 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("set", nargs="?", type=Path, default=None,
                    help="an optdigits-orig file, or a folder with subfolders 0-9 (default: the optdigits file shipped)")
-    p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model folder")
+    p.add_argument("--weights", type=Path, default=WEIGHTS, help=f"the model folder (default: {WEIGHTS})")
     p.add_argument("--threshold", type=float, default=SURE,
-                   help="under this confidence the answer is ? (a 1 needs half, and twice any other digit's)")
+                   help=f"under this confidence the answer is ? (a 1 needs half, and twice any other digit's; "
+                        f"default {SURE})")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
                    help="instead of SET, MNIST's test digits stretched to 16x16, grey (as USPS) or binary (as Semeion)")
     p.add_argument("--fit", action="store_true",
                    help="with --mnist-boxed: each digit keeps its shape, its longer side across the box, not stretched")
     p.add_argument("--skip", type=int, default=0, help="leave out the first N scans")
-    p.add_argument("--limit", type=int, default=None, help="read only N scans")
+    p.add_argument("--limit", type=int, default=None, help="read only N scans (default: all)")
     p.add_argument("--zoom", type=int, default=None,
                    help=f"bitmaps are written this many times larger (1-{MAX_ZOOM}; default {SCAN_ZOOM})")
     p.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -18,8 +18,9 @@ from mnist_mlp.mnist import DEFAULT_DIR, DataError, fetch_mnist  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DIR, help="folder for the IDX files")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n")[-1])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DIR,
+                        help=f"folder for the IDX files (default: {DEFAULT_DIR})")
     args = parser.parse_args(argv)
     try:
         source = fetch_mnist(args.data)
