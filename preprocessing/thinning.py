@@ -137,7 +137,7 @@ def thinned(canvas):
     centre = skeleton(smooth)
     thin_only_a_bar = (width <= THICK * SIDE or width / f <= MIN_WIDTH
                        or (width / f <= BLOT_WIDTH and _filled(mask) >= FILLED)
-                       or not blown_up(canvas[max(0, y - 1):y + h + 1, max(0, x - 1):x + w + 1]))
+                       or not blown_up(canvas))
     if thin_only_a_bar and not _bar(mask, centre):
         return canvas  # a pen's width, a small blot, a photo's bold ink: thinned only when one straight, even bar
     pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (round(PEN * SIDE),) * 2)
@@ -151,8 +151,11 @@ def blown_up(canvas):
     whose edges fall anywhere, about half lies on the best grid of 2), in squares resampled (blown
     up 2.5 times, or 17, turned a little, noisy: at most STAIRS of the steps along the ink's outline
     are diagonal; a photo's 0.18-0.78), or smoothly (its ink's edges are SOFT pixels wide or more; a
-    photo's are under one, but a blurred photo's count too)."""
+    photo's are under one, but a blurred photo's count too). Only the ink's box and a pixel round it
+    are looked at."""
     ink = np.asarray(canvas, np.int16)
+    x, y, w, h = cv2.boundingRect((ink > 0).astype(np.uint8))
+    ink = ink[max(0, y - 1):y + h + 1, max(0, x - 1):x + w + 1]
     changes = [np.abs(np.diff(ink, axis=axis)).sum(axis=1 - axis) for axis in (1, 0)]  # at each column, each row
     if not all(c.any() for c in changes):
         return False
