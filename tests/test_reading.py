@@ -267,12 +267,15 @@ def test_thick_pictures_read_from_many_threads_as_from_one():
             np.testing.assert_array_equal(expected[1], got[1])
 
 
-def test_pictures_read_two_ways_from_many_threads_as_from_one():
+def test_pictures_read_two_ways_from_many_threads_as_from_one(mnist):
     """The server reads pictures on several threads; a bold light digit cut out close is read twice
-    (reading.picture_canvases), a dark one on even paper, a blank and a half-black picture once or not at all."""
+    (reading.picture_canvases), a dark one on even paper, a blank and a half-black picture once or not
+    at all, stretched 1s narrowed too (reading.stretched_reading)."""
     halves = np.zeros((80, 80), np.uint8)
     halves[:, 40:] = 255
     pictures = [bold_digit(8, 0), bold_digit(0, 4), 255 - bold_digit(9, 2), halves, np.full((40, 40), 255, np.uint8)]
+    ones = mnist["x_test"][mnist["y_test"] == 1][[113, 118, 132, 157]]  # each read narrowed (found by a script)
+    pictures += [scan_picture(one) for one in boxed(ones, binary=True)]
 
     def read(picture):
         try:
