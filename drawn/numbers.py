@@ -7,6 +7,8 @@ from mnist_mlp.views import TURN, reader
 from preprocessing.strokes import render
 from reading.numbers import group_inputs, read_groups, read_image
 
+MATCHED = 0.5  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)
+
 
 def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
     """``count`` numbers of 2 to 8 digits, each from one writer's pen digits, laid out on a pad of
@@ -94,14 +96,15 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
 
 
 def _boxes_match(strokes, groups, boxes, pad):
-    """True when there is one box a digit, left to right, each holding at least 90% of its own digit's
-    ink and the most of it of any box."""
+    """True when there is one box a digit, left to right, each holding more of its own digit's ink than
+    any other box does, and at least MATCHED of it: a cut between digits that touch or overlap leaves
+    some of one digit's ink in its neighbour's box, as a person cutting them would."""
     if len(boxes) != len(groups):
         return False
     for k, group in enumerate(groups):
         ink = render([(np.asarray(strokes[i]["points"], np.float64), strokes[i]["brush"]) for i in group], *pad) > 0
         total = max(int(ink.sum()), 1)
         shares = [ink[y:y + h, x:x + w].sum() / total for x, y, w, h in boxes]
-        if int(np.argmax(shares)) != k or shares[k] < 0.9:
+        if int(np.argmax(shares)) != k or shares[k] < MATCHED:
             return False
     return True

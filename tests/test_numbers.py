@@ -340,6 +340,20 @@ def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
         assert points.dtype.kind == "i"  # whole pixels, as mouse events give them
 
 
+def test_overlapping_digits_cut_apart_count_as_cut_right():
+    # Two bars overlapping: a cut between them leaves a third of the first's ink in the second's box.
+    # That is cut right, as a person would cut them; boxes swapped, or one box round both, are not.
+    from drawn.numbers import _boxes_match
+
+    strokes = [{"brush": 10, "points": [[100, 100], [100, 300]]}, {"brush": 10, "points": [[130, 100], [100, 300]]},
+               {"brush": 10, "points": [[300, 100], [300, 300]]}]
+    groups = [[0, 1], [2]]
+    assert _boxes_match(strokes, groups, [(90, 90, 30, 220), (120, 90, 200, 220)], (1200, 400))
+    assert not _boxes_match(strokes, groups, [(120, 90, 200, 220), (90, 90, 30, 220)], (1200, 400))
+    assert not _boxes_match(strokes, groups, [(60, 90, 300, 220), (400, 90, 10, 10)], (1200, 400))
+    assert not _boxes_match(strokes, groups, [(90, 90, 12, 220), (102, 90, 220, 220)], (1200, 400))
+
+
 def test_a_scribble_of_many_marks_is_answered_at_once():
     from reading.numbers import MAX_STROKES, read_strokes
 
