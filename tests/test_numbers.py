@@ -377,22 +377,6 @@ def test_a_wide_piece_kept_whole_by_a_close_call_is_a_doubt():
     assert split(close * 0.99, 0.9) == (2, 0)
 
 
-def test_two_touching_digits_read_as_one_by_a_close_call_are_no_sure_number():
-    # Writers 26-30's numbers 60 and 111 of the touching benchmark's seed 0: "405557" and "955053",
-    # whose "55" and "95" touch, were read as the sure numbers "40557" and "55053".
-    from drawn.numbers import make_numbers
-    from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS
-    from drawn.unipen import parse_writers, read_unipen
-    from reading.numbers import read_image
-
-    made = make_numbers(read_unipen(DEFAULT_DATA, parse_writers(VALIDATION_WRITERS)), 112, np.random.default_rng(0))
-    for k, merged in [(60, "40557"), (111, "55053")]:
-        strokes = made[k][0]
-        canvas = render([(np.asarray(s["points"], np.float64), s["brush"]) for s in strokes], 1200, 400)
-        read = read_image(MODEL, 255 - canvas)
-        assert "".join(str(d["digit"]) for d in read["digits"]) == merged and not read["sure"]
-
-
 def test_a_scribble_of_many_marks_is_answered_at_once():
     from reading.numbers import MAX_STROKES, read_strokes
 
