@@ -34,7 +34,7 @@ TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit 
 # 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
 MAX_TRACE_SIDE = 384  # pixels: the longest side of all the strokes then (60 strokes: 35 MB at most)
-CLOSE_CALL = 1.25  # a grouping (or an uncut wide piece) the network settles by less than this factor is a doubt
+CLOSE_CALL = 1.25  # a grouping the network settles by less than this factor is a doubt (the number is not sure)
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
 MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
 
@@ -179,8 +179,7 @@ def split_image(gray, read=None):
 def split_canvas(canvas, read=None, doubts=None, cuts=None):
     """``split_image`` for a canvas already made by ``canvas_from_image``; ValueError for more than
     MAX_PIECES pieces of ink (a grid of dots, a page of text), which are no number. ``cuts``, a list,
-    is given the index of each box cut out of a wider one (touching digits, or a letter's strokes);
-    ``doubts``, a list, each close call of the grouping and each wide box kept whole by one."""
+    is given the index of each box cut out of a wider one (touching digits, or a letter's strokes)."""
     _, _, stats, _ = cv2.connectedComponentsWithStats((canvas > 0).astype(np.uint8), connectivity=8)
     stats = stats[1:]
     if not len(stats):
@@ -193,7 +192,7 @@ def split_canvas(canvas, read=None, doubts=None, cuts=None):
     for group in group_boxes(boxes, None if read is None else lambda gs: read([_xywh(boxes[g]) for g in gs]),
                              doubts=doubts):
         box = _xywh(boxes[group])
-        parts = _split_wide(canvas, box, read, doubts) if read is not None else [box]
+        parts = _split_wide(canvas, box, read) if read is not None else [box]
         if cuts is not None and len(parts) > 1:
             cuts.extend(range(len(merged), len(merged) + len(parts)))
         merged.extend(parts)
@@ -207,14 +206,12 @@ def _xywh(boxes):
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
-def _split_wide(canvas, box, read, doubts=None, depth=0):
+def _split_wide(canvas, box, read, depth=0):
     """``box`` whole, or cut in two where ``read`` is surest of both halves (each half again, up to 8
     digits). Every cut is tried, not only where the ink is thinnest: that is inside a 0 or an 8; but
     none down through ink unbroken for SOLID of the height (a solid square's halves are two fat 1s),
     nor through paper that ink encloses over LOOP of the box: two digits touch, they do not make a
-    ring round anything (a circle, a face, a triangle cut in two read as a sure "61" or "67"). A box
-    kept whole though a cut reads within CLOSE_CALL as well is added to ``doubts``, if given: two
-    touching digits are often read as one ("55" as a 5, "10" as a 0)."""
+    ring round anything (a circle, a face, a triangle cut in two read as a sure "61" or "67")."""
     x, y, w, h = box
     if w <= WIDE * h or depth >= 3:
         return [box]
@@ -223,8 +220,7 @@ def _split_wide(canvas, box, read, doubts=None, depth=0):
         return [box]
     loops = holes(canvas[y:y + h, x:x + w] > 0, LOOP * w * h).any(axis=0)
     candidates = range(lo, hi, max(1, (hi - lo) // 24))  # at most about 24 cuts, each read as two digits
-    whole = float(np.prod(read([box])))
-    best, best_score = None, 0.0
+    best, best_score = None, float(np.prod(read([box])))
     prior = 1.0 if w > SURELY_WIDE * h else CAUTION
     for cut in candidates:
         if loops[cut] or _longest_run(canvas[y:y + h, x + cut] > 0) >= SOLID * h:
@@ -235,11 +231,9 @@ def _split_wide(canvas, box, read, doubts=None, depth=0):
         score = prior * float(np.prod(read(halves)))
         if score > best_score:
             best, best_score = halves, score
-    if best is None or best_score <= whole:
-        if doubts is not None and CLOSE_CALL * best_score > whole:
-            doubts.append(box)
+    if best is None:
         return [box]
-    return [part for half in best for part in _split_wide(canvas, half, read, doubts, depth + 1)]
+    return [part for half in best for part in _split_wide(canvas, half, read, depth + 1)]
 
 
 def _longest_run(ink):

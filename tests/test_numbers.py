@@ -354,29 +354,6 @@ def test_overlapping_digits_cut_apart_count_as_cut_right():
     assert not _boxes_match(strokes, groups, [(90, 90, 12, 220), (102, 90, 220, 220)], (1200, 400))
 
 
-def test_a_wide_piece_kept_whole_by_a_close_call_is_a_doubt():
-    # Two touching digits are often read as one ("55" as a 5); kept whole while the best cut reads
-    # nearly as well, the number is not sure. Kept whole by far, or cut, there is no doubt.
-    from preprocessing.numbers import CAUTION, CLOSE_CALL
-
-    canvas = np.zeros((200, 300), np.uint8)
-    cv2.rectangle(canvas, (40, 40), (60, 150), 255, -1)
-    cv2.rectangle(canvas, (140, 40), (160, 150), 255, -1)
-    cv2.rectangle(canvas, (40, 130), (160, 150), 255, -1)  # a U 121 px wide, 111 tall: may be two digits
-
-    def reading(whole, half):
-        return lambda boxes: np.array([whole if len(boxes) == 1 and boxes[0][2] > 100 else half] * len(boxes))
-
-    def split(whole, half):
-        doubts = []
-        return len(split_canvas(canvas, reading(whole, half), doubts)), len(doubts)
-
-    close = CAUTION * 0.9 ** 2
-    assert split(close * 1.01, 0.9) == (1, 1)
-    assert split(close * CLOSE_CALL * 1.01, 0.9) == (1, 0)
-    assert split(close * 0.99, 0.9) == (2, 0)
-
-
 def test_a_scribble_of_many_marks_is_answered_at_once():
     from reading.numbers import MAX_STROKES, read_strokes
 
