@@ -7,7 +7,7 @@ from mnist_mlp.views import TURN, reader
 from preprocessing.strokes import render
 from reading.numbers import group_inputs, read_groups, read_image
 
-MATCHED = 0.5  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)
+MATCHED = 0.6  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)
 
 
 def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
@@ -57,7 +57,7 @@ def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
 
 def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
     """How well numbers are read: grouping right, number right (its best reading), sure, sure and
-    right, digits right (each digit read from its own strokes), and the number accuracy the digit
+    right, sure and wrong, digits right (each digit read from its own strokes), and the number accuracy the digit
     accuracy alone predicts (each number's product of its digits' per-class accuracies, averaged).
     ``via``: "strokes" as the pad reads them, "image" the pad's picture as predict.py --number reads
     it, "cut" that picture cut down to the ink with 1-5 pixels of paper (in turn) round it."""
@@ -91,7 +91,8 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
     expected = np.mean([np.prod([per_class[c] for c in labels]) for _, labels, _ in numbers])
     return {"numbers": len(numbers), "via": via, "segmentation": segmentation / len(numbers),
             "number_accuracy": right / len(numbers), "sure": sure / len(numbers),
-            "sure_and_right": sure_right / len(numbers), "digit_accuracy": float(own_right.mean()),
+            "sure_and_right": sure_right / len(numbers), "sure_and_wrong": (sure - sure_right) / len(numbers),
+            "digit_accuracy": float(own_right.mean()),
             "expected_number_accuracy": float(expected)}
 
 

@@ -320,10 +320,11 @@ def test_the_numbers_benchmark_reports_what_the_issue_asks(tmp_path):
         for key in ("segmentation", "number_accuracy", "digit_accuracy", "expected_number_accuracy"):
             assert 0 <= result[key] <= 1
         assert result["number_accuracy"] <= result["segmentation"]
+        assert abs(result["sure_and_right"] + result["sure_and_wrong"] - result["sure"]) < 1e-9
         print(f"\nnumbers via {via}: {result}")
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--numbers", "20", "--via", "image",
                         "--touching"], capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert r.returncode == 0 and "digits that may touch" in r.stdout, r.stderr
+    assert r.returncode == 0 and "digits that may touch" in r.stdout and "sure and wrong" in r.stdout, r.stderr
 
 
 def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
@@ -352,6 +353,11 @@ def test_overlapping_digits_cut_apart_count_as_cut_right():
     assert not _boxes_match(strokes, groups, [(120, 90, 200, 220), (90, 90, 30, 220)], (1200, 400))
     assert not _boxes_match(strokes, groups, [(60, 90, 300, 220), (400, 90, 10, 10)], (1200, 400))
     assert not _boxes_match(strokes, groups, [(90, 90, 12, 220), (102, 90, 220, 220)], (1200, 400))
+    # Three bars, each box shifted by 45% of a bar: each holds a part of two (the attacking helper's).
+    bars = [{"brush": 40, "points": [[x, 100], [x, 300]]} for x in (120, 200, 280)]
+    shifted = [(100, 60, 22, 280), (122, 60, 80, 280), (202, 60, 120, 280)]
+    assert not _boxes_match(bars, [[0], [1], [2]], shifted, (1200, 400))
+    assert _boxes_match(bars, [[0], [1], [2]], [(95, 60, 50, 280), (175, 60, 50, 280), (255, 60, 50, 280)], (1200, 400))
 
 
 def test_a_scribble_of_many_marks_is_answered_at_once():

@@ -21,7 +21,8 @@ number; a shared height +-15%, a wandering baseline, gaps from a slight overlap 
 never touching from an image unless --touching), draws them on a 1200x400 number pad as mouse strokes, and
 reads them as the pad does (--via strokes) or as predict.py --number does from the drawn
 image (--via image) or from that image cut down to the ink (--via cut). It prints how often
-the grouping into digits is right, how often the whole number is, how often a digit is read
+the grouping into digits is right, how often the whole number is, how often it is sure (every
+digit sure and the grouping no close call), sure and right, sure and wrong, how often a digit is read
 right from its own strokes, and the number accuracy that digit accuracy alone predicts, so the
 cost of grouping shows.
 
@@ -77,7 +78,7 @@ def show_numbers(model, digits, args):
         return 0
     print(f"{result['numbers']} numbers of 2-8 digits from writers {args.writers}, read via {args.via}"
           + (", digits that may touch" if args.touching else ""))
-    for key in ("segmentation", "number_accuracy", "sure", "sure_and_right", "digit_accuracy",
+    for key in ("segmentation", "number_accuracy", "sure", "sure_and_right", "sure_and_wrong", "digit_accuracy",
                 "expected_number_accuracy"):
         print(f"{key.replace('_', ' '):<26} {100 * result[key]:6.2f}%")
     return 0
