@@ -57,8 +57,9 @@ def make_numbers(digits, count, rng, pad=(1200, 400), brush=26, touching=True):
 
 def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
     """How well numbers are read: grouping right, number right (its best reading), sure, sure and
-    right, sure and wrong, digits right (each digit read from its own strokes), and the number accuracy the digit
-    accuracy alone predicts (each number's product of its digits' per-class accuracies, averaged).
+    right, sure and wrong, digits right (each digit read from its own strokes), and the number
+    accuracy the digit accuracy alone predicts (each number's product of its digits' per-class
+    accuracies, averaged).
     ``via``: "strokes" as the pad reads them, "image" the pad's picture as predict.py --number reads
     it, "cut" that picture cut down to the ink with 1-5 pixels of paper (in turn) round it."""
     own_right, own_labels, segmentation, right, sure, sure_right = [], [], 0, 0, 0, 0

@@ -342,7 +342,7 @@ def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
 
 
 def test_overlapping_digits_cut_apart_count_as_cut_right():
-    # Two bars overlapping: a cut between them leaves a third of the first's ink in the second's box.
+    # A digit of two strokes overlapping the next: a cut between them leaves a fifth of its ink in the next one's box.
     # That is cut right, as a person would cut them; boxes swapped, or one box round both, are not.
     from drawn.numbers import _boxes_match
 

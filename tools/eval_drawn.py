@@ -22,9 +22,9 @@ never touching from an image unless --touching), draws them on a 1200x400 number
 reads them as the pad does (--via strokes) or as predict.py --number does from the drawn
 image (--via image) or from that image cut down to the ink (--via cut). It prints how often
 the grouping into digits is right, how often the whole number is, how often it is sure (every
-digit sure and the grouping no close call), sure and right, sure and wrong, how often a digit is read
-right from its own strokes, and the number accuracy that digit accuracy alone predicts, so the
-cost of grouping shows.
+digit sure and the grouping no close call), sure and right, and sure and wrong, how often a
+digit is read right from its own strokes, and the number accuracy that digit accuracy alone
+predicts, so the cost of grouping shows.
 
 --photos draws each digit as ink on synthetic paper (drawn.photos: a shadow band, uneven light,
 ruled or squared paper, blue or red ink, low contrast, noise, blur, JPEG, a tilt, the table
