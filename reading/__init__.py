@@ -100,7 +100,8 @@ def stretched_reading(views, canvas, reading):
     if (is_sure(probabilities) or (probabilities.argmax() != 1 and probabilities.max() >= OTHER)
             or not may_be_stretched(canvas) or not is_band(canvas)):
         return reading
-    mean = np.mean([probabilities] + [canvas_reading(views, narrowed(canvas, share))[0] for share in NARROWER], axis=0)
+    narrow = (canvas_reading(views, narrowed(canvas, share)) for share in NARROWER)
+    mean = np.mean([probabilities] + [r[0] for r in narrow if r is not None], axis=0)  # faint ink may vanish
     return (mean, reading[1]) if mean.argmax() == 1 and is_sure(mean) else reading
 
 

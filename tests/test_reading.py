@@ -12,7 +12,7 @@ from mnist_mlp import is_sure, load_model
 from preprocessing import canvas_from_image, prepare
 from preprocessing.strokes import render
 from preprocessing.thinning import thinned
-from preprocessing.stretch import NARROWER, OTHER, narrowed
+from preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
 from reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
                      picture_reading, stretched_reading, strokes_reading)
 from scans.sets import boxed, scan_picture
@@ -145,6 +145,18 @@ def test_a_reading_that_names_another_digit_fairly_is_not_overturned():
         probabilities[digit] = top
         reading = (probabilities, prepare(band))
         assert (stretched_reading(ones, band, reading) is reading) == kept, (digit, top)
+
+
+def test_a_faint_band_that_vanishes_when_narrowed_is_still_answered():
+    """Ink of shade 1, a 1 px line blown up 9 times: squeezed to half its width it averages to no
+    ink at all; the narrowed readings there are is what the mean is taken of (it raised before)."""
+    small = np.zeros((16, 16), np.uint8)
+    cv2.line(small, (0, 15), (15, 0), 255, 1)
+    band = cv2.copyMakeBorder((np.kron(small, np.ones((9, 9), np.uint8)) > 0).astype(np.uint8), 5, 5, 5, 5,
+                              cv2.BORDER_CONSTANT, value=0)
+    assert may_be_stretched(band) and is_band(band) and canvas_reading(VIEWS, narrowed(band, 0.35)) is None
+    probabilities, _ = stretched_reading(VIEWS, band, (np.full(10, 0.1, np.float32), None))
+    assert probabilities.shape == (10,)
 
 
 @pytest.mark.parametrize("name", ["blot", "thick band", "arch", "thin triangle"])
