@@ -159,3 +159,14 @@ def test_json_names_that_are_not_text_stay_valid_utf8(tmp_path, images):
     assert r.returncode == 0, r.stderr
     line = r.stdout.decode("utf-8")  # strict: a lone surrogate would not encode
     assert "odd-" in json.loads(line)["file"] and "\\udcff" in json.loads(line)["file"]
+
+
+def test_the_readmes_example_pictures_read_as_it_says():
+    """docs/examples/: writer 27's pen digits (never trained on) drawn as dark ink on paper, the
+    pictures the README's commands read."""
+    seven = run("docs/examples/seven.png")
+    assert seven.returncode == 0 and seven.stdout.startswith("docs/examples/seven.png: 7 ("), seven
+    number = run("--number", "docs/examples/2024.png", "--json")
+    assert number.returncode == 0, number.stderr
+    answer = json.loads(number.stdout)
+    assert answer["number"] == "2024" and answer["sure"] and len(answer["digits"]) == 4, answer
