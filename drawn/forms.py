@@ -181,7 +181,8 @@ def training_forms(n, rng, scans=0.0):
 
 def mosaic(rng, per_form=8, zoom=2):
     """A row for each form: ``per_form`` drawings as the pad reads them, then as many scans, as the
-    network sees them, for looking at."""
+    network learns them (and first reads them: reading.canvas_reading thins an unsure thick scan), for
+    looking at."""
     rows = [(name, np.vstack([form_inputs([name] * per_form, rng), form_inputs([name] * per_form, rng, 1.0)]))
             for name in FORMS]
     return labelled_rows(rows, zoom, label_width=170)

@@ -58,5 +58,5 @@ def scan_picture(strokes, rng, y_up=True):
 
 def scan_input(strokes, rng, y_up=True):
     """The (28, 28) network input that training takes for a user's file of ``scan_picture``
-    (reading.picture_input: canvas_from_image, thick ink thinned, then prepare); None when nothing is left."""
+    (reading.picture_input: canvas_from_image, then prepare, as the file is read first); None when nothing is left."""
     return picture_input(scan_picture(strokes, rng, y_up))

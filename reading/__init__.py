@@ -31,9 +31,10 @@ def strokes_input(strokes):
 
 def canvas_input(canvas):
     """The (28, 28) input the network learns for a pad-like canvas (white ink on black) that a picture
-    gave: strokes too thick for their size thinned to a pen's width, then prepared; None when there
-    is no ink. (``canvas_reading`` reads it where the canvas as it is is read unsurely.)"""
-    return prepare(thinned(canvas))
+    gave: prepared as it is, as ``canvas_reading`` reads it first; None when there is no ink. Thinning
+    only rescues a reading that is unsure, and networks that learnt thick ink thinned read scans less
+    surely (docs/paper-scans.md, "Scans learnt as they are read")."""
+    return prepare(canvas)
 
 
 def picture_input(gray):
@@ -58,7 +59,7 @@ def canvas_reading(views, canvas):
     """``(probabilities, image)`` for a pad-like canvas that a picture gave: the ten probabilities
     ``views`` gives and the (28, 28) input it read; None when there is no ink. The canvas is read as
     it is, and where its strokes are too thick for their size and that reading is not sure
-    (mnist_mlp.is_sure), thinned as ``canvas_input`` does and read again: thinning is for ink the
+    (mnist_mlp.is_sure), thinned to a pen's width and read again: thinning is for ink the
     network cannot read as it is (a scanned 1 that fills its box), and it takes the filled loops of
     a bold 8 or 9 for a bar, a 1."""
     image = prepare(canvas)

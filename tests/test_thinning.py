@@ -11,7 +11,7 @@ from drawn.unipen import parse_writers, read_unipen
 from mnist_mlp import is_sure, load_model
 from preprocessing import canvas_from_image, prepare
 from preprocessing.thinning import BAND, MIN_WIDTH, PEN, SIDE, THICK, blown_up, skeleton, stroke_width, thinned
-from reading import TurnedViews, canvas_input, picture_reading
+from reading import TurnedViews, canvas_reading, picture_reading
 from scans.sets import DEFAULT_OPTDIGITS, boxed, read_optdigits, scan_picture
 
 
@@ -62,7 +62,7 @@ def test_solid_discs_keep_their_ink():
     for radius in range(2, 11):
         disc = np.zeros((100, 100), np.uint8)
         cv2.circle(disc, (50, 50), radius, 255, -1)
-        assert thinned(disc).any() and canvas_input(disc) is not None, radius
+        assert thinned(disc).any() and prepare(thinned(disc)) is not None, radius
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_a_pinhole_in_a_blot_is_no_loop(views):
     bar = np.zeros((120, 100), np.uint8)
     bar[20:100, 30:70] = 255
     bar[58:62, 48:52] = 0
-    probabilities = views.predict_proba(canvas_input(bar))[0]
+    probabilities = canvas_reading(views, bar)[0]
     assert probabilities.argmax() == 1, probabilities.round(2)
 
 
@@ -139,7 +139,7 @@ def test_bad_canvases_are_refused_with_a_reason():
     for bad in (np.zeros((10, 10), np.float32), np.zeros((4, 4, 3), np.uint8), np.zeros(5, np.uint8), [[0, 255]]):
         with fuzz_case("preprocessing.thinning"):
             with pytest.raises(ValueError, match="canvas"):
-                canvas_input(bad)
+                thinned(bad)
 
 
 @pytest.mark.parametrize("pen", [3, 9, 17])
