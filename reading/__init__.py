@@ -62,7 +62,7 @@ def canvas_reading(views, canvas):
     (mnist_mlp.is_sure), thinned to a pen's width and read again: thinning is for ink the
     network cannot read as it is (a scanned 1 that fills its box), and it takes the filled loops of
     a bold 8 or 9 for a bar, a 1."""
-    image = prepare(canvas)
+    image = canvas_input(canvas)  # what training learns is what is read first
     if image is None:
         return None
     probabilities = views.predict_proba(image)[0]
