@@ -38,9 +38,10 @@ def canvas_input(canvas):
 
 
 def picture_input(gray):
-    """The (28, 28) input the network learns for a grey uint8 picture of either polarity: a pad-like
-    canvas (paper, ruling and specks taken out), as ``canvas_input`` gives it; None when there is no ink."""
-    return canvas_input(canvas_from_image(gray))
+    """The (28, 28) input the network learns for a grey uint8 picture of either polarity: the first of
+    its ``picture_canvases`` (shrunk as a file is, paper, ruling and specks taken out), as
+    ``canvas_input`` gives it; None when there is no ink."""
+    return canvas_input(next(picture_canvases(gray)))
 
 
 def strokes_reading(views, strokes):

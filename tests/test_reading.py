@@ -10,11 +10,12 @@ from conftest import Reads, bold_digit, fuzz_case
 
 from mnist_mlp import is_sure, load_model
 from preprocessing import canvas_from_image, prepare
+from preprocessing.images import shrunk
 from preprocessing.strokes import render
 from preprocessing.thinning import thinned
 from preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
 from reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
-                     picture_reading, stretched_reading, strokes_reading)
+                     picture_input, picture_reading, stretched_reading, strokes_reading)
 from scans.sets import boxed, scan_picture
 from test_stretch import BAND, SHAPES, canvas_of
 
@@ -232,6 +233,35 @@ def test_odd_canvases_are_read_or_have_no_ink():
                 probabilities, image = reading
                 assert probabilities.shape == (10,) and abs(probabilities.sum() - 1) < 1e-4
                 assert image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1
+
+
+def test_training_inputs_of_odd_canvases_and_pictures_are_made_or_refused_with_a_reason():
+    """reading.canvas_input and picture_input, what training learns: refused before any work for
+    what is no canvas (over the pixel limit too, without its memory); an input or no ink for the odd
+    canvases (thin, strided, huge, noise), the same from four threads at once; a picture far larger
+    than a file may be is shrunk first, as a file is (a 5000 px one cost 11 s and 850 MB before)."""
+    bad = [np.zeros((0, 0), np.uint8), np.zeros((0, 5), np.uint8), np.zeros((10, 10), np.float32),
+           np.zeros((10, 10), bool), np.zeros((10, 10), np.int64), np.zeros((4, 4, 3), np.uint8),
+           np.zeros(5, np.uint8), [[0, 255]], None, np.broadcast_to(np.uint8(255), (1, 50_000_001))]
+    for case in bad:
+        for make in (canvas_input, picture_input):
+            with fuzz_case("reading.canvas_input, picture_input"), pytest.raises(ValueError, match="canvas|picture"):
+                make(case)
+    canvases = [*_odd_canvases(), np.full((1, 300_000), 255, np.uint8), render(strokes(26), 400)[::2, ::3],
+                render(strokes(26), 400).T, np.random.default_rng(1).integers(0, 256, (3000, 3000), np.uint8)]
+    made = {}
+    for make in (canvas_input, picture_input):
+        for k, canvas in enumerate(canvases):
+            with fuzz_case("reading.canvas_input, picture_input"):
+                made[make, k] = image = make(canvas)
+                assert image is None or (image.shape == (28, 28) and image.dtype == np.float32
+                                         and 0 <= image.min() and image.max() <= 1)
+        with ThreadPoolExecutor(4) as pool:
+            for k, image in enumerate(pool.map(make, canvases)):
+                assert (image is None) == (made[make, k] is None)
+                assert image is None or np.array_equal(image, made[make, k])
+    big = cv2.resize(255 - render(strokes(26), 400), (3000, 3000))  # a 3 on paper, as a 3000 px photo
+    np.testing.assert_array_equal(picture_input(big), picture_input(shrunk(big)))
 
 
 def test_odd_pictures_give_canvases_of_their_shape_and_are_read_or_have_no_ink():
