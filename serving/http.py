@@ -6,17 +6,28 @@ worker threads. Each limit below answers one way of tying a server up:
 
 - a request's head (request line and headers) must arrive within HEAD_TIMEOUT seconds and
   fit in MAX_HEAD_BYTES (slowloris, endless headers); a kept-alive connection may idle
-  IDLE_TIMEOUT seconds; a body must arrive within BODY_TIMEOUT;
+  IDLE_TIMEOUT seconds; a body must keep coming at MIN_BODY_RATE bytes a second after the first
+  BODY_GRACE seconds, so a body dripped in holds its bytes only as long as it keeps sending;
 - at most ``max_connections`` connections are open at once, and at most ``max_per_address`` from
-  one address: the next is answered 503 and closed, without costing a worker; an answer must be
-  taken within WRITE_TIMEOUT (a client that never reads is cut off) and a connection lives at most
+  one address. Past either, the newcomer takes the place of a connection the server is waiting on
+  (for a head or a body) of that address, or of the address with the most: the one that has sent
+  least a second, so connections held open and silent (slowloris, reconnecting as fast as
+  dropped) never keep out one that asks. With none to close the newcomer is answered 503 and
+  closed, without costing a worker. An answer must be taken
+  within WRITE_TIMEOUT (a client that never reads is cut off) and a connection lives at most
   LIFETIME seconds, so no client keeps a place for long;
 - request bodies over SMALL_BODY held at once, over all connections, stay under ``max_held`` bytes,
-  and those of one address under an eighth of it (or one body of ``max_body``) (503 past either);
+  and those of one address under an eighth of it (or one body of ``max_body``): past either, the
+  slowest uploads still coming make room (503 when they cannot), so uploads dripped in from many
+  addresses never keep out one that sends;
 - work runs in two lanes, so a cheap request never waits behind costly ones: ``run(fn, *args,
-  heavy=True)`` for pictures and numbers, the light lane for the rest; each lane takes at most
-  MAX_WAITING of them waiting (503 with Retry-After past it), and work whose client has gone is
-  dropped unstarted;
+  heavy=True)`` for pictures and numbers, the light lane for the rest. A lane takes its work from
+  the clients' addresses in turn, the one served longest ago first, so a newcomer waits for the
+  work running, not for a busy address's queue. Each lane holds at most MAX_WAITING requests
+  waiting; past that the address with the most waiting gives up its newest (503 with Retry-After)
+  for another's, and work whose client has gone is dropped unstarted.
+  Clients are told apart by their address only: behind one address (a proxy, or every local client
+  of a server on 127.0.0.1) they share its places;
 - bodies need one plain Content-Length of digits (no chunked encoding, no duplicates that
   disagree), at most ``max_body`` bytes, refused unread when over it; after any error whose
   body was not read the connection is closed, so the rest cannot pass for another request;
@@ -28,7 +39,7 @@ import re
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -37,7 +48,8 @@ MAX_HEAD_BYTES = 16 * 1024
 MAX_HEADERS = 100
 HEAD_TIMEOUT = 10.0
 IDLE_TIMEOUT = 15.0
-BODY_TIMEOUT = 30.0
+BODY_GRACE = 10.0
+MIN_BODY_RATE = 32 << 10  # bytes a second: 256 kbit/s, a slow mobile upload; a 1 MiB body may take 42 s
 WRITE_TIMEOUT = 10.0
 LIFETIME = 120.0
 MAX_WAITING = {False: 1024, True: 128}  # requests queued in the light lane (about 1 ms each) and the heavy
@@ -130,6 +142,81 @@ def body_length(headers, max_body):
     return length
 
 
+def busy():
+    return HttpError(503, "busy: too many requests are waiting; try again shortly", [("Retry-After", RETRY_AFTER)])
+
+
+@dataclass
+class Wait:
+    """A connection the server waits on, since when, for a request's head (length 0) or a body."""
+    address: str
+    writer: asyncio.StreamWriter
+    since: float
+    length: int = 0
+    got: int = 0
+
+
+class Lane:
+    """Work run in ``workers`` threads, taken from the waiting clients' addresses in turn (the one
+    served longest ago first, a newcomer before any already served). At most ``max_waiting``
+    requests wait: past that, the address with the most waiting gives up its newest for the
+    newcomer of another, so one address may use every place only while nobody else asks."""
+
+    def __init__(self, workers, max_waiting, name):
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix=name)
+        self.workers, self.max_waiting = workers, max_waiting
+        self.queues = {}  # address -> its requests' turns, in the order they came
+        self.served = {}  # address -> when its last turn came (a count of turns), while it has requests waiting
+        self.waiting = self.running = self.turns = 0
+
+    async def run(self, address, work):
+        """``work()`` in a worker thread once it is this request's turn; HttpError(503) when too many wait."""
+        if self.waiting >= self.max_waiting:
+            longest = max(self.queues, key=lambda a: len(self.queues[a]))
+            if len(self.queues[longest]) <= len(self.queues.get(address, ())) + 1:
+                raise busy()
+            displaced = self.queues[longest].pop()
+            self.waiting -= 1
+            if not displaced.cancelled():
+                displaced.set_exception(busy())
+        turn = asyncio.get_running_loop().create_future()
+        self.queues.setdefault(address, deque()).append(turn)
+        self.waiting += 1
+        self._next()
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled() and turn.exception() is None:  # its turn had come
+                self._done()  # give the worker back
+            raise  # otherwise _next skips the cancelled turn
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+        finally:
+            self._done()
+
+    def _done(self):
+        self.running -= 1
+        self._next()
+
+    def _next(self):
+        """Give free workers to the first request of the addresses served longest ago."""
+        while self.running < self.workers and self.queues:
+            address = min(self.queues, key=lambda a: self.served.get(a, -1))  # the first such, as they came
+            queue = self.queues[address]
+            turn = queue.popleft()
+            self.waiting -= 1
+            self.turns += 1
+            self.served[address] = self.turns
+            if not queue:
+                del self.queues[address], self.served[address]
+            if not turn.cancelled():
+                self.running += 1
+                turn.set_result(None)
+
+    def shutdown(self):
+        self.executor.shutdown(wait=False)
+
+
 class Server:
     """Serves ``app``, an async callable ``app(request, run) -> (status, payload)`` whose payload is
     answered as JSON; ``await run(fn, *args, heavy=False)`` runs blocking work in a worker thread
@@ -146,10 +233,9 @@ class Server:
         self.max_held = max_held or max(64 << 20, 8 * max_body)
         self.socket = socket.create_server((host, port), backlog=1024, reuse_port=False)
         self.server_address = self.socket.getsockname()
-        self.lanes = {False: ThreadPoolExecutor(workers, thread_name_prefix="light"),
-                      True: ThreadPoolExecutor(1, thread_name_prefix="heavy")}
-        self.waiting = {False: 0, True: 0}
+        self.lanes = {False: Lane(workers, MAX_WAITING[False], "light"), True: Lane(1, MAX_WAITING[True], "heavy")}
         self.per_address, self.held_by = Counter(), Counter()  # open connections, large body bytes held
+        self.waits = {}  # writer -> Wait: the connections waited on for a request's head or body
         self.loop = None
         self.stopped = threading.Event()
 
@@ -161,28 +247,22 @@ class Server:
     def held(self):
         return sum(self.held_by.values())
 
-    async def run(self, reader, writer, fn, *args, heavy=False):
+    async def run(self, reader, writer, address, fn, *args, heavy=False):
         """``fn(*args)`` in a worker thread of its lane, or HttpError(503) when the lane is full;
         ClientGone, unstarted, when the client of ``reader`` and ``writer`` has left by the time a
         worker is free."""
-        if self.waiting[heavy] >= MAX_WAITING[heavy]:
-            raise HttpError(503, "busy: too many requests are waiting; try again shortly",
-                            [("Retry-After", RETRY_AFTER)])
+        lane = self.lanes[heavy]
 
         def work():
             # Read from a worker thread: at worst one stale answer, never a wrong one. A reset or closed
             # connection is gone; one that only ended its side (a full close, or a half-close that still
             # reads, as `nc -N` does) is served while nobody else waits in its lane, dropped when others do.
             gone = reader.exception() is not None or writer.transport.is_closing()
-            if gone or (reader.at_eof() and self.waiting[heavy] > 1):
+            if gone or (reader.at_eof() and lane.waiting > 0):
                 raise ClientGone()
             return fn(*args)
 
-        self.waiting[heavy] += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self.lanes[heavy], work)
-        finally:
-            self.waiting[heavy] -= 1
+        return await lane.run(address, work)
 
     def serve_forever(self):
         asyncio.run(self._serve())
@@ -203,7 +283,7 @@ class Server:
     def server_close(self):
         self.socket.close()
         for lane in self.lanes.values():
-            lane.shutdown(wait=False)
+            lane.shutdown()
 
     async def _connection(self, reader, writer):
         peer = writer.get_extra_info("peername") or ("?", 0)
@@ -213,7 +293,9 @@ class Server:
         address = peer[0]
         self.per_address[address] += 1
         try:
-            if self.connections > self.max_connections or self.per_address[address] > self.max_per_address:
+            crowded = self.per_address[address] > self.max_per_address
+            full = crowded or self.connections > self.max_connections
+            if full and not self._make_room(address if crowded else None):
                 await self._send(writer, "GET", 503, {"error": "too many connections; try again shortly"}, True,
                                  [("Retry-After", RETRY_AFTER)])
                 return
@@ -231,9 +313,61 @@ class Server:
                 del self.per_address[address]
             writer.close()
 
+    def _slowest(self, waits, counts):
+        """The wait to give up first: of the address with the most ``counts``, the one that has sent
+        least a second (an idle connection nothing), the oldest of those."""
+        now = time.monotonic()
+        return min(waits, key=lambda w: (-counts[w.address], w.got / max(now - w.since, 1.0), w.since))
+
+    def _drop(self, wait):
+        del self.waits[wait.writer]  # chosen once; what it holds is given back when its task ends
+        wait.writer.transport.abort()
+
+    def _make_room(self, address):
+        """Close the connection waited on longest for least, of ``address`` (None: of any), so a
+        newcomer takes its place; False when there is none."""
+        waits = [w for w in self.waits.values() if address in (None, w.address)]
+        if waits:
+            self._drop(self._slowest(waits, self.per_address))
+        return bool(waits)
+
+    def _make_body_room(self, address, length):
+        """Make room for a large body of ``length`` from ``address``, under its share and under
+        max_held, by closing the slowest large uploads; False, closing none, when that cannot."""
+        uploads, victims = [w for w in self.waits.values() if w.length > SMALL_BODY], []
+        share = max(self.max_held // 8, self.max_body)
+        for among, limit, held in ((address, share, self.held_by[address]), (None, self.max_held, self.held)):
+            left = [w for w in uploads if among in (None, w.address) and w not in victims]
+            freed = sum(v.length for v in victims if among in (None, v.address))
+            while held - freed + length > limit:
+                if not left:
+                    return False
+                victim = self._slowest(left, self.held_by)
+                left.remove(victim)
+                victims.append(victim)
+                freed += victim.length
+        for victim in victims:
+            self._drop(victim)
+        return True
+
+    async def _read_body(self, reader, wait):
+        """The body ``wait`` is for, which must keep coming at MIN_BODY_RATE after BODY_GRACE seconds."""
+        parts = []
+        while wait.got < wait.length:
+            left = wait.since + BODY_GRACE + wait.got / MIN_BODY_RATE - time.monotonic()
+            if left <= 0:
+                raise asyncio.TimeoutError()
+            part = await asyncio.wait_for(reader.read(min(wait.length - wait.got, 1 << 16)), left)
+            if not part:
+                raise asyncio.IncompleteReadError(b"".join(parts), wait.length)
+            parts.append(part)
+            wait.got += len(part)
+        return b"".join(parts)
+
     async def _one_request(self, reader, writer, peer, timeout, end):
         """Read and answer one request; True when the connection is to be closed (always once its
         lifetime, ending at ``end``, is over)."""
+        self.waits[writer] = Wait(peer[0], writer, time.monotonic())
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
         except asyncio.IncompleteReadError as e:
@@ -243,6 +377,8 @@ class Server:
         except asyncio.LimitOverrunError:
             await self._send(writer, "GET", 431, {"error": f"request head over {MAX_HEAD_BYTES} bytes"}, True)
             return True
+        finally:
+            self.waits.pop(writer, None)
         method = "GET"
         try:
             method, path, version, headers = parse_head(head)
@@ -256,8 +392,7 @@ class Server:
             if expect and expect != "100-continue":
                 raise HttpError(417, "the only expectation understood is 100-continue")
             large = (length or 0) > SMALL_BODY  # small ones are bounded by the connections alone
-            share = large and self.held_by[peer[0]] + length > max(self.max_held // 8, self.max_body)
-            if large and (self.held + length > self.max_held or share):  # refused unread: memory is shared
+            if large and not self._make_body_room(peer[0], length):  # refused unread: memory is shared
                 raise HttpError(503, "busy: too many request bodies are being received; try again shortly",
                                 [("Retry-After", RETRY_AFTER)])
         except HttpError as e:  # the body, if any, was not read: close, so it is not taken for a request
@@ -269,12 +404,19 @@ class Server:
             if expect and length and version == "HTTP/1.1":  # the body fits: ask for it (HTTP/1.0 knows no 100)
                 writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)
-            body = await asyncio.wait_for(reader.readexactly(length), BODY_TIMEOUT) if length else b""
+            if length:
+                self.waits[writer] = wait = Wait(peer[0], writer, time.monotonic(), length)
+                try:
+                    body = await self._read_body(reader, wait)
+                finally:
+                    self.waits.pop(writer, None)
+            else:
+                body = b""
             request = Request(method, path, headers, body)
             extra = ()
             try:
                 status, payload = await self.app(request, lambda fn, *args, heavy=False:
-                                                 self.run(reader, writer, fn, *args, heavy=heavy))
+                                                 self.run(reader, writer, peer[0], fn, *args, heavy=heavy))
             except HttpError as e:
                 status, payload, extra = e.status, {"error": str(e)}, e.headers
             except ClientGone:

@@ -266,9 +266,9 @@ def test_head_keep_alive_and_jpeg(server, mnist):
 
 def test_idle_and_surplus_connections_cannot_stall_it(monkeypatch, mnist):
     """1,000 idle connections from 8 other addresses (127.0.0.2-9, 125 each: each address's share of
-    1,001): a normal request is still answered; past the cap, 503. No clock decides the outcome: the
-    head timeout is set far beyond the time it takes to open them, on a loaded machine too (the
-    timeout itself is the next test's)."""
+    1,001): a normal request is still answered, and past the cap too, in the place of an idle one (it
+    was 503). No clock decides the outcome: the head timeout is set far beyond the time it takes to
+    open them, on a loaded machine too (the timeout itself is the next test's)."""
     import socket
 
     from serving import http as serving_http
@@ -285,12 +285,9 @@ def test_idle_and_surplus_connections_cannot_stall_it(monkeypatch, mnist):
             idle.append(s)
         assert request(port, "GET", "/health")[0] == 200
         idle.append(socket.create_connection(("127.0.0.1", port), timeout=30))
-        # The next is over the cap once the server has taken in the 1,001st: until then it is answered.
-        answers = [raw_exchange(port, b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n")[0]]
-        while not answers[-1].startswith(b"HTTP/1.1 503 ") and len(answers) < 200:
-            assert answers[-1].startswith(b"HTTP/1.1 200 ")
-            answers.append(raw_exchange(port, b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n")[0])
-        assert answers[-1].startswith(b"HTTP/1.1 503 ")
+        for _ in range(20):  # over the cap once the server has taken in the 1,001st
+            answer = raw_exchange(port, b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n")[0]
+            assert answer.startswith(b"HTTP/1.1 200 ")
     finally:
         for s in idle:
             s.close()
