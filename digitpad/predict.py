@@ -113,7 +113,7 @@ def show_number(path, number, as_json):
 
 def main(argv=None):
     p = cli.parser(__doc__)
-    p.add_argument("images", nargs="+", type=Path, help="PNG, JPEG or BMP files, or folders of them")
+    p.add_argument("images", nargs="+", help="PNG, JPEG or BMP files, or folders of them")
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="model directory")
     p.add_argument("--top", type=int, default=1, help="show the K most likely digits")
     p.add_argument("--threshold", type=float, default=SURE,
@@ -128,6 +128,9 @@ def main(argv=None):
         p.error("--top shows the likeliest readings of one digit; --number shows each digit's best")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
+    if not all(name.strip() for name in args.images):  # Path("") is the current folder: all of it was read
+        p.error("an empty name is no file (an unset variable?); give a file or a folder, '.' for this one")
+    args.images = [Path(name) for name in args.images]
     try:
         model = load_model(args.weights)
     except ModelError as e:

@@ -3,22 +3,25 @@ drawings the recipe asks for; one network, or an ensemble folded into one) and `
 model on the pad's saved samples). ``digitpad-train`` (tools/train.py) turns its options into a
 Recipe and calls one of them; ``tools/bench.py`` uses the same defaults.
 """
+import contextlib
+import fcntl
 import json
+import os
 import shutil
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from drawn.benchmark import validation_metrics
+from drawn.benchmark import validation_digits, validation_metrics
 from drawn.render import VALIDATION_WRITERS
 from drawn.training import with_drawings
-from drawn.unipen import UnipenError, parse_writers
+from drawn.unipen import UnipenError, parse_writers, unipen_sha256
 from mnist_mlp import MLP, ModelError, load_model, save_model
 from mnist_mlp.checkpoint import checkpoint_problem
 from mnist_mlp.ensemble import merge
 from mnist_mlp.model_io import replace_problem
-from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, sha256, training_split
+from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, training_split
 from mnist_mlp.optim import OPTIMIZERS
 from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network
 from personal.samples import SampleError, load_samples
@@ -118,6 +121,33 @@ def output_problem(out, checkpoint, overwrite=False, resume=False):
     return f"--checkpoint: {problem}" if problem else None
 
 
+@contextlib.contextmanager
+def claimed(out):
+    """``out`` held for one run: another started for the same folder meanwhile stops at once
+    (RecipeError), where it would have trained beside this one and replaced its checkpoint and then
+    its model. The lock is a file beside the folder, removed at the end if this run made it."""
+    out.parent.mkdir(parents=True, exist_ok=True)  # where the model goes in any case
+    lock, made = out.with_name(f".{out.name}.lock"), True
+    try:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:  # another run's, or left by one killed: locked only while one runs
+            fd, made = os.open(lock, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW), False
+    except OSError as e:
+        raise RecipeError(f"cannot open {lock}: {e.strerror or e}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RecipeError(f"another run is writing --out {out}; wait for it to end, or choose another --out") from None
+    try:
+        yield
+    finally:
+        if made:
+            os.unlink(lock)
+        os.close(fd)
+
+
 def load_data(data_dir, limit=None, log=print):
     """MNIST as flat float32 inputs in [0, 1]: training, validation (the last 10,000) and test
     (fetched into ``data_dir`` when missing); RecipeError when it cannot be had."""
@@ -141,10 +171,14 @@ def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False,
     if init is not None:
         recipe.sizes = tuple(init.sizes)  # the starting model decides the network
     config = recipe.config()
-    (x_mnist, y_mnist), val, (x_test, y_test) = load_data(data_dir, recipe.train_limit, log)
     data_sums = {name: digest for name, (_, _, digest) in FILES.items()}
-    if recipe.pendigits:
-        data_sums["pendigits"] = sha256(Path(recipe.pendigits).read_bytes())
+    try:  # the files read at the end too, so that one it cannot read stops it before any work
+        if recipe.pendigits:
+            data_sums["pendigits"] = unipen_sha256(recipe.pendigits)
+        validation = validation_digits(drawn_eval) if drawn_eval is not None else None
+    except UnipenError as e:
+        raise RecipeError(str(e)) from None
+    (x_mnist, y_mnist), val, (x_test, y_test) = load_data(data_dir, recipe.train_limit, log)
     # An ensemble is trained one member at a time, each an ordinary run with its own seed (member 1
     # is the single network of the same recipe) and its own checkpoint, so a resume finds its place.
     members, states = [], []
@@ -168,7 +202,7 @@ def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False,
         del x_train, y_train
     final = merge(members) if len(members) > 1 else members[0]
     test_acc, val_acc = accuracy(final, x_test, y_test), accuracy(final, *val)
-    drawn = validation_metrics(final, drawn_eval) if drawn_eval is not None else None
+    drawn = validation_metrics(final, validation)
     history = [{**h, "member": i + 1} if len(members) > 1 else h for i, s in enumerate(states) for h in s["history"]]
     training = {"command": command, "config": config, "data": data_sums,
                 "train_seconds": round(sum(h["seconds"] for h in history), 1)}

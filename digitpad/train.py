@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from digitpad import cli
-from digitpad.recipe import RECIPE_FIELDS, Recipe, RecipeError, fine_tune, output_problem, train
+from digitpad.recipe import RECIPE_FIELDS, Recipe, RecipeError, claimed, fine_tune, output_problem, train
 from drawn.render import DEFAULT_DATA
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.model_io import write_problem
@@ -123,12 +123,13 @@ def main(argv=None):
         if problem:
             sys.exit(f"error: {problem}")
     try:
-        if args.samples is not None:
-            print("\n".join(fine_tune(args.recipe, args.samples, args.out, args.data, command, args.held_out,
-                                      args.replay, log)))
-            return 0
-        summary = train(args.recipe, args.out, args.checkpoint, args.data, command, args.resume, args.quiet,
-                        args.drawn_eval, log)
+        with claimed(args.out):
+            if args.samples is not None:
+                print("\n".join(fine_tune(args.recipe, args.samples, args.out, args.data, command, args.held_out,
+                                          args.replay, log)))
+                return 0
+            summary = train(args.recipe, args.out, args.checkpoint, args.data, command, args.resume, args.quiet,
+                            args.drawn_eval, log)
     except RecipeError as e:
         sys.exit(f"error: {e}")
     if summary is None:

@@ -5,12 +5,11 @@ import numpy as np
 
 from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
-from mnist_mlp.mnist import sha256
 
 from .forms import FORMS, form_readings
 from .nondigits import FAMILIES, HELD_OUT, non_digit_inputs
 from .render import CONDITIONS, VALIDATION_WRITERS, network_inputs
-from .unipen import parse_writers, read_unipen
+from .unipen import parse_writers, read_unipen, unipen_sha256
 
 
 def trained_on(manifest, writers, data):
@@ -55,15 +54,24 @@ def evaluate_drawn(model, digits, conditions):
             "most_confused": most_confused(total)}
 
 
-def validation_metrics(model, path):
-    """What a model's manifest records of the validation writers' drawn digits in the UNIPEN file
-    at ``path``: accuracy per condition, the worst and the mean; None when there is no such file."""
+def validation_digits(path):
+    """The validation writers' digits in the UNIPEN file at ``path`` and the file's sha256, read
+    before a training so that a file it cannot read stops it at once (UnipenError); None when there
+    is no such file."""
     path = Path(path)
     if not path.exists():
         return None
-    digits = read_unipen(path, parse_writers(VALIDATION_WRITERS))
+    return read_unipen(path, parse_writers(VALIDATION_WRITERS)), unipen_sha256(path)
+
+
+def validation_metrics(model, validation):
+    """What a model's manifest records of ``validation`` (validation_digits'): accuracy per
+    condition, the worst and the mean; None without it."""
+    if validation is None:
+        return None
+    digits, digest = validation
     result = evaluate_drawn(model, digits, CONDITIONS)
-    return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": sha256(path.read_bytes()),
+    return {"writers": VALIDATION_WRITERS, "samples": len(digits), "sha256": digest,
             **{k: result[k] for k in ("conditions", "worst", "worst_accuracy", "mean_accuracy")}}
 
 

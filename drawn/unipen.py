@@ -10,7 +10,8 @@ axis points up; ``Digit.strokes`` keep the file's coordinates.
 """
 from dataclasses import dataclass
 
-from mnist_mlp.files import FileProblem, read_maybe_gzip
+from mnist_mlp.files import FileProblem, read_maybe_gzip, read_regular
+from mnist_mlp.mnist import sha256
 
 MAX_FILE_BYTES = 64 << 20  # uncompressed; the 7,494 digits of pendigits-orig.tra are 3.6 MB
 MAX_POINTS = 100_000  # per stroke; a real digit has tens: anything near this is not a digit
@@ -39,6 +40,15 @@ def read_unipen(path, writers=None):
         raise UnipenError(f"{path}: cannot read ({e})") from None
     digits = parse_unipen(text.splitlines(), str(path))
     return digits if writers is None else [d for d in digits if d.writer in writers]
+
+
+def unipen_sha256(path):
+    """The sha256 of a UNIPEN file's bytes as stored, read within MAX_FILE_BYTES (a model's manifest
+    records which file it learnt from)."""
+    try:
+        return sha256(read_regular(path, MAX_FILE_BYTES))
+    except FileProblem as e:
+        raise UnipenError(f"{path}: cannot read ({e})") from None
 
 
 def parse_unipen(lines, name="<input>"):

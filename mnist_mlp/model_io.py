@@ -187,11 +187,17 @@ def _swap_in(new, target):
 
     On Linux renameat2(RENAME_EXCHANGE) swaps two directories atomically. Where
     it is missing, the old one is first renamed aside: a crash between the two
-    renames leaves the old model in ``.<name>.old-*`` beside the target.
+    renames leaves the old model in ``.<name>.old-*`` beside the target. An empty
+    folder (the user's, made for the model) is kept: the files move into it, the
+    manifest last, so it is a model only once it is whole.
     """
     _fsync_dir(new)
     if not target.exists():
         os.rename(new, target)
+    elif not any(target.iterdir()):
+        for file in sorted(new.iterdir(), key=lambda f: f.name == MANIFEST):
+            os.rename(file, target / file.name)
+        _fsync_dir(target)
     elif not _exchange(new, target):
         aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         os.rename(target, aside / target.name)
@@ -303,7 +309,8 @@ def _read_regular(file, max_bytes):
 
 def load_model(path=WEIGHTS):
     """The MLP stored in a model directory; raises ModelError naming the file and the problem.
-    It must read 784 pixels and give 10 digit scores, whatever its depth."""
+    It must read 784 pixels and give 10 digit scores, whatever its depth, and give numbers for a
+    blank input and a full one (finite weights may still be too large to add up in float32)."""
     manifest = read_manifest(path)
     sizes = manifest["sizes"]
     if sizes[0] != INPUT_SIZE or sizes[-1] != N_CLASSES:
@@ -315,4 +322,8 @@ def load_model(path=WEIGHTS):
         arrays[f"b{i}"] = load_array(path, f"b{i}", manifest, (n_out,))
     model = MLP.from_arrays(arrays)
     model.manifest = manifest
+    with np.errstate(all="ignore"):
+        probe = model.predict_proba(np.array([[0.0] * INPUT_SIZE, [1.0] * INPUT_SIZE], np.float32))
+    if not np.isfinite(probe).all():
+        raise ModelError(f"{path}: its weights are too large: it answers a drawing with no numbers (NaN)")
     return model

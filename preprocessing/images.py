@@ -26,6 +26,7 @@ MAX_FILE_BYTES = 64 << 20
 SIDE = 1200  # pixels: a picture's longer side once read; a digit ends up 20 px, a number's digits ~100
 BLOCKED = 8  # a side longer than this many times SIDE is averaged in blocks before it is resized
 MAX_JPEG_SCANS = 100  # a progressive JPEG has about 10
+MAX_PNG_SIDE = 1_000_000  # pixels: libpng's own limit on a PNG's width and height
 # Decoded smaller by libjpeg; EXIF orientation ignored, as IMREAD_UNCHANGED ignores it at every other size.
 JPEG_REDUCED = {f: flag | cv2.IMREAD_IGNORE_ORIENTATION for f, flag in
                 ((8, cv2.IMREAD_REDUCED_GRAYSCALE_8), (4, cv2.IMREAD_REDUCED_GRAYSCALE_4),
@@ -116,6 +117,9 @@ def decode_gray(data, max_pixels=MAX_PIXELS, background=255, side=SIDE):
     if width * height > max_pixels:
         raise ImageError(f"{width}x{height} pixels, over the {max_pixels:,}-pixel limit "
                          f"(scale the image down first)", over_limit=True)
+    if kind == "PNG" and max(width, height) > MAX_PNG_SIDE:  # libpng refuses it, and says so on stderr
+        raise ImageError(f"a PNG of {width}x{height} pixels, over the {MAX_PNG_SIDE:,} pixels a side that PNG "
+                         "decoding takes (scale the image down first)", over_limit=True)
     flags = cv2.IMREAD_UNCHANGED
     if kind == "JPEG":
         scans = sum(marker == 0xDA for marker, _ in _jpeg_markers(data))  # each a pass over the picture

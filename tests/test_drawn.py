@@ -242,11 +242,12 @@ def test_with_drawings_adds_pen_digits_and_non_digits_the_same_for_a_seed():
 
 
 def test_validation_metrics_cover_every_condition_or_none_without_the_file(tmp_path):
-    from drawn.benchmark import validation_metrics
+    from drawn.benchmark import validation_digits, validation_metrics
     from mnist_mlp import load_model
 
-    assert validation_metrics(load_model(ROOT / "weights"), tmp_path / "none.tra") is None
-    result = validation_metrics(load_model(ROOT / "weights"), FIXTURE)  # writer 27's 4 is its one digit
+    assert validation_digits(tmp_path / "none.tra") is None
+    assert validation_metrics(load_model(ROOT / "weights"), None) is None
+    result = validation_metrics(load_model(ROOT / "weights"), validation_digits(FIXTURE))  # writer 27's 4: one digit
     assert result["writers"] == "26-30" and result["samples"] == 1
     assert set(result["conditions"]) == {c.name for c in CONDITIONS} and 0 <= result["worst_accuracy"] <= 1
 

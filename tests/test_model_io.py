@@ -100,6 +100,14 @@ def break_json(path):
     (path / "model.json").write_text("{ not json")
 
 
+def break_overflow(path):
+    """Finite weights whose sums overflow float32: NaN answers that the tools printed as JSON."""
+    a = np.load(path / "W1.npy")
+    np.save(path / "W1.npy", (np.sign(a) * 3e38).astype(np.float32))
+    rewrite_manifest(path, lambda m: m["arrays"]["W1"].update(
+        sha256=hashlib.sha256((path / "W1.npy").read_bytes()).hexdigest()))
+
+
 def break_no_manifest(path):
     (path / "model.json").unlink()
 
@@ -128,6 +136,7 @@ def break_huge_file(path):
     (break_missing_file, r"W2\.npy: missing"),
     (break_wrong_shape, r"W2\.npy: shape \(16, 9\), expected \(16, 8\)"),
     (break_nan, r"b1\.npy: contains NaN"),
+    (break_overflow, r"its weights are too large: it answers a drawing with no numbers"),
     (break_checksum, r"W1\.npy: checksum mismatch"),
     (break_pickle, r"b2\.npy: holds pickled Python objects"),
     (break_json, r"model\.json: not readable JSON"),

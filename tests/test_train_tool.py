@@ -262,3 +262,38 @@ def test_ctrl_c_during_a_checkpoint_save_waits_for_the_save(tmp_path, monkeypatc
     assert sorted(p.name for p in (tmp_path / "cut.ckpt").iterdir()) == ["member-2"]
     assert checkpoint_problem(tmp_path / "cut.ckpt", tmp_path / "cut") is None
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_an_empty_folder_of_the_users_is_kept(tmp_path):
+    """An empty folder made for the model gets the model's files; it used to be swapped for a new
+    folder and deleted (its mode, group and any ACL lost: a private folder became world-readable)."""
+    import os
+
+    from mnist_mlp import save_model
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    os.chmod(mine, 0o2750)
+    before = os.stat(mine)
+    save_model(load_model(ROOT / "weights"), mine)
+    after = os.stat(mine)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert load_model(mine).sizes == load_model(ROOT / "weights").sizes
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing left beside it
+
+
+def test_a_second_run_for_the_same_folder_stops_at_once(tmp_path):
+    """Two runs started together for one --out both trained, shared its checkpoint, and the one to
+    end last silently replaced the other's model. While one holds the folder, the next stops; a
+    lock file that is not the run's own is left where it was."""
+    from digitpad.recipe import claimed
+
+    out = tmp_path / "w"
+    with claimed(out):
+        r = train(["--out", str(out)])
+        assert r.returncode == 1 and "another run is writing --out" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())  # its lock file gone with it
+    (tmp_path / ".w.lock").write_text("the user's")
+    with claimed(out):
+        assert train(["--out", str(out)]).returncode == 1
+    assert (tmp_path / ".w.lock").read_text() == "the user's"

@@ -80,11 +80,35 @@ def test_sizes_and_thresholds_are_checked_before_anything_is_made(name, args, me
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
-@pytest.mark.parametrize("mosaic", ["/nope/m.png", "m.unknown-extension"])
-def test_a_mosaic_that_cannot_be_written_is_an_error(mosaic, tmp_path):
-    r = tool("eval_drawn", "--data", "tests/fixtures/tiny.tra", "--writers", "all", "--conditions", "centred",
-             "--non-digits", "2", "--mosaic", tmp_path / mosaic if "/" not in mosaic else mosaic)
-    assert r.returncode == 1 and "cannot write" in r.stderr and "Traceback" not in r.stderr, r.stderr
+@pytest.mark.parametrize("name, args", [
+    ("eval_drawn", ["--data", "tests/fixtures/tiny.tra", "--writers", "all", "--conditions", "centred",
+                    "--non-digits", "2"]),
+    ("eval_scans", ["--limit", "2"]),  # it read every scan, then lost the results to a misspelt folder
+])
+@pytest.mark.parametrize("mosaic, says", [
+    ("/nope/m.png", "there is no folder /nope"),
+    ("m.unknown-extension", "give a path ending in .png"),
+    ("folder.png", "is not a plain file"),
+    ("fifo.png", "is not a plain file"),  # it waited for a reader for ever
+])
+def test_a_mosaic_that_cannot_be_written_is_refused_before_the_work(name, args, mosaic, says, tmp_path):
+    import os
+
+    (tmp_path / "folder.png").mkdir()
+    os.mkfifo(tmp_path / "fifo.png")
+    r = tool(name, *args, "--mosaic", tmp_path / mosaic if not mosaic.startswith("/") else mosaic)
+    assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_mosaic_replaces_a_file_only_once_it_is_written(tmp_path):
+    from tools_path import charts
+
+    picture = tmp_path / "m.png"
+    picture.write_bytes(b"before")
+    os_error = charts.write_png(tmp_path / "gone" / "m.png", np.zeros((4, 4), np.uint8))
+    assert os_error is False and picture.read_bytes() == b"before"
+    assert charts.write_png(picture, np.zeros((4, 4), np.uint8)) and picture.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.png"]
 
 
 def test_init_that_is_not_a_model(tmp_path):
@@ -123,3 +147,35 @@ def test_bench_help_lists_every_section():
     assert r.returncode == 0 and "Traceback" not in r.stderr
     listed = r.stdout[r.stdout.index("Sections:"):]
     assert len(sections) >= 16 and all(name in listed for name in sections), sections
+
+
+@pytest.mark.parametrize("option, name, says", [
+    ("--pendigits", "big.tra", "over the 67,108,864-byte limit"),  # it was read whole first: 3 GB of memory
+    ("--drawn-eval", "big.tra", "over the 67,108,864-byte limit"),
+    ("--drawn-eval", ".", "a folder, not a file"),  # a traceback once training had ended, no model saved
+])
+def test_train_checks_its_pen_digit_files_before_any_work(tmp_path, option, name, says):
+    with open(tmp_path / "big.tra", "wb") as f:
+        f.truncate(3 << 30)  # sparse: nothing on disk
+    r = tool("train", "--sizes", "784,16,10", "--epochs", "1", option, tmp_path / name, "--out", tmp_path / "w")
+    assert r.returncode == 1 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "w").exists()
+
+
+def test_predict_refuses_an_empty_name_and_a_png_wider_than_png_decodes(tmp_path):
+    """An empty name (an unset "$FILE") read the whole current folder; a PNG over 1,000,000 pixels a
+    side was called damaged, with libpng's warnings on stderr."""
+    import struct
+    import zlib
+
+    r = tool("predict", "")
+    assert r.returncode == 2 and "an empty name is no file" in r.stderr and "images\n" not in r.stderr, r.stderr
+    rows = zlib.compress(b"\0" + b"\xff" * 1_000_001)  # one white row, 1,000,001 pixels long
+    chunk = lambda kind, data: (struct.pack(">I", len(data)) + kind + data  # noqa: E731
+                                + struct.pack(">I", zlib.crc32(kind + data)))
+    strip = tmp_path / "strip.png"
+    strip.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1_000_001, 1, 8, 0, 0, 0, 0))
+                      + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+    r = tool("predict", strip)
+    assert r.returncode == 1 and "over the 1,000,000 pixels a side" in r.stderr, r.stderr
+    assert "libpng" not in r.stderr and "Traceback" not in r.stderr

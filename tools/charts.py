@@ -2,6 +2,11 @@
 
 Every function returns a BGR uint8 image sized to be read at its natural size.
 """
+import os
+import sys
+import tempfile
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -9,6 +14,38 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE, INK, GRID, MUTED = (255, 255, 255), (40, 40, 40), (225, 225, 225), (120, 120, 120)
 PALETTE = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148)]  # tab10, BGR
 MARGIN = dict(left=70, right=20, top=46, bottom=56)
+
+
+def png_problem(path):
+    """Why a picture cannot be written at ``path``, or None: asked before the work that makes it,
+    so a misspelt folder does not cost a whole evaluation."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        return f"{path}: give a path ending in .png"
+    if not path.parent.is_dir():
+        return f"{path}: there is no folder {path.parent}"
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return f"{path} is not a plain file (a folder, a link, a FIFO or a device); give a new .png path"
+    if not os.access(path.parent, os.W_OK):
+        return f"{path}: cannot write in {path.parent}"
+    return None
+
+
+def write_png(path, image):
+    """Write ``image`` as a PNG at ``path`` (replacing a file there) through a new file beside it,
+    so a failure leaves what was there; False, said on stderr, when it cannot."""
+    path, data, new = Path(path), cv2.imencode(".png", image)[1].tobytes(), None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
+            new = f.name
+            f.write(data)
+        os.replace(new, path)
+        return True
+    except OSError as e:
+        if new is not None and os.path.exists(new):
+            os.unlink(new)
+        print(f"error: cannot write {path}: {e.strerror or e}", file=sys.stderr)
+        return False
 
 
 def text(img, s, org, scale=0.45, color=INK, thickness=1, align="left"):

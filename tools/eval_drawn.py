@@ -52,9 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad import cli  # noqa: E402
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from charts import png_problem, write_png  # noqa: E402
 from drawn.benchmark import evaluate_drawn, evaluate_forms, evaluate_refusal, held_out_non_digits, trained_on  # noqa: E402
 from drawn.forms import mosaic as forms_mosaic  # noqa: E402
 from drawn.nondigits import mosaic as non_digit_mosaic  # noqa: E402
@@ -85,17 +85,6 @@ def show_numbers(model, digits, args):
 
 
 MAX_MADE = 20_000
-
-
-def write_png(path, image):
-    """Write ``image``, or say on stderr why it could not be (cv2.imwrite itself only returns False)."""
-    try:
-        written = cv2.imwrite(str(path), image)
-    except cv2.error:  # a name without a known image extension
-        written = False
-    if not written:
-        print(f"error: cannot write {path}: give a .png path in a folder that exists", file=sys.stderr)
-    return written
 
 
 def show_refusal(model, digits, conditions, args):
@@ -167,6 +156,8 @@ def main(argv=None):
         p.error("--touching is for --numbers with --via image or cut (strokes' digits may touch anyway)")
     if not 0 <= args.turn <= 45:
         p.error("--turn must be between 0 and 45 degrees")
+    if args.mosaic and png_problem(args.mosaic):
+        p.error(f"--mosaic {png_problem(args.mosaic)}")
     by_name = {c.name: c for c in CONDITIONS}
     known = PHOTO_CONDITIONS if args.photos else list(by_name)
     args.conditions = args.conditions.split(",") if args.conditions else known

@@ -34,8 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad import cli  # noqa: E402
-from charts import mosaic  # noqa: E402
-from eval_drawn import write_png  # noqa: E402
+from charts import mosaic, png_problem, write_png  # noqa: E402
 
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
@@ -118,6 +117,8 @@ def main(argv=None):
         p.error("--limit must be at least 1")
     if args.skip < 0:
         p.error("--skip must be 0 or more")
+    if args.mosaic and png_problem(args.mosaic):
+        p.error(f"--mosaic {png_problem(args.mosaic)}")
     if args.mnist_boxed and args.set is not None:
         p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
     if args.fit and not args.mnist_boxed:
