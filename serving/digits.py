@@ -58,6 +58,8 @@ def pixels_from_json(data):
 
 
 def gray_from_image(body):
+    if not body:  # curl -s --data-binary @FILE sends nothing, silently, when it cannot read FILE
+        raise HttpError(400, "image: the body is empty (0 bytes); send the picture's bytes")
     try:
         return decode_gray(body, MAX_IMAGE_PIXELS)
     except ImageError as e:

@@ -93,6 +93,7 @@ BAD_REQUESTS = [
     ("damaged png", "POST", "/predict", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10" + b"\0" * 40,
      {"Content-Type": "image/png"}, 400, "cannot decode"),
     ("not png", "POST", "/predict", b"GIF89a", {"Content-Type": "image/png"}, 400, "not a PNG"),
+    ("empty png", "POST", "/predict", b"", {"Content-Type": "image/png"}, 400, "the body is empty (0 bytes)"),
     ("unknown path", "GET", "/nope", None, {}, 404, "no such endpoint"),
     ("unknown post", "POST", "/nope", b"{}", {"Content-Type": "application/json"}, 404, "no such endpoint"),
     ("wrong method", "POST", "/health", b"{}", {"Content-Type": "application/json"}, 405, "not allowed"),
