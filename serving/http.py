@@ -10,20 +10,21 @@ worker threads. Each limit below answers one way of tying a server up:
   BODY_GRACE seconds, so a body dripped in holds its bytes only as long as it keeps sending;
 - at most ``max_connections`` connections are open at once, and at most ``max_per_address`` from
   one address. Past either, the newcomer takes the place of a connection the server is waiting on
-  (for a head or a body) of that address, or of the address with the most: the one that has sent
-  least a second, so connections held open and silent (slowloris, reconnecting as fast as
-  dropped) never keep out one that asks. With none to close the newcomer is answered 503 and
-  closed, without costing a worker. An answer must be taken
+  for nothing (a head, an answer to be taken, a body coming slower than MIN_BODY_RATE), of that
+  address or of any: the one that has sent least a second. So connections held open and silent
+  (slowloris, reconnecting as fast as dropped) never keep out one that asks, and no newcomer cuts
+  off an upload that keeps coming. With none to close the newcomer is answered 503 and closed,
+  without costing a worker. An answer must be taken
   within WRITE_TIMEOUT (a client that never reads is cut off) and a connection lives at most
   LIFETIME seconds, so no client keeps a place for long;
 - request bodies over SMALL_BODY held at once, over all connections, stay under ``max_held`` bytes,
   and those of one address under an eighth of it (or one body of ``max_body``): past either, the
-  slowest uploads still coming make room (503 when they cannot), so uploads dripped in from many
-  addresses never keep out one that sends;
+  slowest of the uploads coming slower than MIN_BODY_RATE make room (503 when they cannot), so
+  uploads dripped in from many addresses never keep out one that sends;
 - work runs in two lanes, so a cheap request never waits behind costly ones: ``run(fn, *args,
   heavy=True)`` for pictures and numbers, the light lane for the rest. A lane takes its work from
-  the clients' addresses in turn, the one served longest ago first, so a newcomer waits for the
-  work running, not for a busy address's queue. Each lane holds at most MAX_WAITING requests
+  the clients' addresses in turn, so a request waits for the work running and at most one of each
+  other address's, not for a busy address's queue. Each lane holds at most MAX_WAITING requests
   waiting; past that the address with the most waiting gives up its newest (503 with Retry-After)
   for another's, and work whose client has gone is dropped unstarted.
   Clients are told apart by their address only: behind one address (a proxy, or every local client
@@ -39,7 +40,7 @@ import re
 import socket
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -49,7 +50,8 @@ MAX_HEADERS = 100
 HEAD_TIMEOUT = 10.0
 IDLE_TIMEOUT = 15.0
 BODY_GRACE = 10.0
-MIN_BODY_RATE = 32 << 10  # bytes a second: 256 kbit/s, a slow mobile upload; a 1 MiB body may take 42 s
+MIN_BODY_RATE = 8 << 10  # bytes a second: 64 kbit/s, slower than any phone's upload; 400 KB may take 60 s
+SLACK = 1.0  # seconds a body may fall behind MIN_BODY_RATE (TCP comes in bursts) before it may be closed
 WRITE_TIMEOUT = 10.0
 LIFETIME = 120.0
 MAX_WAITING = {False: 1024, True: 128}  # requests queued in the light lane (about 1 ms each) and the heavy
@@ -157,17 +159,16 @@ class Wait:
 
 
 class Lane:
-    """Work run in ``workers`` threads, taken from the waiting clients' addresses in turn (the one
-    served longest ago first, a newcomer before any already served). At most ``max_waiting``
-    requests wait: past that, the address with the most waiting gives up its newest for the
-    newcomer of another, so one address may use every place only while nobody else asks."""
+    """Work run in ``workers`` threads, taken from the waiting clients' addresses in turn (round
+    robin: an address that comes, or comes back, joins the end of the round). At most
+    ``max_waiting`` requests wait: past that, the address with the most waiting gives up its newest
+    for the newcomer of another, so one address may use every place only while nobody else asks."""
 
     def __init__(self, workers, max_waiting, name):
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix=name)
         self.workers, self.max_waiting = workers, max_waiting
-        self.queues = {}  # address -> its requests' turns, in the order they came
-        self.served = {}  # address -> when its last turn came (a count of turns), while it has requests waiting
-        self.waiting = self.running = self.turns = 0
+        self.queues = OrderedDict()  # address -> its requests' turns, in the order they came; in the round's order
+        self.waiting = self.running = 0
 
     async def run(self, address, work):
         """``work()`` in a worker thread once it is this request's turn; HttpError(503) when too many wait."""
@@ -199,16 +200,15 @@ class Lane:
         self._next()
 
     def _next(self):
-        """Give free workers to the first request of the addresses served longest ago."""
+        """Give free workers to the first request of the next addresses in the round."""
         while self.running < self.workers and self.queues:
-            address = min(self.queues, key=lambda a: self.served.get(a, -1))  # the first such, as they came
-            queue = self.queues[address]
+            address, queue = next(iter(self.queues.items()))
             turn = queue.popleft()
             self.waiting -= 1
-            self.turns += 1
-            self.served[address] = self.turns
-            if not queue:
-                del self.queues[address], self.served[address]
+            if queue:
+                self.queues.move_to_end(address)  # its next request waits for the others' turns
+            else:
+                del self.queues[address]
             if not turn.cancelled():
                 self.running += 1
                 turn.set_result(None)
@@ -313,28 +313,39 @@ class Server:
                 del self.per_address[address]
             writer.close()
 
-    def _slowest(self, waits, counts):
-        """The wait to give up first: of the address with the most ``counts``, the one that has sent
-        least a second (an idle connection nothing), the oldest of those."""
+    def _closable(self, address=None, large=False):
+        """The waits that may be closed to make room, of ``address`` (None: of any), large uploads
+        only with ``large``: connections waited on for a head or to take an answer, and bodies
+        coming slower than MIN_BODY_RATE. A body that keeps coming at it is never closed, however
+        many others ask, so no newcomer can cut off an upload that is going at a client's pace."""
         now = time.monotonic()
-        return min(waits, key=lambda w: (-counts[w.address], w.got / max(now - w.since, 1.0), w.since))
+        return [w for w in self.waits.values() if address in (None, w.address)
+                and (w.length > SMALL_BODY if large else True)
+                and (w.length == 0 or w.got < MIN_BODY_RATE * (now - w.since - SLACK))]
+
+    def _slowest(self, waits):
+        """The wait to give up first: the one that has sent least a second (an idle connection,
+        nothing), the oldest of those."""
+        now = time.monotonic()
+        return min(waits, key=lambda w: (w.got / max(now - w.since, 1.0), w.since))
 
     def _drop(self, wait):
         del self.waits[wait.writer]  # chosen once; what it holds is given back when its task ends
         wait.writer.transport.abort()
 
     def _make_room(self, address):
-        """Close the connection waited on longest for least, of ``address`` (None: of any), so a
-        newcomer takes its place; False when there is none."""
-        waits = [w for w in self.waits.values() if address in (None, w.address)]
+        """Close the slowest of the connections that may be closed (``_closable``), of ``address``
+        (None: of any), so a newcomer takes its place; False when there is none."""
+        waits = self._closable(address)
         if waits:
-            self._drop(self._slowest(waits, self.per_address))
+            self._drop(self._slowest(waits))
         return bool(waits)
 
     def _make_body_room(self, address, length):
         """Make room for a large body of ``length`` from ``address``, under its share and under
-        max_held, by closing the slowest large uploads; False, closing none, when that cannot."""
-        uploads, victims = [w for w in self.waits.values() if w.length > SMALL_BODY], []
+        max_held, by closing the slowest of the large uploads that may be closed (``_closable``);
+        False, closing none, when that cannot."""
+        uploads, victims = self._closable(large=True), []
         share = max(self.max_held // 8, self.max_body)
         for among, limit, held in ((address, share, self.held_by[address]), (None, self.max_held, self.held)):
             left = [w for w in uploads if among in (None, w.address) and w not in victims]
@@ -342,7 +353,7 @@ class Server:
             while held - freed + length > limit:
                 if not left:
                     return False
-                victim = self._slowest(left, self.held_by)
+                victim = self._slowest(left)
                 left.remove(victim)
                 victims.append(victim)
                 freed += victim.length
@@ -448,4 +459,9 @@ class Server:
                 + "".join(f"{name}: {value}\r\n" for name, value in extra)
                 + ("Connection: close\r\n" if close else "") + "\r\n").encode()
         writer.write(head if method == "HEAD" else head + data)
-        await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)  # a client that never reads lets go of its place
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        self.waits[writer] = Wait(peer[0], writer, time.monotonic())  # a client slow to read may give its place up
+        try:
+            await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)  # a client that never reads lets go of its place
+        finally:
+            self.waits.pop(writer, None)

@@ -310,6 +310,7 @@ def test_bodies_held_at_once_are_bounded():
             s.sendall(head + b"\x89PNG")
             held.append(s)
         until(lambda: srv.held == 4 << 20)
+        until(lambda: len(srv._closable(large=True)) == 4)  # fallen behind MIN_BODY_RATE
         s = connect(port, "127.0.0.9")
         s.sendall(head + bytes(1 << 20))  # all of it: not a picture, but read
         held.append(s)
@@ -337,6 +338,8 @@ def test_one_address_holds_at_most_its_share_of_bodies():
         held.append(other)
         until(lambda: srv.held == 1 << 20)
         for k in range(3):
+            if k == 2:
+                until(lambda: len(srv._closable("127.0.0.2", large=True)) == 2)  # fallen behind MIN_BODY_RATE
             s = connect(port, "127.0.0.2")
             s.sendall(head)
             held.append(s)
@@ -350,10 +353,10 @@ def test_one_address_holds_at_most_its_share_of_bodies():
         stop(srv)
 
 
-def test_room_for_a_body_is_made_only_from_uploads_still_coming():
-    """The choice itself (max_held 4 MiB, a share of 1 MiB, bodies of 1 MiB): the slowest upload of
-    the address over its share, or else of the address holding most, is closed, and only where
-    closing makes room; bodies already read, being worked on, are never counted on."""
+def test_room_for_a_body_is_made_only_from_uploads_falling_behind():
+    """The choice itself (max_held 4 MiB, a share of 1 MiB, bodies of 1 MiB): the slowest of the
+    uploads coming slower than MIN_BODY_RATE is closed, and only where closing makes room; an upload
+    that keeps its pace, of any address, and bodies already read, being worked on, never are."""
     srv = serving_http.Server(None, port=0, max_body=1 << 20, max_held=4 << 20)
     closed = []
 
@@ -374,16 +377,40 @@ def test_room_for_a_body_is_made_only_from_uploads_still_coming():
             srv.held_by[source] += 1 << 20
         return srv._make_body_room(address, 1 << 20), sorted(closed)
 
-    a_fast, a_slow, b_slow = ("a-fast", "127.0.0.2", 900_000, 1.0), ("a-slow", "127.0.0.2", 10, 5.0), \
-        ("b-slow", "127.0.0.3", 100, 1.0)
+    steady = serving_http.MIN_BODY_RATE * 10  # ten seconds at the slowest pace kept
+    a_fast, a_steady = ("a-fast", "127.0.0.2", 900_000, 1.0), ("a-steady", "127.0.0.2", steady, 10.0)
+    a_slow, b_slow = ("a-slow", "127.0.0.2", 10, 5.0), ("b-slow", "127.0.0.3", 100, 3.0)
     try:
         with fuzz_case("HTTP server, floods"):
             assert room([a_fast, a_slow, b_slow], ["127.0.0.4"], "127.0.0.5") == (True, ["a-slow"])
             assert room([a_fast, b_slow], ["127.0.0.4", "127.0.0.5"], "127.0.0.5") == (False, [])  # its share
-            assert room([a_fast, b_slow], ["127.0.0.4", "127.0.0.6"], "127.0.0.2") == (True, ["a-fast"])  # its own
-            assert room([], ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.6"], "127.0.0.5") == (False, [])
+            assert room([a_fast, b_slow], ["127.0.0.4", "127.0.0.6"], "127.0.0.2") == (False, [])  # its own keeps on
+            assert room([a_steady, a_fast, b_slow], ["127.0.0.4"], "127.0.0.5") == (True, ["b-slow"])
+            assert room([a_steady, a_fast], ["127.0.0.4", "127.0.0.6"], "127.0.0.5") == (False, [])
     finally:
         srv.server_close()
+
+
+def test_clients_that_do_not_take_their_answers_give_their_places_up():
+    """Every place taken by connections that pipeline requests and never read the answers (each
+    held until WRITE_TIMEOUT, then again): a client that asks takes the place of one of them (it got
+    503 24 times in 26)."""
+    srv, port, _ = started(max_connections=16, max_per_address=16)
+    held = []
+    try:
+        for k in range(16):
+            s = connect(port, f"127.0.0.{2 + k % 8}")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+            s.setblocking(False)
+            s.send(b"GET /model/info HTTP/1.1\r\n\r\n" * 200)
+            held.append(s)
+        until(lambda: len(srv.waits) == 16 and srv.connections == 16)  # all waiting for their answers to be taken
+        with fuzz_case("HTTP server, floods"):
+            assert all(post(port, "/predict", SMALL, "application/json", "127.0.1.1")[0] == 200 for _ in range(5))
+    finally:
+        for s in held:
+            s.close()
+        stop(srv)
 
 
 def test_a_half_closed_client_is_answered_when_nobody_waits():
