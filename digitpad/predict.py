@@ -146,6 +146,8 @@ def main(argv=None):
                 continue
             gray = gray_of(path)
             probabilities = picture_reading(views, gray)[0]  # read as the pad reads
+            if not np.isfinite(probabilities).all():  # finite weights whose sums overflow float32
+                raise ValueError("the model gives no number for it (its weights are too large)")
         except ValueError as e:
             failed = True
             print(f"error: {shown(path)}: {e}", file=sys.stderr)

@@ -127,19 +127,26 @@ def claimed(out):
     (RecipeError), where it would have trained beside this one and replaced its checkpoint and then
     its model. The lock is a file beside the folder, removed at the end if this run made it."""
     out.parent.mkdir(parents=True, exist_ok=True)  # where the model goes in any case
-    lock, made = out.with_name(f".{out.name}.lock"), True
-    try:
+    lock = out.with_name(f".{out.name}.lock")
+    while True:
         try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:  # another run's, or left by one killed: locked only while one runs
-            fd, made = os.open(lock, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW), False
-    except OSError as e:
-        raise RecipeError(f"cannot open {lock}: {e.strerror or e}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+            try:
+                fd, made = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), True
+            except FileExistsError:  # another run's, or left by one killed: locked only while one runs
+                fd, made = os.open(lock, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW), False
+        except OSError as e:
+            raise RecipeError(f"cannot open the lock file {lock}: {e.strerror or e}; move it away") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RecipeError(f"another run is writing {out}; wait for it to end, or choose another folder") from None
+        try:
+            if os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+                break  # still the file at that name: a run that ended and removed it cannot have freed it
+        except FileNotFoundError:
+            pass
         os.close(fd)
-        raise RecipeError(f"another run is writing --out {out}; wait for it to end, or choose another --out") from None
     try:
         yield
     finally:

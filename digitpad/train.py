@@ -123,7 +123,7 @@ def main(argv=None):
         if problem:
             sys.exit(f"error: {problem}")
     try:
-        with claimed(args.out):
+        with claimed(args.out), claimed(args.checkpoint):
             if args.samples is not None:
                 print("\n".join(fine_tune(args.recipe, args.samples, args.out, args.data, command, args.held_out,
                                           args.replay, log)))

@@ -22,6 +22,13 @@ class FileProblem(ValueError):
         self.missing = missing
 
 
+def umask():
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def read_regular(path, max_bytes):
     """The bytes of the regular file at ``path`` (str, bytes or Path, in any encoding), at most
     ``max_bytes`` of them, or FileProblem."""

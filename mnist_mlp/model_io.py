@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import FileProblem, read_regular
+from .files import FileProblem, read_regular, umask
 from .network import INPUT_SIZE, N_CLASSES, MLP
 from .paths import WEIGHTS
 
@@ -122,7 +122,7 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     with _signals_held():  # Ctrl-C just after mkdtemp would leave the new folder behind
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
         try:
-            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; a model folder gets the user's usual mode
+            os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it 0700; a model folder gets the user's usual mode
             for name, array in {**arrays, **extra_arrays}.items():
                 buffer = io.BytesIO()
                 np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
@@ -158,13 +158,6 @@ def _signals_held(signals=(signal.SIGINT, signal.SIGTERM)):
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
         if caught:
             signal.raise_signal(caught[0])
-
-
-def _umask():
-    """The process's umask (reading it means setting it, so it is set back at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _write_synced(path, data):

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mnist_mlp.files import FileProblem, read_regular
+from mnist_mlp.files import FileProblem, read_regular, umask
 from mnist_mlp.mnist import as_inputs
 from preprocessing.images import ImageError, decode_gray, image_size, read_file
 
@@ -110,13 +110,7 @@ def _synced_temp(folder, data):
     return name
 
 
-def _current_umask():
-    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()  # read once, at import, before the pad starts any thread
+_UMASK = umask()  # read once, at import, before the pad starts any thread
 
 
 def load_samples(root):

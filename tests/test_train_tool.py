@@ -291,8 +291,11 @@ def test_a_second_run_for_the_same_folder_stops_at_once(tmp_path):
     out = tmp_path / "w"
     with claimed(out):
         r = train(["--out", str(out)])
-        assert r.returncode == 1 and "another run is writing --out" in r.stderr and "Traceback" not in r.stderr
-    assert not out.exists() and not list(tmp_path.iterdir())  # its lock file gone with it
+        assert r.returncode == 1 and "another run is writing" in r.stderr and "Traceback" not in r.stderr
+    with claimed(tmp_path / "shared.ckpt"):  # another --out, the same --checkpoint: it would share it
+        r = train(["--out", str(tmp_path / "v"), "--checkpoint", str(tmp_path / "shared.ckpt")])
+        assert r.returncode == 1 and f"another run is writing {tmp_path / 'shared.ckpt'}" in r.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())  # its lock files gone with it
     (tmp_path / ".w.lock").write_text("the user's")
     with claimed(out):
         assert train(["--out", str(out)]).returncode == 1

@@ -108,6 +108,8 @@ def test_a_mosaic_replaces_a_file_only_once_it_is_written(tmp_path):
     os_error = charts.write_png(tmp_path / "gone" / "m.png", np.zeros((4, 4), np.uint8))
     assert os_error is False and picture.read_bytes() == b"before"
     assert charts.write_png(picture, np.zeros((4, 4), np.uint8)) and picture.read_bytes().startswith(b"\x89PNG")
+    from mnist_mlp.files import umask
+    assert picture.stat().st_mode & 0o777 == 0o666 & ~umask()  # not the temporary file's 0600
     assert [p.name for p in tmp_path.iterdir()] == ["m.png"]
 
 
@@ -179,3 +181,17 @@ def test_predict_refuses_an_empty_name_and_a_png_wider_than_png_decodes(tmp_path
     r = tool("predict", strip)
     assert r.returncode == 1 and "over the 1,000,000 pixels a side" in r.stderr, r.stderr
     assert "libpng" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_predict_says_when_a_model_gives_no_number(tmp_path):
+    """Weights that pass loading (a blank and a full input cancel out) but overflow float32 on a real
+    digit: predict --json printed "confidence": NaN, which is no JSON."""
+    from mnist_mlp import MLP, save_model
+
+    arrays = MLP([784, 2, 10]).arrays()
+    sign = np.where(np.arange(784) % 2, -1.0, 1.0)[:, None]  # a blank or full input sums to 0
+    arrays["W1"] = (sign * [2.0 ** 119, -2.0 ** 119]).astype(np.float32)
+    arrays["W2"] = np.full((2, 10), 1e10, np.float32)
+    save_model(MLP.from_arrays(arrays), tmp_path / "w")
+    r = tool("predict", "--json", "--weights", tmp_path / "w", ROOT / "docs" / "examples" / "seven.png")
+    assert r.returncode == 1 and "NaN" not in r.stdout and "the model gives no number" in r.stderr, (r.stdout, r.stderr)

@@ -10,6 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mnist_mlp.files import umask
+
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE, INK, GRID, MUTED = (255, 255, 255), (40, 40, 40), (225, 225, 225), (120, 120, 120)
 PALETTE = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148)]  # tab10, BGR
@@ -39,6 +41,7 @@ def write_png(path, image):
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
             new = f.name
             f.write(data)
+        os.chmod(new, 0o666 & ~umask())  # made 0600; a picture gets the user's usual mode, as cv2.imwrite gives
         os.replace(new, path)
         return True
     except OSError as e:
