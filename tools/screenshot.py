@@ -256,7 +256,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as samples, \
             VirtualPad("--weights", str(args.weights), "--samples", samples) as pad:
-        pad.draw(DIGIT_STROKES[args.digit])
+        pad.draw_until_seen(DIGIT_STROKES[args.digit])  # a loaded machine can lose the first strokes
         pad.key("d")
         pad.screenshot(args.out / "pad.png")
         pad.key("h")
