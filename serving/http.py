@@ -150,7 +150,8 @@ def busy():
 
 @dataclass
 class Wait:
-    """A connection the server waits on, since when, for a request's head (length 0) or a body."""
+    """A connection the server waits on, since when: for a request's head or to take its answer
+    (length 0), or for a body of ``length`` bytes, ``got`` of them come."""
     address: str
     writer: asyncio.StreamWriter
     since: float
@@ -235,7 +236,7 @@ class Server:
         self.server_address = self.socket.getsockname()
         self.lanes = {False: Lane(workers, MAX_WAITING[False], "light"), True: Lane(1, MAX_WAITING[True], "heavy")}
         self.per_address, self.held_by = Counter(), Counter()  # open connections, large body bytes held
-        self.waits = {}  # writer -> Wait: the connections waited on for a request's head or body
+        self.waits = {}  # writer -> Wait: the connections waited on (a head, a body, an answer to be taken)
         self.loop = None
         self.stopped = threading.Event()
 
