@@ -7,7 +7,6 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from drawn.unipen import UnipenError, parse_writers, unipen_sha256
 from mnist_mlp import MLP, ModelError, load_model, save_model
 from mnist_mlp.checkpoint import checkpoint_problem
 from mnist_mlp.ensemble import merge
-from mnist_mlp.model_io import replace_problem
+from mnist_mlp.model_io import remove_folder, replace_problem
 from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, training_split
 from mnist_mlp.optim import OPTIMIZERS
 from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network
@@ -230,8 +229,11 @@ def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False,
     except OSError as e:
         raise RecipeError(f"cannot write {out}: {e.strerror or e}; the checkpoint {checkpoint} still holds the "
                           "run (--resume after fixing it)") from None
-    if checkpoint_problem(checkpoint, out) is None:  # still the one this run wrote
-        shutil.rmtree(checkpoint, ignore_errors=True)
+    if checkpoint.exists() and checkpoint_problem(checkpoint, out) is None:  # still the one this run wrote
+        try:
+            remove_folder(checkpoint)
+        except OSError as e:
+            log(f"warning: the model is saved, but its checkpoint {checkpoint} could not be removed: {e.strerror or e}")
     what = f"{len(members)} members folded into one network {final.sizes}" if len(members) > 1 else \
         f"epoch {states[0]['best_epoch']}"
     return (f"saved {out}: {what}, validation {100 * val_acc:.2f}%, test {100 * test_acc:.2f}%"

@@ -200,6 +200,16 @@ def _swap_in(new, target):
     shutil.rmtree(new, ignore_errors=True)
 
 
+def remove_folder(path):
+    """Delete the folder at ``path`` so that it is gone from its name at once: renamed aside into a
+    new ``.<name>.old-*`` beside it, then removed. A kill while removing leaves that hidden folder,
+    never part of the folder at its name (a checkpoint without its manifest, taken for one)."""
+    path = Path(path)
+    aside = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+    os.rename(path, aside / path.name)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def _exchange(a, b):
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -180,3 +180,23 @@ def test_a_saved_model_folder_keeps_the_users_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "m").stat().st_mode) == 0o750  # not mkdtemp's 0700
+
+
+def test_a_folder_removed_is_gone_from_its_name_at_once(saved, monkeypatch):
+    """Stopped while deleting (a SIGKILL as training ends and removes its checkpoint), a folder was
+    left half deleted at its name, its manifest gone first: a checkpoint that no longer loads."""
+    import shutil
+
+    from mnist_mlp.model_io import remove_folder
+
+    _, path = saved
+
+    def stopped(folder, ignore_errors=False):
+        next(p for p in sorted(folder.rglob("*")) if p.is_file()).unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shutil, "rmtree", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        remove_folder(path)
+    assert not path.exists()
+    assert [p.name.startswith(f".{path.name}.old-") for p in path.parent.iterdir()] == [True]
