@@ -90,6 +90,9 @@ def gray_of(path):
         raise ValueError(str(e)) from None
 
 
+NO_NUMBER = "the model gives no number for it (its weights are too large)"
+
+
 def read_number(model, path, threshold):
     """The number object for one image file (reading.numbers: "?" for a digit under ``threshold``),
     or ValueError."""
@@ -98,6 +101,8 @@ def read_number(model, path, threshold):
         raise ValueError(number["error"])
     if not number["digits"]:
         raise ValueError(f"no digits found: {NO_INK}")
+    if not np.isfinite([d["confidence"] for d in number["digits"]]).all():
+        raise ValueError(NO_NUMBER)
     return number
 
 
@@ -147,7 +152,7 @@ def main(argv=None):
             gray = gray_of(path)
             probabilities = picture_reading(views, gray)[0]  # read as the pad reads
             if not np.isfinite(probabilities).all():  # finite weights whose sums overflow float32
-                raise ValueError("the model gives no number for it (its weights are too large)")
+                raise ValueError(NO_NUMBER)
         except ValueError as e:
             failed = True
             print(f"error: {shown(path)}: {e}", file=sys.stderr)
