@@ -192,8 +192,7 @@ def _swap_in(new, target):
             os.rename(file, target / file.name)
         _fsync_dir(target)
     elif not _exchange(new, target):
-        aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.rename(target, aside / target.name)
+        aside = _set_aside(target)
         os.rename(new, target)
         new = aside
     _fsync_dir(target.parent)
@@ -204,10 +203,15 @@ def remove_folder(path):
     """Delete the folder at ``path`` so that it is gone from its name at once: renamed aside into a
     new ``.<name>.old-*`` beside it, then removed. A kill while removing leaves that hidden folder,
     never part of the folder at its name (a checkpoint without its manifest, taken for one)."""
-    path = Path(path)
+    shutil.rmtree(_set_aside(Path(path)), ignore_errors=True)
+
+
+def _set_aside(path):
+    """Move the folder at ``path`` into a new hidden ``.<name>.old-*`` folder beside it, in one
+    rename, and return that folder."""
     aside = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
     os.rename(path, aside / path.name)
-    shutil.rmtree(aside, ignore_errors=True)
+    return aside
 
 
 def _exchange(a, b):

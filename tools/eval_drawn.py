@@ -156,8 +156,8 @@ def main(argv=None):
         p.error("--touching is for --numbers with --via image or cut (strokes' digits may touch anyway)")
     if not 0 <= args.turn <= 45:
         p.error("--turn must be between 0 and 45 degrees")
-    if args.mosaic and png_problem(args.mosaic):
-        p.error(f"--mosaic {png_problem(args.mosaic)}")
+    if args.mosaic and (problem := png_problem(args.mosaic)):
+        p.error(f"--mosaic {problem}")
     by_name = {c.name: c for c in CONDITIONS}
     known = PHOTO_CONDITIONS if args.photos else list(by_name)
     args.conditions = args.conditions.split(",") if args.conditions else known

@@ -117,8 +117,8 @@ def main(argv=None):
         p.error("--limit must be at least 1")
     if args.skip < 0:
         p.error("--skip must be 0 or more")
-    if args.mosaic and png_problem(args.mosaic):
-        p.error(f"--mosaic {png_problem(args.mosaic)}")
+    if args.mosaic and (problem := png_problem(args.mosaic)):
+        p.error(f"--mosaic {problem}")
     if args.mnist_boxed and args.set is not None:
         p.error("--mnist-boxed reads MNIST's test digits: give it no SET")
     if args.fit and not args.mnist_boxed:
