@@ -27,8 +27,8 @@ from pathlib import Path
 from digitpad import cli
 from mnist_mlp import SURE
 from mnist_mlp.paths import PERSONAL, SAMPLES, WEIGHTS
-from pad.display import display_problem, screen_size
-from pad.state import MAX_BRUSH, MIN_BRUSH
+from digitpad.desktop.display import display_problem, screen_size
+from digitpad.desktop.state import MAX_BRUSH, MIN_BRUSH
 
 WINDOW = "Digit pad"
 FRAME_MS = 14
@@ -63,7 +63,7 @@ def parse_args(argv):
 def fitted_size(size, screen):
     """The pad's side, made smaller where the window would not fit the screen (when it is known):
     the status bar must stay in sight below the pad, and the panel beside it."""
-    from pad.frame import PANEL_WIDTH, STATUS_HEIGHT
+    from digitpad.desktop.frame import PANEL_WIDTH, STATUS_HEIGHT
 
     if screen is None:
         return size
@@ -72,8 +72,8 @@ def fitted_size(size, screen):
 
 def number_width(size, screen):
     """The number pad's width: three times its height, narrowed to fit the screen when it is known."""
-    from pad.app import NUMBER_WIDTH
-    from pad.frame import PANEL_WIDTH
+    from digitpad.desktop.app import NUMBER_WIDTH
+    from digitpad.desktop.frame import PANEL_WIDTH
 
     wide = NUMBER_WIDTH * size
     return wide if screen is None else max(size, min(wide, screen[0] - PANEL_WIDTH - 40))
@@ -146,7 +146,7 @@ def main(argv=None):
     os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false;qt.qpa.*.warning=false")
 
     from mnist_mlp import ModelError, load_model
-    from pad.app import PadApp
+    from digitpad.desktop.app import PadApp
 
     weights = args.weights or WEIGHTS
     try:

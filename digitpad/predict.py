@@ -11,7 +11,7 @@ the digit and its confidence (with --top, the K most likely digits), or "?" and 
 guess when the confidence is under --threshold (probably not a digit); --json prints one
 JSON object per line with all ten probabilities and "sure" ({"file", "error"} for a file that
 fails). With --number each image is
-read as a number of several digits (reading.numbers): "path: 2024 (lowest confidence
+read as a number of several digits (digitpad.reading.numbers): "path: 2024 (lowest confidence
 97.1%)", a "?" for each digit under --threshold, or with --json {"file", "number", "sure",
 "digits": [{"digit", "confidence", "sure", "box"}]}. A folder stands for the images in it
 and in its subfolders (the pad's samples/ included). A file that cannot be read is reported on
@@ -29,9 +29,9 @@ import numpy as np
 from digitpad import cli
 from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
-from reading.numbers import number_hint, read_image
+from digitpad.reading.numbers import number_hint, read_image
 from preprocessing.images import ImageError, read_gray
-from reading import NO_INK, TurnedViews, digit_answer, picture_reading
+from digitpad.reading import NO_INK, TurnedViews, digit_answer, picture_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -94,7 +94,7 @@ NO_NUMBER = "the model gives no number for it (its weights are too large)"
 
 
 def read_number(model, path, threshold):
-    """The number object for one image file (reading.numbers: "?" for a digit under ``threshold``),
+    """The number object for one image file (digitpad.reading.numbers: "?" for a digit under ``threshold``),
     or ValueError."""
     number = read_image(model, gray_of(path), threshold=threshold)
     if "error" in number:

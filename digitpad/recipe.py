@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from drawn.benchmark import validation_digits, validation_metrics
-from drawn.render import VALIDATION_WRITERS
-from drawn.training import with_drawings
-from drawn.unipen import UnipenError, parse_writers, unipen_sha256
+from digitpad.drawn.benchmark import validation_digits, validation_metrics
+from digitpad.drawn.render import VALIDATION_WRITERS
+from digitpad.drawn.training import with_drawings
+from digitpad.drawn.unipen import UnipenError, parse_writers, unipen_sha256
 from mnist_mlp import MLP, ModelError, load_model, save_model
 from mnist_mlp.checkpoint import checkpoint_problem
 from mnist_mlp.ensemble import merge
@@ -23,7 +23,7 @@ from mnist_mlp.model_io import remove_folder, replace_problem
 from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, training_split
 from mnist_mlp.optim import OPTIMIZERS
 from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network
-from personal.samples import SampleError, load_samples
+from digitpad.personal.samples import SampleError, load_samples
 from preprocessing.augment import Augmentation
 
 MAX_DRAWINGS = 1_000_000  # non-digits or forms: 3 GiB of inputs

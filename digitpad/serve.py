@@ -41,8 +41,8 @@ from pathlib import Path
 from digitpad import cli
 from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.paths import WEIGHTS
-from serving.digits import make_app
-from serving.http import Server
+from digitpad.serving.digits import make_app
+from digitpad.serving.http import Server
 
 MAX_BODY = 1 << 20
 

@@ -17,9 +17,9 @@ user's data folder); an existing model is replaced only with --overwrite, anythi
 --augment distorts every batch (rotation, scale, shear, shift, elastic, stroke width). --pendigits
 adds pen digits of --pendigits-writers (never the validation writers 26-30), each drawn
 --pendigits-variants times as the pad draws (--pendigits-hands: with a random slant and width).
---forms N adds N drawings of digits as the world writes them (drawn.forms), --non-digits N drawings
-that are not digits, trained towards the uniform distribution (drawn.nondigits), and --scans S
-draws that share of them all as a scanner gives them (drawn.scanlike). --samples fine-tunes --init
+--forms N adds N drawings of digits as the world writes them (digitpad.drawn.forms), --non-digits N drawings
+that are not digits, trained towards the uniform distribution (digitpad.drawn.nondigits), and --scans S
+draws that share of them all as a scanner gives them (digitpad.drawn.scanlike). --samples fine-tunes --init
 on the pad's saved samples, with replayed MNIST, measured before and after (digitpad.recipe).
 """
 import shlex
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from digitpad import cli
 from digitpad.recipe import RECIPE_FIELDS, Recipe, RecipeError, claimed, fine_tune, output_problem, train
-from drawn.render import DEFAULT_DATA
+from digitpad.drawn.render import DEFAULT_DATA
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.model_io import write_problem
 from mnist_mlp.optim import OPTIMIZERS
@@ -65,7 +65,7 @@ def parse_args(argv):
     p.add_argument("--drawn-eval", type=Path, default=Path(DEFAULT_DATA),
                    help="UNIPEN file whose writers 26-30 are measured at the end (a missing path skips it)")
     p.add_argument("--non-digits", type=int, default=d.non_digits, help="drawings that are not digits")
-    p.add_argument("--forms", type=int, default=d.forms, help="drawings of regional digit forms (drawn.forms)")
+    p.add_argument("--forms", type=int, default=d.forms, help="drawings of regional digit forms (digitpad.drawn.forms)")
     p.add_argument("--scans", type=float, default=d.scans, help="the share drawn as scans of paper")
     p.add_argument("--init", type=Path, default=None, help="start from this model's weights")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")

@@ -31,7 +31,7 @@ CAUTION = 0.85  # the factor a cut's confidence is held to below SURELY_WIDE (a 
 SOLID = 0.8  # no cut runs down through unbroken ink this much of the height: that is a blot, or along a stroke
 LOOP = 0.15  # ... nor through paper enclosed by ink over this share of the box: a ring round it is one shape
 TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit (a 1 traced twice); of
-# 2,100 made numbers (drawn.numbers), two strokes of different digits shared at most 0.7
+# 2,100 made numbers (digitpad.drawn.numbers), two strokes of different digits shared at most 0.7
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
 MAX_TRACE_SIDE = 384  # pixels: the longest side of all the strokes then (60 strokes: 35 MB at most)
 CLOSE_CALL = 1.25  # a grouping the network settles by less than this factor is a doubt (the number is not sure)

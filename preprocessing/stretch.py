@@ -3,7 +3,7 @@
 Some scanned sets size every digit to a square box whatever its shape (Semeion says so of its
 16x16 bitmaps): a 1, much taller than wide, becomes a band from corner to corner, which the network
 reads as a slanted stroke or an 8 and not surely as anything. How wide the digit was is lost, so
-reading.picture_reading reads such ink again narrowed to several widths (NARROWER) and takes what
+digitpad.reading.picture_reading reads such ink again narrowed to several widths (NARROWER) and takes what
 those readings say together, where that is a 1 (docs/paper-scans.md, "Stretched 1s read narrowed too").
 """
 import cv2

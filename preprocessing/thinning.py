@@ -22,7 +22,7 @@ its edges sharp to a pixel), only in a small bitmap blown up (``blown_up``), as 
 are handed over: such sets size their digits to a box of 16-32 dots, so a blob of ink there is
 mostly a 1 stretched across it, while a blob in a photo is as often a bold 8 whose loops a marker
 filled, which thinning makes a sure 1.
-Reading (reading.canvas_reading) takes the thinned ink only where the ink as it is is not read surely:
+Reading (digitpad.reading.canvas_reading) takes the thinned ink only where the ink as it is is not read surely:
 a bold 8 or 9 of a scan has filled loops that thinning takes for a bar too.
 """
 import cv2

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawn.benchmark import evaluate_drawn
-from drawn.render import CONDITIONS, Condition, place, random_condition, render_digit, training_inputs
-from drawn.unipen import UnipenError, parse_unipen, parse_writers, read_unipen
+from digitpad.drawn.benchmark import evaluate_drawn
+from digitpad.drawn.render import CONDITIONS, Condition, place, random_condition, render_digit, training_inputs
+from digitpad.drawn.unipen import UnipenError, parse_unipen, parse_writers, read_unipen
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny.tra"
 
@@ -51,7 +51,7 @@ def test_unreadable_files(tmp_path):
 def test_gzip_files_read_as_the_text_and_bounded_once_uncompressed(tmp_path, monkeypatch):
     import gzip
 
-    import drawn.unipen
+    import digitpad.drawn.unipen
 
     packed = tmp_path / "test.tra.gz"
     packed.write_bytes(gzip.compress(FIXTURE.read_bytes()))
@@ -61,14 +61,14 @@ def test_gzip_files_read_as_the_text_and_bounded_once_uncompressed(tmp_path, mon
         read_unipen(tmp_path / "cut.gz")
     bomb = tmp_path / "bomb.gz"  # 3 MB of zeros in 3 KB; the bound is lowered so the test stays small
     bomb.write_bytes(gzip.compress(bytes(3 << 20)))
-    monkeypatch.setattr(drawn.unipen, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(digitpad.drawn.unipen, "MAX_FILE_BYTES", 1 << 20)
     with pytest.raises(UnipenError, match="over the 1,048,576-byte limit once uncompressed"):
         read_unipen(bomb)
 
 
 def test_the_pen_digits_ship_with_the_repository():
     """A fresh clone is whole: the 7,494 digits of writers 1-30 are in drawn/datasets (issue 25)."""
-    from drawn.render import DEFAULT_DATA
+    from digitpad.drawn.render import DEFAULT_DATA
 
     digits = read_unipen(DEFAULT_DATA)
     assert len(digits) == 7494 and {d.writer for d in digits} == set(range(1, 31))
@@ -153,7 +153,7 @@ def test_benchmark_with_a_stub_model():
 
 
 def test_eval_drawn_photos_prints_each_condition_as_it_is_measured():
-    from drawn.photos import CONDITIONS as PHOTO_CONDITIONS
+    from digitpad.drawn.photos import CONDITIONS as PHOTO_CONDITIONS
 
     tool = [sys.executable, str(ROOT / "tools" / "eval_drawn.py"), "--data", str(FIXTURE), "--writers", "all",
             "--photos"]
@@ -216,7 +216,7 @@ def test_training_inputs_are_reproducible_and_labelled():
 def test_training_inputs_draw_each_digit_both_as_the_pad_reads_it_and_as_a_picture_shows_it():
     """Redrawn, a digit's input is the same under any condition (one path, one width); brushed, it
     carries the condition's brush. Each digit gets both, variant by variant."""
-    from drawn.render import drawn_input
+    from digitpad.drawn.render import drawn_input
 
     digits = read_unipen(FIXTURE)
     images, _ = training_inputs(digits, 4, np.random.default_rng(0))
@@ -227,8 +227,8 @@ def test_training_inputs_draw_each_digit_both_as_the_pad_reads_it_and_as_a_pictu
 
 
 def test_with_drawings_adds_pen_digits_and_non_digits_the_same_for_a_seed():
-    from drawn.nondigits import NOT_A_DIGIT
-    from drawn.training import with_drawings
+    from digitpad.drawn.nondigits import NOT_A_DIGIT
+    from digitpad.drawn.training import with_drawings
 
     x, y = np.zeros((5, 784), np.float32), np.arange(5, dtype=np.int64)
     same = with_drawings(x, y, 0)
@@ -242,7 +242,7 @@ def test_with_drawings_adds_pen_digits_and_non_digits_the_same_for_a_seed():
 
 
 def test_validation_metrics_cover_every_condition_or_none_without_the_file(tmp_path):
-    from drawn.benchmark import validation_digits, validation_metrics
+    from digitpad.drawn.benchmark import validation_digits, validation_metrics
     from mnist_mlp import load_model
 
     assert validation_digits(tmp_path / "none.tra") is None
@@ -253,7 +253,7 @@ def test_validation_metrics_cover_every_condition_or_none_without_the_file(tmp_p
 
 
 def test_with_drawings_adds_regional_forms_and_scans():
-    from drawn.training import with_drawings
+    from digitpad.drawn.training import with_drawings
 
     x, y = np.zeros((5, 784), np.float32), np.arange(5, dtype=np.int64)
     plain = with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, log=lambda m: None)

@@ -5,7 +5,7 @@ import sys
 
 
 from conftest import ROOT
-from drawn.render import DEFAULT_DATA
+from digitpad.drawn.render import DEFAULT_DATA
 
 PEN = ROOT / DEFAULT_DATA
 

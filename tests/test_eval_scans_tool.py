@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from scans.sets import DEFAULT_OPTDIGITS
+from digitpad.scans.sets import DEFAULT_OPTDIGITS
 from test_scans import ONE, SEVEN, optdigits
 
 REAL = ROOT / DEFAULT_OPTDIGITS

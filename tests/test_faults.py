@@ -60,7 +60,7 @@ def test_sigkill_during_training_never_leaves_a_broken_model(tmp_path, mnist):
 SAVER = textwrap.dedent("""
     import sys, numpy as np
     sys.path.insert(0, {root!r})
-    from personal.samples import save_sample
+    from digitpad.personal.samples import save_sample
     image = np.zeros((28, 28), np.float32); image[4:24, 12:16] = 1
     strokes = {{"canvas_size": [400, 400], "strokes": [{{"brush": 20, "points": [[1, 2]] * 500}}]}}
     save_sample({folder!r}, 1, image, strokes)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from pad.app import PadApp
+from digitpad.desktop.app import PadApp
 from mnist_mlp import load_model
 
 

@@ -1,9 +1,9 @@
-"""drawn.forms (digits as the world writes them) and drawn.scanlike (strokes as a scanner gives them)."""
+"""drawn.forms (digits as the world writes them) and digitpad.drawn.scanlike (strokes as a scanner gives them)."""
 import numpy as np
 import pytest
 
-from drawn.forms import FORMS, form_readings, form_strokes, mosaic, training_forms
-from drawn.scanlike import scan_input, scan_picture
+from digitpad.drawn.forms import FORMS, form_readings, form_strokes, mosaic, training_forms
+from digitpad.drawn.scanlike import scan_input, scan_picture
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from pad.frame import (BAR, BAR_LEFT, BAR_LENGTH, BAR_THICKNESS, DIAG_TOP, DIAG_ZOOM, STATUS_HEIGHT,
-                       TOP_BAR, UNSURE, Prediction, bar_row_y, frame_size, render_frame)
+from digitpad.desktop.frame import (BAR, BAR_LEFT, BAR_LENGTH, BAR_THICKNESS, DIAG_TOP, DIAG_ZOOM, STATUS_HEIGHT,
+                                    TOP_BAR, UNSURE, Prediction, bar_row_y, frame_size, render_frame)
 from preprocessing import prepare_with_info
 
 SIZE = 300
@@ -96,7 +96,7 @@ def test_diagnostics_of_a_digit_of_a_number_have_no_ink_box(canvas):
 
 def test_a_long_status_wraps_instead_of_being_cut():
     """Issue 24, 17: in a 720 px window, t's list of missing digits was cut at the bar's end."""
-    from pad.frame import status_lines
+    from digitpad.desktop.frame import status_lines
 
     said = ("to learn your hand it needs 1 more 0, 1 more 2, 1 more 3, 1 more 4, 1 more 5, 1 more 6, 1 more 7, "
             "1 more 8, 1 more 9 (press the digit key after drawing; 5 of each is best)")

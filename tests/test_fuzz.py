@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, fuzz_case
-from drawn.unipen import UnipenError, parse_unipen
+from digitpad.drawn.unipen import UnipenError, parse_unipen
 from mnist_mlp import MLP, ModelError, is_sure, load_model, save_model
 from mnist_mlp.network import ONE_FACTOR, ONE_LEAD
 from mnist_mlp.idx import IdxError, read_idx, write_idx

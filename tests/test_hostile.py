@@ -19,8 +19,8 @@ import pytest
 
 from conftest import ROOT, fuzz_case
 from mnist_mlp import ModelError, load_model
-from reading import picture_canvases
-from personal.samples import load_samples, load_stroke_samples
+from digitpad.reading import picture_canvases
+from digitpad.personal.samples import load_samples, load_stroke_samples
 from preprocessing import canvas_from_image, prepare
 from preprocessing.images import MAX_JPEG_SCANS, SIDE, MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
 
@@ -97,7 +97,7 @@ def test_a_strip_of_picture_is_shrunk_in_blocks_keeping_its_ink():
         assert out.min() <= 100 and out.max() >= 200  # the dark and the light are both still there
     gray = np.full((1, 40 * BLOCKED * SIDE), 255, np.uint8)
     gray[0, 1000:200_000] = 0
-    with fuzz_case("reading.picture_canvases"):
+    with fuzz_case("digitpad.reading.picture_canvases"):
         assert all(canvas.shape == (1, SIDE) for canvas in picture_canvases(gray))
 
 
@@ -109,7 +109,7 @@ def test_boxes_within_boxes_and_a_page_of_boxes_leave_the_digit_or_nothing_much(
     for k in range(20, 580, 4):
         cv2.rectangle(nested, (k, k), (SIDE - 1 - k, SIDE - 1 - k), 0, 1)
     nested[585:615, 598:602] = 0
-    with fuzz_case("reading.picture_canvases"):
+    with fuzz_case("digitpad.reading.picture_canvases"):
         canvas = next(picture_canvases(nested))
     x, y, w, h = cv2.boundingRect(canvas)
     assert 580 <= y and y + h <= 620 and 590 <= x and x + w <= 610  # the 1 alone
@@ -118,7 +118,7 @@ def test_boxes_within_boxes_and_a_page_of_boxes_leave_the_digit_or_nothing_much(
         for x in range(0, SIDE, 12):
             cv2.rectangle(page, (x, y), (x + 9, y + 9), 0, 1)
             page[y + 4:y + 6, x + 4:x + 6] = 0
-    with fuzz_case("reading.picture_canvases"):
+    with fuzz_case("digitpad.reading.picture_canvases"):
         assert next(picture_canvases(page)).shape == (SIDE, SIDE)
 
 

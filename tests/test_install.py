@@ -45,8 +45,11 @@ def test_the_wheel_holds_the_model_the_data_sets_the_page_and_the_licence(instal
     names = set(zipfile.ZipFile(installed[0]).namelist())
     shipped = {p.name for p in (ROOT / "weights").iterdir() if p.suffix == ".npy"} | {"model.json"}
     assert {f"mnist_mlp/weights/{name}" for name in shipped} <= names
-    assert {"drawn/datasets/pendigits-orig.tra.gz", "scans/datasets/optdigits-orig.tra.gz", "drawn/glyphs.json",
-            "serving/web/index.html", "serving/web/pad.js"} <= names
+    assert {"digitpad/drawn/datasets/pendigits-orig.tra.gz", "digitpad/scans/datasets/optdigits-orig.tra.gz",
+            "digitpad/drawn/glyphs.json", "digitpad/serving/web/index.html", "digitpad/serving/web/pad.js"} <= names
+    # Nothing with a generic name at the top of site-packages, where another project's `reading` or `pad` lives
+    tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert tops == {"mnist_mlp", "preprocessing", "digitpad"}, tops
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert not any(name.startswith(("tests/", "tools/", "data/")) for name in names)
 

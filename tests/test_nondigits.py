@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawn.benchmark import evaluate_refusal, held_out_non_digits
-from drawn.nondigits import (DIGIT_LIKE, FAMILIES, HELD_OUT, LETTERS, TRAINING_FAMILIES, glyphs, mosaic,
-                             non_digit_inputs)
-from drawn.render import CONDITIONS
-from drawn.unipen import read_unipen
+from digitpad.drawn.benchmark import evaluate_refusal, held_out_non_digits
+from digitpad.drawn.nondigits import (DIGIT_LIKE, FAMILIES, HELD_OUT, LETTERS, TRAINING_FAMILIES, glyphs, mosaic,
+                                      non_digit_inputs)
+from digitpad.drawn.render import CONDITIONS
+from digitpad.drawn.unipen import read_unipen
 from mnist_mlp import load_model
 
 
@@ -43,7 +43,7 @@ def test_held_out_families_are_never_trained_on():
 
 def test_glyphs_that_read_as_digits_are_left_out():
     assert not set(DIGIT_LIKE) & set(LETTERS)
-    data = json.loads((ROOT / "drawn" / "glyphs.json").read_text())["glyphs"]
+    data = json.loads((ROOT / "digitpad" / "drawn" / "glyphs.json").read_text())["glyphs"]
     for family in ("letters", "script", "blackletter"):
         assert not {g["char"] for g in data[family]} & set(DIGIT_LIKE)
     assert not {g["char"] for g in data["kana-kanji"]} & set("8:Ykm")  # the kanji 7 and 9; no, ru, ro (6, 3, 3)
@@ -52,7 +52,7 @@ def test_glyphs_that_read_as_digits_are_left_out():
 
 def test_glyph_strokes_point_down():
     """Hershey's y grows downwards, as on the pad: a T's bar is above its stem."""
-    data = json.loads((ROOT / "drawn" / "glyphs.json").read_text())["glyphs"]["letters"]
+    data = json.loads((ROOT / "digitpad" / "drawn" / "glyphs.json").read_text())["glyphs"]["letters"]
     t = next(g for g in data if g["char"] == "T" and g["font"] == "futural")
     ys = [np.array(s)[:, 1] for s in t["strokes"]]
     bar = min(ys, key=lambda y: np.ptp(y))
@@ -95,9 +95,9 @@ def test_eval_drawn_non_digits_cli(tmp_path):
 def test_the_audit_leaves_out_glyphs_a_person_reads_as_a_digit():
     """drawn.nondigits.AUDIT (lambda, phi, the kanji numerals, ...) never reaches a non-digit family,
     and each entry names a glyph the fonts have, so the list is not idle."""
-    from drawn.nondigits import AUDIT, GLYPH_SETS
+    from digitpad.drawn.nondigits import AUDIT, GLYPH_SETS
 
-    data = json.loads((ROOT / "drawn" / "glyphs.json").read_text())["glyphs"]
+    data = json.loads((ROOT / "digitpad" / "drawn" / "glyphs.json").read_text())["glyphs"]
     drawn_from = {(g["font"], g["char"]) for family in data.values() for g in family}
     assert not drawn_from & set(AUDIT)
     asked = {(font, char) for sets in GLYPH_SETS.values() for fonts, chars in sets for font in fonts for char in chars}

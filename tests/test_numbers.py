@@ -133,8 +133,8 @@ def test_a_single_wide_digit_is_not_cut():
 
 def test_a_bold_number_cut_out_close_is_read_in_either_shade():
     """Bold light digits on black cut out close look like a sheet on a table, and read as one they
-    were "?1???" (found by a new user); dark on white they fill their picture (reading.picture_canvases)."""
-    from reading.numbers import read_image
+    were "?1???" (found by a new user); dark on white they fill their picture (digitpad.reading.picture_canvases)."""
+    from digitpad.reading.numbers import read_image
 
     digits = [bold_digit(d, 0) for d in (8, 0, 9)]
     tallest = max(d.shape[0] for d in digits)
@@ -148,7 +148,7 @@ def test_a_bold_number_cut_out_close_is_read_in_either_shade():
 def test_a_blot_is_not_cut_into_sure_1s():
     """A solid square, a disc and a solid bar lying down are no number: cut in two, a square's halves
     were two fat 1s, read as a sure "11" (and predict.py hinted to add --number; found by a new user)."""
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
 
     square = np.full((281, 341), 255, np.uint8)
     square[60:221, 60:221] = 0
@@ -202,7 +202,7 @@ def test_many_pieces_and_odd_images():
 
 
 def test_read_strokes_and_image_read_the_same_number():
-    from reading.numbers import read_image, read_strokes
+    from digitpad.reading.numbers import read_image, read_strokes
 
     strokes = number("2047")
     by_strokes = read_strokes(MODEL, strokes)
@@ -219,7 +219,7 @@ def test_a_number_cut_out_to_its_ink_keeps_its_1s():
     picture from top to bottom as a rule would, but stands alone, and ends where the other digits do
     or, written taller than them, stops short of the picture's edges as no rule does (before: "04",
     "", "4", "4"); and an underline as long as the number, which stands beside it, is still no digit."""
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
 
     for digits, tall in (("11", 1.0), ("1041", 1.0), ("14", 1.0), ("41", 1.0), ("1041", 1.15), ("14", 1.15)):
         strokes = []
@@ -276,7 +276,7 @@ def test_predict_number_tool(tmp_path):
 def test_a_stroke_traced_twice_is_one_digit():
     """Issue 24, 14: a 1 traced twice, up and back down the same line or 3 px beside it, read "11"
     with each digit sure; a digit is never written on top of another."""
-    from reading.numbers import read_strokes
+    from digitpad.reading.numbers import read_strokes
 
     line = [[300, 100 + 10 * i] for i in range(21)]
     for dx in (0, 3):
@@ -288,9 +288,9 @@ def test_a_stroke_traced_twice_is_one_digit():
 
 
 def test_nonsense_is_no_sure_number():
-    """Issue 24, 14: the pad's number mode, the server and predict.py share reading.numbers, where a
+    """Issue 24, 14: the pad's number mode, the server and predict.py share digitpad.reading.numbers, where a
     digit under the threshold is "?" and the number is sure only when every digit is."""
-    from reading.numbers import answer, read_strokes
+    from digitpad.reading.numbers import answer, read_strokes
 
     probabilities = np.full((3, 10), 0.02, np.float32)
     probabilities[[0, 1, 2], [7, 0, 4]] = [0.82, 0.3, 0.95]
@@ -328,8 +328,8 @@ def test_the_numbers_benchmark_reports_what_the_issue_asks(tmp_path):
 
 
 def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
-    from drawn.numbers import make_numbers
-    from drawn.unipen import Digit
+    from digitpad.drawn.numbers import make_numbers
+    from digitpad.drawn.unipen import Digit
 
     one = Digit(1, 5, (((0, 0), (0, 100)),), 1)
     four = Digit(4, 5, (((50, 100), (0, 40), (70, 40)), ((55, 70), (55, 0))), 2)
@@ -344,7 +344,7 @@ def test_made_numbers_are_on_the_pad_and_grouped_right_by_construction():
 def test_overlapping_digits_cut_apart_count_as_cut_right():
     # A digit of two strokes overlapping the next: a cut between them leaves a fifth of its ink in the next one's box.
     # That is cut right, as a person would cut them; boxes swapped, or one box round both, are not.
-    from drawn.numbers import _boxes_match
+    from digitpad.drawn.numbers import _boxes_match
 
     strokes = [{"brush": 10, "points": [[100, 100], [100, 300]]}, {"brush": 10, "points": [[130, 100], [100, 300]]},
                {"brush": 10, "points": [[300, 100], [300, 300]]}]
@@ -361,7 +361,7 @@ def test_overlapping_digits_cut_apart_count_as_cut_right():
 
 
 def test_a_scribble_of_many_marks_is_answered_at_once():
-    from reading.numbers import MAX_STROKES, read_strokes
+    from digitpad.reading.numbers import MAX_STROKES, read_strokes
 
     marks = [{"brush": 4, "points": [[10 * i, 10]]} for i in range(MAX_STROKES + 1)]
     answer = read_strokes(MODEL, marks)
@@ -369,7 +369,7 @@ def test_a_scribble_of_many_marks_is_answered_at_once():
 
 
 def test_kept_readings_give_the_same_answer_as_fresh_ones():
-    from reading.numbers import read_groups
+    from digitpad.reading.numbers import read_groups
 
     strokes = number("2047")
     cache = {}
@@ -394,7 +394,7 @@ def test_a_grid_of_dots_is_refused_before_its_pairs_are_compared(tmp_path):
     import subprocess
     import sys
 
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
 
     grid = np.full((1000, 1000), 255, np.uint8)
     grid[5::10, 5::10] = 0
@@ -414,7 +414,7 @@ def test_a_column_of_dots_and_a_close_call_are_never_sure(tmp_path):
     strokes or pieces of ink is no sure digit; a grouping the network settled by a hair leaves the
     number unsure."""
     from preprocessing.numbers import group_boxes
-    from reading.numbers import read_image, read_strokes
+    from digitpad.reading.numbers import read_image, read_strokes
 
     dots = [{"brush": 12, "points": [[100 + 150 * col, 40 + 30 * row]]} for col in range(3) for row in range(10)]
     read = read_strokes(MODEL, dots)
@@ -454,7 +454,7 @@ def test_a_number_on_dark_ruled_paper_is_not_cut_at_each_rule():
     """Rules nearly as dark as the ink (grey 90) are taken off where they cross a digit too; the
     digit's strokes are joined again across each rule, or the number falls into dashes and pieces
     read as `?` ("1987" read "19?7", "9391" "?3?1", "580" "5??")."""
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
 
     for digits in ("1987", "9391", "580"):
         gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in number(digits)], 60 + 170 * len(digits), 360)
@@ -466,9 +466,9 @@ def test_a_number_on_dark_ruled_paper_is_not_cut_at_each_rule():
 def test_a_number_written_in_a_forms_boxes_is_read():
     """Each digit in a box of its own, as forms ask, and in a row of boxes sharing their sides, turned
     a little (every one was "?" before boxes were taken out)."""
-    from drawn.forms import form_strokes
+    from digitpad.drawn.forms import form_strokes
     from preprocessing.strokes import draw_path
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
 
     forms = {"2": "2 plain", "0": "0 oval", "4": "4 open", "7": "7 plain", "3": "3 round", "5": "5 two strokes",
              "6": "6 curved", "8": "8 two loops"}
@@ -492,7 +492,7 @@ def test_a_number_written_in_a_forms_boxes_is_read():
 def test_a_ring_round_something_is_not_cut_into_a_sure_number():
     """A face, a triangle and a crossed circle were each cut in two and read as a sure "67" or "61"
     (and predict.py and the server hinted at that number); no cut runs through the paper a ring encloses."""
-    from reading.numbers import number_hint, read_image
+    from digitpad.reading.numbers import number_hint, read_image
 
     face = np.full((300, 300), 255, np.uint8)
     cv2.circle(face, (150, 150), 110, 0, 6)
@@ -512,7 +512,7 @@ def test_a_ring_round_something_is_not_cut_into_a_sure_number():
 def test_a_barcode_is_no_sure_number():
     """Forty bars read as forty sure 1s, a sure number (and a hint to read it; found by the attacking
     helper): a number has at most MAX_DIGITS digits."""
-    from reading.numbers import MAX_DIGITS, number_hint, read_image
+    from digitpad.reading.numbers import MAX_DIGITS, number_hint, read_image
 
     bars = np.full((200, 40 * 14 + 40), 255, np.uint8)
     for k in range(40):
@@ -525,8 +525,8 @@ def test_a_letter_cut_into_digits_is_no_sure_number():
     """An A cut under its apex read as a sure "19" or "14", an M as a sure "14" (and predict.py and
     the server hinted at them; found by a new user with a scan of an A): a digit cut out of touching
     ink needs CUT_SURE, a 1 CUT_ONE (touching digits cut right still read: tests above)."""
-    from reading.numbers import CUT_ONE, CUT_SURE, number_hint, read_image
-    from scans.sets import scan_picture
+    from digitpad.reading.numbers import CUT_ONE, CUT_SURE, number_hint, read_image
+    from digitpad.scans.sets import scan_picture
 
     def letter(*lines):
         gray = np.full((120, 120), 255, np.uint8)
@@ -567,9 +567,9 @@ def test_only_paper_a_ring_encloses_counts_asholes():
 def test_touching_digits_with_loops_are_cut_apart(text, forms, overlap):
     """Two digits written touching, one or both with a loop, are still cut between them (the first
     version of the ring rule left no cut: "98" read as a sure "43"; found by the attacking helper)."""
-    from drawn.forms import form_strokes
+    from digitpad.drawn.forms import form_strokes
     from preprocessing.strokes import draw_path
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
 
     inks = []
     for k, name in enumerate(forms):

@@ -5,8 +5,8 @@ import pytest
 from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
-from pad.app import PadApp
-from pad.display import display_problem
+from digitpad.desktop.app import PadApp
+from digitpad.desktop.display import display_problem
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from preprocessing import strokes as brush
-from pad.state import MAX_BRUSH, MIN_BRUSH, PadState
+from digitpad.desktop.state import MAX_BRUSH, MIN_BRUSH, PadState
 
 
 def drag(state, points):

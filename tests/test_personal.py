@@ -6,9 +6,9 @@ from conftest import ROOT
 from mnist_mlp import MLP, SURE, load_model
 from mnist_mlp.mnist import as_inputs
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
-from pad.app import PadApp
-from personal.samples import StrokeSample, load_stroke_samples
-from personal.adapt import Recipe, adapt, as_drawn, hold_out, label_counts, missing, needs_text, renderings
+from digitpad.desktop.app import PadApp
+from digitpad.personal.samples import StrokeSample, load_stroke_samples
+from digitpad.personal.adapt import Recipe, adapt, as_drawn, hold_out, label_counts, missing, needs_text, renderings
 
 SQUARE = (400, 400)
 
@@ -135,7 +135,7 @@ def test_adapt_refuses_too_few_and_leaves_the_base_untouched(mnist):
 
 
 def test_warped_strokes_bend_within_their_bounds():
-    from personal.adapt import warped
+    from digitpad.personal.adapt import warped
 
     strokes = [np.array([[100.0, 50], [100, 250]]), np.array([[60.0, 120], [140, 120], [150, 130]])]
     rng = np.random.default_rng(0)
@@ -158,9 +158,9 @@ def test_teaching_counts_at_once_and_reads_in_the_background(tmp_path, monkeypat
     recent MAX_PER_DIGIT of each digit, and the pad says how many are left out."""
     import json
 
-    import pad.teach
-    from personal.adapt import MAX_PER_DIGIT
-    from personal.samples import save_sample
+    import digitpad.desktop.teach
+    from digitpad.personal.adapt import MAX_PER_DIGIT
+    from digitpad.personal.samples import save_sample
 
     record = {"canvas_size": [400, 400], "strokes": [{"brush": 26, "points": [[200, 60], [200, 340]]}]}
     saved = {digit: [save_sample(tmp_path / "samples", digit, np.zeros((28, 28), np.float32), record)
@@ -170,8 +170,8 @@ def test_teaching_counts_at_once_and_reads_in_the_background(tmp_path, monkeypat
     def never(*args, **kwargs):
         raise AssertionError("the samples were read on the pad's own thread")
 
-    monkeypatch.setattr(pad.teach, "load_stroke_samples", never)
-    teacher = pad.teach.Teacher(tmp_path / "samples", tmp_path / "personal", tmp_path / "mnist")
+    monkeypatch.setattr(digitpad.desktop.teach, "load_stroke_samples", never)
+    teacher = digitpad.desktop.teach.Teacher(tmp_path / "samples", tmp_path / "personal", tmp_path / "mnist")
     try:
         said = teacher.start(load_model(ROOT / "weights"))
         assert said == (f"learning your hand from {10 * MAX_PER_DIGIT} samples (the {MAX_PER_DIGIT} most recent "
@@ -188,7 +188,7 @@ def test_teaching_counts_at_once_and_reads_in_the_background(tmp_path, monkeypat
 
 
 def test_a_sample_of_many_points_is_thinned_before_it_is_drawn_again():
-    from personal.adapt import MAX_POINTS, thinned
+    from digitpad.personal.adapt import MAX_POINTS, thinned
 
     line = np.column_stack([np.full(100_000, 200.0), np.linspace(60, 340, 100_000)])
     hook = np.array([[150.0, 100], [200, 60]])

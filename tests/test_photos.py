@@ -3,8 +3,8 @@ import cv2
 import numpy as np
 
 from conftest import ROOT
-from drawn.photos import CONDITIONS, SIDE, photo
-from drawn.unipen import Digit
+from digitpad.drawn.photos import CONDITIONS, SIDE, photo
+from digitpad.drawn.unipen import Digit
 from mnist_mlp import load_model
 from preprocessing import canvas_from_image, prepare
 
@@ -290,7 +290,7 @@ def _in_a_box(name, rng, line=3, gap=30, paper=40):
     """A grey picture of the regional form ``name`` written with a 6 px pen, in a box of ``line`` px
     lines ``gap`` px above and below it, at least 0.8 as wide as tall, with ``paper`` px of paper round
     the box."""
-    from drawn.forms import form_strokes
+    from digitpad.drawn.forms import form_strokes
     from preprocessing.strokes import draw_path
 
     ink = np.zeros((600, 600), np.uint8)
@@ -308,8 +308,8 @@ def test_a_box_drawn_round_a_digit_is_not_ink():
     """A form's box round a digit, with paper round it (found by a new user: a 5 in one read as a sure
     3, most digits as "?"): the box goes, and every form of the catalogue, in boxes of 1-5 px lines,
     near the digit or far from it, turned up to 8 degrees, is read sure and right."""
-    from drawn.forms import FORMS
-    from reading import TurnedViews, picture_reading
+    from digitpad.drawn.forms import FORMS
+    from digitpad.reading import TurnedViews, picture_reading
 
     views, rng = TurnedViews(load_model(ROOT / "weights")), np.random.default_rng(8)
     wrong = []
@@ -335,7 +335,7 @@ def test_a_box_is_kept_where_it_holds_a_speck_or_touches_the_digit_and_an_oval_i
     cv2.rectangle(dot, (40, 40), (160, 160), 20, 3)
     cv2.circle(dot, (100, 100), 5, 20, -1)  # a box round a dot: a square 0 with its dot
     assert box_kept(dot, np.s_[40:43, 40:160])
-    from scans.sets import scan_picture
+    from digitpad.scans.sets import scan_picture
     ring = np.zeros((16, 16))
     ring[1:15, 2:14] = 1
     ring[4:12, 5:11] = 0

@@ -14,9 +14,9 @@ from preprocessing.images import shrunk
 from preprocessing.strokes import render
 from preprocessing.thinning import thinned
 from preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
-from reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
-                     picture_input, picture_reading, stretched_reading, strokes_reading)
-from scans.sets import boxed, scan_picture
+from digitpad.reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
+                              picture_input, picture_reading, stretched_reading, strokes_reading)
+from digitpad.scans.sets import boxed, scan_picture
 from test_stretch import BAND, SHAPES, canvas_of
 
 VIEWS = TurnedViews(load_model())
@@ -55,7 +55,7 @@ def test_bold_ink_cut_out_close_is_read_in_either_shade(digit, margin):
     """Light on dark, cut out close, its edges are light (as a scan cropped close to thick ink) or it
     is one solid light region with dark round it (as a sheet on a table): read as paper, its holes or
     its outline were the ink, and it was answered "?" (each of these, before); where that reading is
-    unsure, it is read as light ink too (reading.picture_canvases). Dark on white, its ink is most of
+    unsure, it is read as light ink too (digitpad.reading.picture_canvases). Dark on white, its ink is most of
     the picture, darker than its light edges: paper evenly lit. (Cut out with no paper at all round
     a dark 0 or 8, the edges are as much ink as paper, and the answer is "?": a known fault.)"""
     for picture in (bold_digit(digit, margin), 255 - bold_digit(digit, max(margin, 2))):
@@ -227,7 +227,7 @@ def _odd_canvases():
 
 def test_odd_canvases_are_read_or_have_no_ink():
     for canvas in _odd_canvases():
-        with fuzz_case("reading.canvas_reading"):
+        with fuzz_case("digitpad.reading.canvas_reading"):
             reading = canvas_reading(VIEWS, canvas)
             if reading is not None:
                 probabilities, image = reading
@@ -245,14 +245,14 @@ def test_training_inputs_of_odd_canvases_and_pictures_are_made_or_refused_with_a
            np.zeros(5, np.uint8), [[0, 255]], None, np.broadcast_to(np.uint8(255), (1, 50_000_001))]
     for case in bad:
         for make in (canvas_input, picture_input):
-            with fuzz_case("reading.canvas_input, picture_input"), pytest.raises(ValueError, match="canvas|picture"):
+            with fuzz_case("digitpad.reading.canvas_input, picture_input"), pytest.raises(ValueError, match="canvas|picture"):
                 make(case)
     canvases = [*_odd_canvases(), np.full((1, 300_000), 255, np.uint8), render(strokes(26), 400)[::2, ::3],
                 render(strokes(26), 400).T, np.random.default_rng(1).integers(0, 256, (3000, 3000), np.uint8)]
     made = {}
     for make in (canvas_input, picture_input):
         for k, canvas in enumerate(canvases):
-            with fuzz_case("reading.canvas_input, picture_input"):
+            with fuzz_case("digitpad.reading.canvas_input, picture_input"):
                 made[make, k] = image = make(canvas)
                 assert image is None or (image.shape == (28, 28) and image.dtype == np.float32
                                          and 0 <= image.min() and image.max() <= 1)
@@ -265,14 +265,14 @@ def test_training_inputs_of_odd_canvases_and_pictures_are_made_or_refused_with_a
 
 
 def test_odd_pictures_give_canvases_of_their_shape_and_are_read_or_have_no_ink():
-    """Every way a picture may be read (reading.picture_canvases), for the odd canvases above as
+    """Every way a picture may be read (digitpad.reading.picture_canvases), for the odd canvases above as
     pictures of either shade, a picture half black and half white, and one light pixel on black."""
     halves = np.zeros((80, 80), np.uint8)
     halves[:, 40:] = 255
     speck = np.zeros((80, 80), np.uint8)
     speck[40, 40] = 255
     for picture in [*_odd_canvases(), *(255 - c for c in _odd_canvases()), halves, speck]:
-        with fuzz_case("reading.picture_canvases"):
+        with fuzz_case("digitpad.reading.picture_canvases"):
             for canvas in picture_canvases(picture):
                 assert canvas.shape == picture.shape and canvas.dtype == np.uint8
             try:
@@ -287,7 +287,7 @@ def test_an_array_larger_than_a_file_is_read_is_read_as_that_file(tmp_path):
     1,200 px as a file is when read: read in full it took 8 s and 0.9 GB at 7,000 px (an experiment
     script), shrunk 0.1 s."""
     from preprocessing.images import SIDE
-    from reading.numbers import read_image
+    from digitpad.reading.numbers import read_image
     picture = np.full((6000, 6000), 235, np.uint8)
     cv2.polylines(picture, [np.array([[1500, 1200], [4500, 1200], [2700, 4800]], np.int32)], False, 30, 300)
     assert all(max(canvas.shape) <= SIDE for canvas in picture_canvases(picture))
@@ -303,7 +303,7 @@ def test_an_array_larger_than_a_file_is_read_is_read_as_that_file(tmp_path):
 
 def test_a_picture_of_the_wrong_kind_is_refused_as_a_picture():
     for bad in (np.zeros((40, 40), np.float32), np.zeros((40, 40), bool), np.zeros((40, 40, 3), np.uint8)):
-        with fuzz_case("reading.picture_canvases"), pytest.raises(ValueError, match="a picture must be a 2-D array"):
+        with fuzz_case("digitpad.reading.picture_canvases"), pytest.raises(ValueError, match="a picture must be a 2-D array"):
             picture_reading(VIEWS, bad)
 
 
@@ -325,8 +325,8 @@ def test_thick_pictures_read_from_many_threads_as_from_one():
 
 def test_pictures_read_two_ways_from_many_threads_as_from_one(mnist):
     """The server reads pictures on several threads; a bold light digit cut out close is read twice
-    (reading.picture_canvases), a dark one on even paper, a blank and a half-black picture once or not
-    at all, stretched 1s narrowed too (reading.stretched_reading)."""
+    (digitpad.reading.picture_canvases), a dark one on even paper, a blank and a half-black picture once or not
+    at all, stretched 1s narrowed too (digitpad.reading.stretched_reading)."""
     halves = np.zeros((80, 80), np.uint8)
     halves[:, 40:] = 255
     pictures = [bold_digit(8, 0), bold_digit(0, 4), 255 - bold_digit(9, 2), halves, np.full((40, 40), 255, np.uint8)]

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from personal.samples import SampleError, load_samples, load_stroke_samples, save_sample
+from digitpad.personal.samples import SampleError, load_samples, load_stroke_samples, save_sample
 
 IMAGE = np.zeros((28, 28), np.float32)
 IMAGE[5:20, 12:15] = 1.0
@@ -80,10 +80,10 @@ def test_the_record_label_is_the_one_saved_under(tmp_path):
 
 
 def test_files_get_the_umask_permissions(tmp_path, monkeypatch):
-    import personal.samples
+    import digitpad.personal.samples
 
-    assert personal.samples._UMASK == os.umask(personal.samples._UMASK)  # read right at import
-    monkeypatch.setattr(personal.samples, "_UMASK", 0o027)
+    assert digitpad.personal.samples._UMASK == os.umask(digitpad.personal.samples._UMASK)  # read right at import
+    monkeypatch.setattr(digitpad.personal.samples, "_UMASK", 0o027)
     path = save_sample(tmp_path, 4, IMAGE, STROKES)
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     assert oct(path.with_suffix(".json").stat().st_mode & 0o777) == oct(0o640)
@@ -125,7 +125,7 @@ def test_a_fully_transparent_sample_has_no_ink(tmp_path):
     import cv2
     import numpy as np
 
-    from personal.samples import load_samples
+    from digitpad.personal.samples import load_samples
 
     (tmp_path / "3").mkdir()
     cv2.imwrite(str(tmp_path / "3" / "clear.png"), np.zeros((28, 28, 4), np.uint8))

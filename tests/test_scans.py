@@ -7,11 +7,11 @@ import pytest
 
 from conftest import Reads, fuzz_case
 from mnist_mlp import load_model
-from reading import TurnedViews
-from drawn.nondigits import FAMILIES
-from scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans, read_scans, summary,
-                             trouble_tiles, write_scans)
-from scans.sets import ScanSetError, boxed, labelled_folder, read_optdigits, scan_picture
+from digitpad.reading import TurnedViews
+from digitpad.drawn.nondigits import FAMILIES
+from digitpad.scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans, read_scans, summary,
+                                      trouble_tiles, write_scans)
+from digitpad.scans.sets import ScanSetError, boxed, labelled_folder, read_optdigits, scan_picture
 
 ONE = ["00011000", "00111000", "01011000", "00011000", "00011000", "00011000", "00011000", "01111110"]
 SEVEN = ["11111111", "00000110", "00001100", "00011000", "00110000", "00110000", "01100000", "01100000"]
@@ -109,28 +109,28 @@ def test_scans_are_read_as_predict_reads_files_and_summed_up(tmp_path):
 def test_the_scans_ship_with_the_repository_and_gzip_is_bounded(tmp_path, monkeypatch):
     import gzip
 
-    import scans.sets
-    from scans.sets import DEFAULT_OPTDIGITS
+    import digitpad.scans.sets
+    from digitpad.scans.sets import DEFAULT_OPTDIGITS
 
     bitmaps, labels = read_optdigits(DEFAULT_OPTDIGITS)
     assert bitmaps.shape == (1934, 32, 32) and sorted(set(labels.tolist())) == list(range(10))
     bomb = tmp_path / "bomb.tra"  # a gzip file by its first bytes, whatever its name
     bomb.write_bytes(gzip.compress(b"0" * (3 << 20)))
-    monkeypatch.setattr(scans.sets, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(digitpad.scans.sets, "MAX_FILE_BYTES", 1 << 20)
     with pytest.raises(ScanSetError, match="over the 1,048,576-byte limit once uncompressed"):
         read_optdigits(bomb)
 
 
 def test_a_deep_tree_and_a_file_of_too_many_digits_are_bounded(tmp_path, monkeypatch):
-    import scans.sets
+    import digitpad.scans.sets
 
-    monkeypatch.setattr(scans.sets, "MAX_DEPTH", 3)
+    monkeypatch.setattr(digitpad.scans.sets, "MAX_DEPTH", 3)
     deep = tmp_path / "set" / "7" / "a" / "b" / "c" / "d"
     deep.mkdir(parents=True)
     cv2.imwrite(str(deep / "lost.png"), np.full((9, 9), 255, np.uint8))
     files, problems = labelled_folder(tmp_path / "set")
     assert files == [] and any("nested deeper than 3" in p for p in problems)
-    monkeypatch.setattr(scans.sets, "MAX_DIGITS", 1)
+    monkeypatch.setattr(digitpad.scans.sets, "MAX_DIGITS", 1)
     with pytest.raises(ScanSetError, match="more than 1 digits"):
         read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]))
     assert len(read_optdigits(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), limit=1)[1]) == 1

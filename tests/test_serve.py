@@ -272,7 +272,7 @@ def test_idle_and_surplus_connections_cannot_stall_it(monkeypatch, mnist):
     open them, on a loaded machine too (the timeout itself is the next test's)."""
     import socket
 
-    from serving import http as serving_http
+    from digitpad.serving import http as serving_http
 
     monkeypatch.setattr(serving_http, "HEAD_TIMEOUT", 600.0)
     srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, max_connections=1001, quiet=True)
@@ -301,7 +301,7 @@ def test_an_idle_head_is_closed_after_the_head_timeout(monkeypatch):
     to close it (the sign), for at most 30 s."""
     import socket
 
-    from serving import http as serving_http
+    from digitpad.serving import http as serving_http
 
     monkeypatch.setattr(serving_http, "HEAD_TIMEOUT", 1.0)
     srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, quiet=True)
@@ -316,7 +316,7 @@ def test_an_idle_head_is_closed_after_the_head_timeout(monkeypatch):
 
 
 def test_log_lines_escape_control_characters():
-    from serving.http import printable
+    from digitpad.serving.http import printable
 
     assert printable("/\x1b[31mred\nGET /fake") == "/\\x1b[31mred\\nGET /fake"
 
@@ -450,8 +450,8 @@ def test_predict_number_under_concurrent_clients(server):
 
 def test_predict_from_strokes_reads_as_the_pad_reads(server):
     """The web page's strokes: the same probabilities as the desktop pad's reading of them
-    (reading.strokes_reading), the 28x28 input carried back."""
-    from reading import strokes_reading
+    (digitpad.reading.strokes_reading), the 28x28 input carried back."""
+    from digitpad.reading import strokes_reading
 
     three = [[[100, 60], [200, 40], [290, 110], [200, 190], [300, 270], [200, 350], [100, 330]]]
     payload = {"strokes": [{"brush": 26, "points": p} for p in three], "canvas_size": [400, 400]}
@@ -521,7 +521,7 @@ def test_the_pages_requests_refuse_bad_input(saving_server, name, path, payload,
 
 
 def test_samples_saved_from_the_page_concurrently_all_land_whole(saving_server):
-    import personal.samples
+    import digitpad.personal.samples
 
     port, folder = saving_server
     seven = {"strokes": [{"brush": 20, "points": [[50, 50], [350, 50], [150, 350]]}], "canvas_size": [400, 400]}
@@ -533,7 +533,7 @@ def test_samples_saved_from_the_page_concurrently_all_land_whole(saving_server):
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(save, range(40)))
     assert all(status == 201 for status, _ in answers)
-    images, labels, problems = personal.samples.load_samples(folder)
+    images, labels, problems = digitpad.personal.samples.load_samples(folder)
     assert len(images) == 40 and sorted(labels.tolist()) == sorted(i % 10 for i in range(40)) and not problems
     blank = {"label": 1, "strokes": [{"brush": 1, "points": [[5, 5]]}], "canvas_size": [400, 400]}
     assert request(port, "POST", "/samples", json.dumps(blank), {"Content-Type": "application/json"})[0] in (201, 422)
@@ -541,9 +541,9 @@ def test_samples_saved_from_the_page_concurrently_all_land_whole(saving_server):
 
 
 def test_the_sample_count_is_bounded(monkeypatch, tmp_path):
-    import serving.digits
+    import digitpad.serving.digits
 
-    monkeypatch.setattr(serving.digits, "MAX_SAMPLES", 2)
+    monkeypatch.setattr(digitpad.serving.digits, "MAX_SAMPLES", 2)
     srv = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, quiet=True, samples=tmp_path)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, fuzz_case
 from digitpad import serve
 from mnist_mlp import load_model
-from serving import http as serving_http
+from digitpad.serving import http as serving_http
 
 MODEL = load_model(ROOT / "weights")
 SMALL = json.dumps({"pixels": [0.0] * 392 + [1.0] * 392})

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawn.benchmark import evaluate_drawn
-from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS
-from drawn.unipen import parse_writers, read_unipen
+from digitpad.drawn.benchmark import evaluate_drawn
+from digitpad.drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS
+from digitpad.drawn.unipen import parse_writers, read_unipen
 from mnist_mlp import load_model
 
 PENDIGITS = (ROOT / DEFAULT_DATA).resolve()

@@ -7,7 +7,7 @@ import numpy as np
 
 from conftest import ROOT
 from mnist_mlp import load_model
-from pad.app import PadApp
+from digitpad.desktop.app import PadApp
 
 STROKES = 10_000
 

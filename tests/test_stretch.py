@@ -6,7 +6,7 @@ import pytest
 from conftest import fuzz_case
 from preprocessing import canvas_from_image
 from preprocessing.stretch import PAD, is_band, may_be_stretched, narrowed
-from scans.sets import scan_picture
+from digitpad.scans.sets import scan_picture
 
 
 def bitmap(draw, side=16):
@@ -17,7 +17,7 @@ def bitmap(draw, side=16):
 
 
 def canvas_of(bits, zoom=4):
-    """The pad-like canvas of a bitmap scanned as a user's file would be (scans.sets.scan_picture)."""
+    """The pad-like canvas of a bitmap scanned as a user's file would be (digitpad.scans.sets.scan_picture)."""
     return canvas_from_image(scan_picture(bits, zoom))
 
 

@@ -2,8 +2,8 @@
 import numpy as np
 
 from conftest import ROOT
-from drawn.render import Condition, drawn_input
-from drawn.unipen import read_unipen
+from digitpad.drawn.render import Condition, drawn_input
+from digitpad.drawn.unipen import read_unipen
 from mnist_mlp import load_model
 from preprocessing.strokes import REDRAW_SIDE, REDRAW_WIDTH, redraw
 from preprocessing import prepare

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawn.render import DEFAULT_DATA
-from drawn.unipen import read_unipen
+from digitpad.drawn.render import DEFAULT_DATA
+from digitpad.drawn.unipen import read_unipen
 from mnist_mlp import ModelError, load_model
-from pad.app import PadApp
+from digitpad.desktop.app import PadApp
 from mnist_mlp.model_io import replace_problem
-from pad.simulate import pick, save_samples
+from digitpad.desktop.simulate import pick, save_samples
 
 PEN = ROOT / DEFAULT_DATA
 
@@ -118,8 +118,8 @@ import sys, numpy as np
 sys.path.insert(0, {root!r})
 from mnist_mlp import load_model, save_model
 from mnist_mlp.mnist import as_inputs, load_mnist
-from personal.samples import load_stroke_samples
-from personal.adapt import Recipe, adapt
+from digitpad.personal.samples import load_stroke_samples
+from digitpad.personal.adapt import Recipe, adapt
 base = load_model({weights!r})
 samples, _ = load_stroke_samples({samples!r})
 d = load_mnist({mnist!r})
@@ -178,17 +178,17 @@ def test_a_personal_model_that_does_worse_is_not_used(base, tmp_path, monkeypatc
     """The held-out before/after guards the swap: worse on the user's own held-out samples, not saved."""
     import queue
 
-    import pad.teach
-    from personal.adapt import Adapted
+    from digitpad.desktop import teach as teaching
+    from digitpad.personal.adapt import Adapted
 
     app = PadApp(base, tmp_path / "samples", personal_dir=tmp_path / "personal")
     save_hand(app, 27, 3)
-    monkeypatch.setattr(pad.teach, "_die_with_parent", lambda: None)
-    monkeypatch.setattr(pad.teach.os, "nice", lambda n: None)
-    monkeypatch.setattr(pad.teach, "replay_data", lambda *a, **k: (None, None))
-    monkeypatch.setattr(pad.teach, "adapt", lambda b, samples, *a, **k: Adapted(b, len(samples), 10, 1.0, 0.9, 1.0))
+    monkeypatch.setattr(teaching, "_die_with_parent", lambda: None)
+    monkeypatch.setattr(teaching.os, "nice", lambda n: None)
+    monkeypatch.setattr(teaching, "replay_data", lambda *a, **k: (None, None))
+    monkeypatch.setattr(teaching, "adapt", lambda b, samples, *a, **k: Adapted(b, len(samples), 10, 1.0, 0.9, 1.0))
     news = queue.Queue()
-    pad.teach.teach(base.arrays(), None, tmp_path / "samples", tmp_path / "personal", None, news, (), True)
+    teaching.teach(base.arrays(), None, tmp_path / "samples", tmp_path / "personal", None, news, (), True)
     said = [news.get_nowait()[0] for _ in range(news.qsize())]
     assert "kept the base model" in said[-1] and "100% -> 90%" in said[-1], said
     assert not (tmp_path / "personal").exists()

@@ -6,13 +6,13 @@ import pytest
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import fuzz_case
-from drawn.render import DEFAULT_DATA, place, random_condition, render_digit
-from drawn.unipen import parse_writers, read_unipen
+from digitpad.drawn.render import DEFAULT_DATA, place, random_condition, render_digit
+from digitpad.drawn.unipen import parse_writers, read_unipen
 from mnist_mlp import is_sure, load_model
 from preprocessing import canvas_from_image, prepare
 from preprocessing.thinning import BAND, MIN_WIDTH, PEN, SIDE, THICK, blown_up, skeleton, stroke_width, thinned
-from reading import TurnedViews, canvas_reading, picture_reading
-from scans.sets import DEFAULT_OPTDIGITS, boxed, read_optdigits, scan_picture
+from digitpad.reading import TurnedViews, canvas_reading, picture_reading
+from digitpad.scans.sets import DEFAULT_OPTDIGITS, boxed, read_optdigits, scan_picture
 
 
 def holes(mask):
@@ -212,7 +212,7 @@ def test_stretched_ones_are_read_surely(views, mnist):
     """MNIST's first 100 test 1s stretched to fill 16x16 as Semeion sized its digits: diagonal bands
     with ragged edges. The shipped model read 65 of them as sure 1s while only ink wider than THICK
     was thinned, 68 with straight even bars thinned from BAND, 69 read unthinned where that is sure,
-    80 read narrowed too where still unsure (reading.stretched_reading)."""
+    80 read narrowed too where still unsure (digitpad.reading.stretched_reading)."""
     ones = boxed(mnist["x_test"][mnist["y_test"] == 1][:100], binary=True)
     probabilities = np.array([picture_reading(views, scan_picture(one))[0] for one in ones])
     assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= 78

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawn.render import DEFAULT_DATA
+from digitpad.drawn.render import DEFAULT_DATA
 
 PEN = ROOT / DEFAULT_DATA
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from drawn.forms import form_strokes
-from drawn.render import place
+from digitpad.drawn.forms import form_strokes
+from digitpad.drawn.render import place
 from mnist_mlp import load_model
-from serving.page import page_files
+from digitpad.serving.page import page_files
 from digitpad import serve
 
 from tools_path import browser  # tools/browser.py

@@ -15,7 +15,7 @@ from mnist_mlp.views import TurnedViews  # noqa: E402
 
 
 def bench_pad():
-    from pad.app import PadApp
+    from digitpad.desktop.app import PadApp
     from preprocessing.strokes import render
     from preprocessing import prepare
 
@@ -45,7 +45,7 @@ def bench_pad():
 def bench_number():
     """Number mode's per-frame work on a 1200x400 pad: grouping, drawing each digit alone, prepare and
     one batched prediction, for six digits written as the pad records them; and the worst inputs."""
-    from reading.numbers import read_groups
+    from digitpad.reading.numbers import read_groups
     from screenshot import DIGIT_STROKES
 
     model = load_model()
@@ -81,8 +81,8 @@ def bench_pictures():
     import cv2
 
     from preprocessing.images import decode_gray
-    from reading import picture_reading
-    from scans.sets import scan_picture
+    from digitpad.reading import picture_reading
+    from digitpad.scans.sets import scan_picture
 
     views = TurnedViews(load_model())
     result = {}
@@ -117,7 +117,7 @@ def bench_pictures():
     result["four_beside_a_table"] = percentiles_ms(lambda d=data: picture_reading(views, decode_gray(d)), 20)
     result["table_ratio_p50"] = round(result["four_beside_a_table"]["p50_ms"] / result["four_on_paper"]["p50_ms"], 2)
     # A bold light 8 cut out close, 1,200 px tall: read as paper it is unsure, so it is read again as
-    # light ink (reading.picture_canvases): the most readings a picture gets.
+    # light ink (digitpad.reading.picture_canvases): the most readings a picture gets.
     eight = np.zeros((1200, 840), np.uint8)
     for centre, axes in (((420, 312), (228, 216)), ((420, 840), (276, 264))):
         cv2.ellipse(eight, centre, axes, 0, 0, 360, 255, 204)

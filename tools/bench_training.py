@@ -124,8 +124,8 @@ def bench_augment():
 
 def bench_model():
     import evaluate  # tools/evaluate.py
-    from drawn.benchmark import validation_metrics  # the drawn-digit numbers train.py records in model.json
-    from drawn.render import DEFAULT_DATA
+    from digitpad.drawn.benchmark import validation_metrics  # the drawn-digit numbers train.py records in model.json
+    from digitpad.drawn.render import DEFAULT_DATA
 
     model = load_model(WEIGHTS)
     d = load_mnist(DEFAULT_DIR)

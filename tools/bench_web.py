@@ -11,10 +11,10 @@ import numpy as np
 import browser  # tools/browser.py
 from digitpad.serve import make_server  # noqa: E402
 
-from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS, place
-from drawn.unipen import parse_writers, read_unipen
+from digitpad.drawn.render import DEFAULT_DATA, VALIDATION_WRITERS, place
+from digitpad.drawn.unipen import parse_writers, read_unipen
 from mnist_mlp import load_model
-from reading import TurnedViews, strokes_reading
+from digitpad.reading import TurnedViews, strokes_reading
 
 PAD, BRUSH = 400, 26
 

@@ -37,11 +37,11 @@ def drawing_stats(pad):
 def bench_teach():
     """Learning a hand: adaptation time on 50 samples (k = 5) of each validation writer, and the
     real window's frames per second while xdotool draws during an adaptation (key t)."""
-    from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS
-    from drawn.unipen import parse_writers, read_unipen
-    from personal.samples import load_stroke_samples
-    from personal.adapt import adapt, replay_data
-    from pad.simulate import pick, save_samples
+    from digitpad.drawn.render import DEFAULT_DATA, VALIDATION_WRITERS
+    from digitpad.drawn.unipen import parse_writers, read_unipen
+    from digitpad.personal.samples import load_stroke_samples
+    from digitpad.personal.adapt import adapt, replay_data
+    from digitpad.desktop.simulate import pick, save_samples
 
     base = load_model()
     x_replay, y_replay = replay_data(log=lambda m: None)

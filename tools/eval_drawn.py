@@ -6,7 +6,7 @@ Usage:
     python tools/eval_drawn.py --numbers N [--via strokes|image|cut] [--seed 0] [--json]
     python tools/eval_drawn.py --photos [--conditions clean,...] [--json]  # ink on paper, as photos show it
     python tools/eval_drawn.py --non-digits N [--threshold 0.5] [--json]   # does it refuse non-digits?
-    python tools/eval_drawn.py --forms N [--mosaic PATH]  # digits as the world writes them (drawn.forms)
+    python tools/eval_drawn.py --forms N [--mosaic PATH]  # digits as the world writes them (digitpad.drawn.forms)
     python tools/eval_drawn.py --turn 0 ...    # any of these, read by the network alone (one view)
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
@@ -26,18 +26,18 @@ digit sure and the grouping no close call), sure and right, and sure and wrong, 
 digit is read right from its own strokes, and the number accuracy that digit accuracy alone
 predicts, so the cost of grouping shows.
 
---photos draws each digit as ink on synthetic paper (drawn.photos: a shadow band, uneven light,
+--photos draws each digit as ink on synthetic paper (digitpad.drawn.photos: a shadow band, uneven light,
 ruled or squared paper, blue or red ink, low contrast, noise, blur, JPEG, a tilt, the table
 around the sheet; one at a time and all together) and reads it as predict.py reads a file.
 
---non-digits N draws N drawings of each non-digit family (drawn.nondigits; the held-out families
+--non-digits N draws N drawings of each non-digit family (digitpad.drawn.nondigits; the held-out families
 were never trained on) and prints the share of each that is refused at --threshold (the top
 probability under it; a 1 needs half, and twice any other digit's: mnist_mlp.is_sure), and for the writers' digits
 under each condition the share still answered and the accuracy, then the curve of both as the
 threshold moves.
 
---forms N draws N of each form of the catalogue of regional digit forms (drawn.forms: the
-continental 1, crossed 7s, closed 4s, ...) on the pad and as scans (drawn.scanlike) and prints the
+--forms N draws N of each form of the catalogue of regional digit forms (digitpad.drawn.forms: the
+continental 1, crossed 7s, closed 4s, ...) on the pad and as scans (digitpad.drawn.scanlike) and prints the
 share of each read as its digit; --mosaic writes examples of every form both ways.
 
 Every image is read as the pad reads it: as it is and turned by -D and +D degrees (--turn D,
@@ -55,13 +55,13 @@ from digitpad import cli  # noqa: E402
 import numpy as np  # noqa: E402
 
 from charts import png_problem, write_png  # noqa: E402
-from drawn.benchmark import evaluate_drawn, evaluate_forms, evaluate_refusal, held_out_non_digits, trained_on  # noqa: E402
-from drawn.forms import mosaic as forms_mosaic  # noqa: E402
-from drawn.nondigits import mosaic as non_digit_mosaic  # noqa: E402
-from drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
-from drawn.photos import CONDITIONS as PHOTO_CONDITIONS, evaluate_photos, mosaic  # noqa: E402
-from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
-from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from digitpad.drawn.benchmark import evaluate_drawn, evaluate_forms, evaluate_refusal, held_out_non_digits, trained_on  # noqa: E402
+from digitpad.drawn.forms import mosaic as forms_mosaic  # noqa: E402
+from digitpad.drawn.nondigits import mosaic as non_digit_mosaic  # noqa: E402
+from digitpad.drawn.numbers import evaluate_numbers, make_numbers  # noqa: E402
+from digitpad.drawn.photos import CONDITIONS as PHOTO_CONDITIONS, evaluate_photos, mosaic  # noqa: E402
+from digitpad.drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
+from digitpad.drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp.metrics import format_pairs  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402

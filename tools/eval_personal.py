@@ -21,15 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad import cli  # noqa: E402
 
-from drawn.benchmark import trained_on  # noqa: E402
-from drawn.render import DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
-from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from digitpad.drawn.benchmark import trained_on  # noqa: E402
+from digitpad.drawn.render import DEFAULT_DATA, VALIDATION_WRITERS  # noqa: E402
+from digitpad.drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
 from mnist_mlp.mnist import DEFAULT_DIR, DataError, as_inputs, load_mnist  # noqa: E402
 from mnist_mlp.training import accuracy  # noqa: E402
-from personal.adapt import Recipe, replay_data  # noqa: E402
-from pad.simulate import simulate_writer  # noqa: E402
+from digitpad.personal.adapt import Recipe, replay_data  # noqa: E402
+from digitpad.desktop.simulate import simulate_writer  # noqa: E402
 
 RECIPE_FIELDS = [f for f in dataclasses.fields(Recipe) if f.name != "seed"]
 

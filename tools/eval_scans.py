@@ -19,8 +19,8 @@ of other sets are made: each one's ink stretched to fill a 16x16 box (as Semeion
 digits; with --fit keeping its shape, its longer side across the box), grey (as USPS) or binary (as
 Semeion), then written as optdigits bitmaps are.
 
---non-digits N draws N drawings of each non-digit family (drawn.nondigits; script letters and shapes
-are never trained on) and reads them as scans three ways (scans.benchmark.non_digit_scans): scanned
+--non-digits N draws N drawings of each non-digit family (digitpad.drawn.nondigits; script letters and shapes
+are never trained on) and reads them as scans three ways (digitpad.scans.benchmark.non_digit_scans): scanned
 as training scans pen digits, and stretched to a 16x16 box, binary and grey, as --mnist-boxed makes
 its digits; it prints the share of each family refused: answered "?", and with no hint that it
 reads as a number (a letter cut into a sure "14").
@@ -39,13 +39,13 @@ from charts import mosaic, png_problem, write_png  # noqa: E402
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
-from reading import TurnedViews  # noqa: E402
-from scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
-                             summary_lines, trouble_tiles, write_scans)
-from scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
+from digitpad.reading import TurnedViews  # noqa: E402
+from digitpad.scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
+                                      summary_lines, trouble_tiles, write_scans)
+from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
-MAX_ZOOM = 8  # a bitmap of at most 256 px a side (scans.sets.MAX_SIDE) as a picture of at most 2,048
+MAX_ZOOM = 8  # a bitmap of at most 256 px a side (digitpad.scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
 def show_refusal(views, args):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drawn.nondigits import GLYPH_SETS  # noqa: E402
+from digitpad.drawn.nondigits import GLYPH_SETS  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "drawn" / "glyphs.json"
+OUT = Path(__file__).resolve().parent.parent / "digitpad" / "drawn" / "glyphs.json"
 
 
 def main(argv=None):

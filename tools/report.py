@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 import charts  # noqa: E402  (tools/ is on sys.path when this runs as a script)
 from digitpad import cli  # noqa: E402
-from drawn.benchmark import evaluate_refusal, held_out_non_digits  # noqa: E402
-from drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
-from drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
+from digitpad.drawn.benchmark import evaluate_refusal, held_out_non_digits  # noqa: E402
+from digitpad.drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
+from digitpad.drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, is_sure, load_model  # noqa: E402
 from mnist_mlp.metrics import confusion_matrix  # noqa: E402
@@ -130,7 +130,7 @@ def drawn_mistakes(model, path):
 
 def refusal_images(model, digits, per_family=100):
     """The curve of held-out non-digits refused and drawn digits answered as the threshold moves
-    (drawn.benchmark.evaluate_refusal, centred condition), and its table at a few thresholds."""
+    (digitpad.drawn.benchmark.evaluate_refusal, centred condition), and its table at a few thresholds."""
     result = evaluate_refusal(model, digits, CONDITIONS[:1], held_out_non_digits(per_family), SURE)
     curve = result["curve"]
     ts = [r["threshold"] for r in curve]

@@ -21,8 +21,8 @@ import browser  # noqa: E402  (tools/browser.py, beside this script)
 from digitpad import cli  # noqa: E402
 from digitpad.serve import make_server  # noqa: E402
 
-from drawn.forms import form_strokes  # noqa: E402
-from drawn.render import place  # noqa: E402
+from digitpad.drawn.forms import form_strokes  # noqa: E402
+from digitpad.drawn.render import place  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import ModelError, load_model  # noqa: E402
 

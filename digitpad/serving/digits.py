@@ -2,8 +2,8 @@
 numbers, samples saved from the page, health, model info.
 
 Strokes (the web page's, in the form the pad saves them) are read exactly as the desktop pad reads
-them (reading.strokes_reading: redrawn, prepared, the turned views, the threshold), and whole
-numbers through the pad's own grouping (reading.numbers).
+them (digitpad.reading.strokes_reading: redrawn, prepared, the turned views, the threshold), and whole
+numbers through the pad's own grouping (digitpad.reading.numbers).
 
 Images (PNG, JPEG or BMP, the formats tools/predict.py reads) go through the same reader
 as every other image (preprocessing.images) with a budget of MAX_IMAGE_PIXELS, and are
@@ -16,10 +16,10 @@ import math
 import numpy as np
 
 from mnist_mlp import SURE
-from reading.numbers import number_hint, read_groups, read_image
-from personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
+from digitpad.reading.numbers import number_hint, read_groups, read_image
+from digitpad.personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
 from preprocessing.images import ImageError, decode_gray
-from reading import TurnedViews, digit_answer, picture_reading, strokes_reading
+from digitpad.reading import TurnedViews, digit_answer, picture_reading, strokes_reading
 
 from .http import HttpError
 from .page import page_files
@@ -78,7 +78,7 @@ def strokes_from(data):
 
 
 def number_from(model, kind, body, threshold=SURE):
-    """The number object (reading.numbers) for an image body, or for JSON in the form the pad saves
+    """The number object (digitpad.reading.numbers) for an image body, or for JSON in the form the pad saves
     strokes; each digit "sure" when its confidence reaches ``threshold``, the number when every digit is. From
     strokes, as the pad's number mode shows it: each digit's probabilities too, and "current" (the
     digit holding the last stroke) with its 28x28 "input"."""
@@ -108,10 +108,10 @@ def model_info(model):
 
 
 def make_app(model, threshold=SURE, samples=None, page=None, log=print):
-    """The routes, as an app for serving.http.Server; answers under ``threshold`` are not sure.
+    """The routes, as an app for digitpad.serving.http.Server; answers under ``threshold`` are not sure.
     Every drawing and image is read three ways (reading), as the pad reads it. ``samples``, a
     folder, lets the page save drawings there as the pad's labelled samples (at most MAX_SAMPLES);
-    ``page`` maps request paths to the web page's files (serving.page); ``log`` takes what only the
+    ``page`` maps request paths to the web page's files (digitpad.serving.page); ``log`` takes what only the
     server's operator should read."""
     views = TurnedViews(model)
     page = page_files() if page is None else page

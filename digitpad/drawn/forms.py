@@ -6,13 +6,13 @@ down), closed 4s, crossed 7s or 9s with a straight tail, yet much of the world w
 Every form here is a small function of a random generator that returns the strokes of one drawing
 (y pointing down, about one unit tall): its control points move a little, its proportions change,
 it leans a little, as one hand differs from another. They are drawn through the pad's brush or as
-scans (drawn.render, drawn.scanlike) and trained on as the digit they are; docs/digit-forms.png
+scans (digitpad.drawn.render, digitpad.drawn.scanlike) and trained on as the digit they are; docs/digit-forms.png
 shows each. Sources: handwriting charts of European, Latin American, Indian and East Asian school
 scripts (the continental 1 and crossed 7 of Europe, the open 4, the 9 with a straight stem).
 """
 import numpy as np
 
-from reading import canvas_input, canvas_reading, picture_input, picture_reading, strokes_input
+from digitpad.reading import canvas_input, canvas_reading, picture_input, picture_reading, strokes_input
 
 from .render import labelled_rows, pad_strokes, random_condition, render_digit
 from .scanlike import scan_picture
@@ -139,7 +139,7 @@ def form_drawings(names, rng, scans=0.0):
     """A drawing of each form named, as a user would hand it over: ``("strokes", strokes)``, the
     pad's strokes under a random condition, or, every second one, ``("canvas", canvas)``, the canvas
     its brush left (a picture of it); or, that share of them ``scans``, ``("scan", picture)``: the
-    grey picture of a scan of it (drawn.scanlike)."""
+    grey picture of a scan of it (digitpad.drawn.scanlike)."""
     for i, name in enumerate(names):
         strokes = form_strokes(name, rng)
         if rng.random() < scans:
@@ -154,7 +154,7 @@ def form_drawings(names, rng, scans=0.0):
 
 def form_inputs(names, rng, scans=0.0):
     """(len(names), 784) float32 inputs, the network's input for each of ``form_drawings`` as it is
-    trained (reading.strokes_input, canvas_input, picture_input)."""
+    trained (digitpad.reading.strokes_input, canvas_input, picture_input)."""
     images = np.zeros((len(names), 784), np.float32)
     inputs = {"strokes": strokes_input, "canvas": canvas_input, "scan": picture_input}
     for i, (kind, ink) in enumerate(form_drawings(names, rng, scans)):
@@ -166,7 +166,8 @@ def form_inputs(names, rng, scans=0.0):
 
 def form_readings(views, names, rng, scans=0.0):
     """(len(names), 10) probabilities: each of ``form_drawings`` read by ``views`` as the pad reads
-    its strokes, a pad's canvas (reading.canvas_reading) or a user's file (reading.picture_reading)."""
+    its strokes, a pad's canvas (digitpad.reading.canvas_reading) or a user's file
+    (digitpad.reading.picture_reading)."""
     readings = {"strokes": lambda ink: views.predict_proba(strokes_input(ink))[0],
                 "canvas": lambda ink: canvas_reading(views, ink)[0],
                 "scan": lambda ink: picture_reading(views, ink)[0]}
@@ -181,7 +182,7 @@ def training_forms(n, rng, scans=0.0):
 
 def mosaic(rng, per_form=8, zoom=2):
     """A row for each form: ``per_form`` drawings as the pad reads them, then as many scans, as the
-    network learns them (and first reads them: reading.canvas_reading thins an unsure thick scan), for
+    network learns them (and first reads them: digitpad.reading.canvas_reading thins an unsure thick scan), for
     looking at."""
     rows = [(name, np.vstack([form_inputs([name] * per_form, rng), form_inputs([name] * per_form, rng, 1.0)]))
             for name in FORMS]

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from preprocessing.strokes import render
-from reading import canvas_input, strokes_input
+from digitpad.reading import canvas_input, strokes_input
 
 from .scanlike import scan_input
 
@@ -110,7 +110,7 @@ def brushed_input(strokes, condition, y_up=True):
 def network_inputs(digits, conditions, y_up=True, brushed=(), scans=(), rng=None):
     """(N, 784) float32 network inputs: each digit (anything with ``.strokes``) drawn under its
     condition, as the pad would predict from it (``drawn_input``), as a picture of it shows it
-    (``brushed_input``) for the indices in ``brushed``, or as a scan of it (drawn.scanlike, drawn
+    (``brushed_input``) for the indices in ``brushed``, or as a scan of it (digitpad.drawn.scanlike, drawn
     with ``rng``) for those in ``scans``."""
     images = np.zeros((len(digits), 784), np.float32)
     brushed, scans = set(brushed), set(scans)
@@ -128,7 +128,7 @@ def training_inputs(digits, variants, rng, hands=False, scans=0.0):
     """Each digit drawn ``variants`` times under random conditions (see ``random_condition``):
     (N, 784) inputs and (N,) labels. Every second rendering is the brushed canvas rather than the
     redrawn strokes, so the network reads pictures of digits at any stroke width as well as the pad;
-    with ``scans``, that share of them is a scan of it instead (drawn.scanlike), drawn from a
+    with ``scans``, that share of them is a scan of it instead (digitpad.drawn.scanlike), drawn from a
     stream of its own."""
     chosen, n = list(digits) * variants, len(digits)
     brushed = [i for i in range(len(chosen)) if (i % n + i // n) % 2]  # each digit both ways, turn by turn

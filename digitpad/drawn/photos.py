@@ -15,7 +15,7 @@ the digit's height: one solid light region with dark all round it, as a sheet on
 import cv2
 import numpy as np
 
-from reading import picture_reading
+from digitpad.reading import picture_reading
 
 from .render import place
 
@@ -89,7 +89,7 @@ def photo(strokes, condition, rng):
 
 def evaluate_photos(views, digits, conditions=CONDITIONS, seed=0):
     """Accuracy per photo condition, each digit read as predict.py reads a file
-    (reading.picture_reading; a photo that shows no ink counts as wrong)."""
+    (digitpad.reading.picture_reading; a photo that shows no ink counts as wrong)."""
     result = {}
     for condition in conditions:
         rng = np.random.default_rng([seed, CONDITIONS.index(condition)])

@@ -12,9 +12,9 @@ def with_drawings(x, y, seed, pendigits=None, writers="1-25", variants=4, hands=
                   forms=0, scans=0.0, log=print):
     """(x, y) with drawings added: the pen digits of ``writers`` in the UNIPEN file ``pendigits``,
     each drawn ``variants`` times under random conditions (``hands``: a random slant and width
-    too), ``forms`` drawings of the catalogue of regional digit forms (drawn.forms), and
+    too), ``forms`` drawings of the catalogue of regional digit forms (digitpad.drawn.forms), and
     ``non_digits`` drawings that are not digits, labelled NOT_A_DIGIT; with ``scans``, that share of
-    every kind is drawn as a scan (drawn.scanlike).
+    every kind is drawn as a scan (digitpad.drawn.scanlike).
     The same seed draws the same ones. UnipenError when the file is unreadable or has no digit of
     ``writers``."""
     xs, ys = [x], [y]

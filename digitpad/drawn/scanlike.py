@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from preprocessing.strokes import draw_path
-from reading import picture_input
+from digitpad.reading import picture_input
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels
 SUPER = 8  # drawn this many times finer, then averaged down: the scanner's optics
@@ -58,5 +58,6 @@ def scan_picture(strokes, rng, y_up=True):
 
 def scan_input(strokes, rng, y_up=True):
     """The (28, 28) network input that training takes for a user's file of ``scan_picture``
-    (reading.picture_input: canvas_from_image, then prepare, as the file is read first); None when nothing is left."""
+    (digitpad.reading.picture_input: canvas_from_image, then prepare, as the file is read first); None when
+    nothing is left."""
     return picture_input(scan_picture(strokes, rng, y_up))

@@ -4,7 +4,7 @@ shapes, two marks.
 The network learns to spread its probability over all ten digits for these (outlier
 exposure), and they measure how often the pad refuses what is not a digit. Every one
 is a list of strokes drawn the way the pad draws, under a random condition
-(drawn.render: pad size, place, brush, slant, width), and made into the network input the
+(digitpad.drawn.render: pad size, place, brush, slant, width), and made into the network input the
 pad would make of it.
 
 Letters and symbols are Hershey stroke glyphs (drawn/glyphs.json, made by
@@ -39,7 +39,7 @@ SIGNS = [(["astrology"], "!$%'+-/:;<=>?@[]_`{}~"), (["mathlow"], "!\"#&'*:;?@_`d
 # 8 : (the kanji for 7 and 9), ! p (small and plain u, like a 5), L (shi, like a J), S (te, like a 7),
 # Y (no, like a 6), i (ra, like a 5), j (ri, like 11), k m (ru, ro, like a 3), and AUDIT's.
 JAPANESE = "".join(c for c in map(chr, range(33, 127)) if c not in ";<=>?@tuvw" + "8:!pLSYijkm" + "\"1234567CQ")
-# The audit against the catalogue of digit forms (drawn.forms, docs/digit-forms.png): glyphs that a
+# The audit against the catalogue of digit forms (digitpad.drawn.forms, docs/digit-forms.png): glyphs that a
 # person somewhere reads as a digit are no non-digits, whatever alphabet they belong to.
 AUDIT = {("greek", "l"): "lambda: a continental 1 (a long up-stroke, then down)",
          ("greek", "L"): "capital lambda: a continental 1 whose up-stroke starts low",
@@ -199,8 +199,8 @@ TRAINING_FAMILIES = tuple(name for name in FAMILIES if name not in HELD_OUT)
 def non_digit_inputs(n, rng, families=TRAINING_FAMILIES, brushed=False, scans=0.0):
     """(n, 784) float32 prepared inputs, the same number from each family (in turn), and the
     family name of each: as the pad predicts from them, or with ``brushed`` every second one as a
-    picture of it shows it (drawn.render.brushed_input), as training wants; with ``scans``, that
-    share of them as a scan of it (drawn.scanlike; never the BLOTS), drawn from a stream of its own."""
+    picture of it shows it (digitpad.drawn.render.brushed_input), as training wants; with ``scans``, that
+    share of them as a scan of it (digitpad.drawn.scanlike; never the BLOTS), drawn from a stream of its own."""
     names = [families[i % len(families)] for i in range(n)]
     images = np.zeros((n, 784), np.float32)
     scanner = np.random.default_rng(rng.integers(2**63)) if scans else None

@@ -5,13 +5,13 @@ import time
 
 import numpy as np
 
-from drawn.benchmark import evaluate_drawn
-from drawn.render import CONDITIONS, place
+from digitpad.drawn.benchmark import evaluate_drawn
+from digitpad.drawn.render import CONDITIONS, place
 from mnist_mlp.views import TurnedViews
-from pad.app import PadApp
-from personal.samples import load_stroke_samples
+from digitpad.desktop.app import PadApp
+from digitpad.personal.samples import load_stroke_samples
 
-from personal.adapt import Recipe, adapt
+from digitpad.personal.adapt import Recipe, adapt
 
 PAD_SIZE, BRUSH = 400, 26  # the pad's defaults
 

@@ -2,7 +2,7 @@
 
 ``Teacher.start`` counts the saved samples at once, without reading them (too few: it says which
 digits it needs and does nothing), then reads the most recent MAX_PER_DIGIT of each digit and adapts
-with ``personal.adapt`` in a child process, and saves the personal model atomically to its own folder.
+with ``digitpad.personal.adapt`` in a child process, and saves the personal model atomically to its own folder.
 Before adapting, samples the base model reads confidently as another digit are shown ("your 9 saved at
 10:42 looks like a 4 to me"): ``t`` again learns from them all, ``x`` leaves them out. A personal
 model that reads the held-out samples worse than the base model is not used. A process rather than a thread, so that the
@@ -19,9 +19,9 @@ from pathlib import Path
 
 from mnist_mlp import MLP, save_model
 from mnist_mlp.model_io import replace_problem
-from personal.adapt import (MAX_PER_DIGIT, SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data, suspects,
-                            thinned)
-from personal.samples import SampleError, load_stroke_samples, stroke_sample_counts
+from digitpad.personal.adapt import (MAX_PER_DIGIT, SUGGESTED_PER_DIGIT, adapt, missing, needs_text, replay_data,
+                                     suspects, thinned)
+from digitpad.personal.samples import SampleError, load_stroke_samples, stroke_sample_counts
 
 
 class Teacher:

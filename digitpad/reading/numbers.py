@@ -5,7 +5,7 @@ where geometry cannot tell: the grouping's thresholds were set on its confidence
 redrawn on its own as a digit is (preprocessing.strokes.redraw) and prepared, and the digits
 found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batched call. An
 image goes through ``preprocessing.split_image``'s work the same way, each digit found read as a
-picture of one digit is (reading.canvas_reading). Both answer the same object:
+picture of one digit is (digitpad.reading.canvas_reading). Both answer the same object:
 ``{"number": "2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box":
 [x, y, w, h]}, ...]}`` (an image's boxes in its pixels as read: shrunk, when larger, to 1,200 px a
 side, as preprocessing.images reads a file), where a digit under the threshold is "?" in "number" and the number is sure
@@ -21,7 +21,7 @@ from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TURN, reader
 from preprocessing import prepare
 from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from reading import canvas_reading, picture_canvases, strokes_input
+from digitpad.reading import canvas_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -110,9 +110,9 @@ def read_image(model, gray, turn=TURN, threshold=SURE):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
     With too many pieces of ink to be a number, the answer has no digits and an "error". A picture
-    whose number is not sure is read as its other reading.picture_canvases too, and that number
+    whose number is not sure is read as its other digitpad.reading.picture_canvases too, and that number
     answered where every digit has ``threshold`` of the probability, a 1 too (as
-    reading.picture_reading does)."""
+    digitpad.reading.picture_reading does)."""
     canvases = picture_canvases(gray)
     number = _read_canvas(model, next(canvases), turn, threshold)
     if not number["sure"]:

@@ -1,11 +1,11 @@
 """Numbers for the benchmark: pen digits of one writer laid out as a number on a wide pad
-(``make_numbers``), and how well ``reading.numbers`` reads them (``evaluate_numbers``).
+(``make_numbers``), and how well ``digitpad.reading.numbers`` reads them (``evaluate_numbers``).
 """
 import numpy as np
 
 from mnist_mlp.views import TURN, reader
 from preprocessing.strokes import render
-from reading.numbers import group_inputs, read_groups, read_image
+from digitpad.reading.numbers import group_inputs, read_groups, read_image
 
 MATCHED = 0.6  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)
 

@@ -15,12 +15,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from drawn.render import Condition, network_inputs
+from digitpad.drawn.render import Condition, network_inputs
 from mnist_mlp import MLP
 from mnist_mlp.mnist import DEFAULT_DIR, fetch_mnist, load_mnist, training_split
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from mnist_mlp.views import TurnedViews
-from reading import strokes_input
+from digitpad.reading import strokes_input
 
 MIN_PER_DIGIT = 1  # samples of every digit before adapting
 HOLD_OUT_FROM = 3  # a digit with this many samples lends one to the before/after measure
@@ -137,7 +137,7 @@ def hold_out(samples):
 
 
 def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
-    """Adapt ``base`` (an MLP, left unchanged) to ``samples`` (personal.samples.StrokeSample);
+    """Adapt ``base`` (an MLP, left unchanged) to ``samples`` (digitpad.personal.samples.StrokeSample);
     replay comes from (x_replay, y_replay). ``progress(fraction, text)`` reports as it goes.
     Returns an ``Adapted``.
 

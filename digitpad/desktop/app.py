@@ -7,14 +7,14 @@ from dataclasses import replace
 
 import cv2
 
-from reading.numbers import read_groups
+from digitpad.reading.numbers import read_groups
 from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.paths import PERSONAL, SAMPLES
-from reading import TurnedViews, strokes_reading
+from digitpad.reading import TurnedViews, strokes_reading
 
 from .frame import Prediction, render_frame
-from personal.samples import SampleError, save_sample
+from digitpad.personal.samples import SampleError, save_sample
 from .state import PadState
 from .teach import Teacher
 

@@ -75,7 +75,7 @@ def bar_row_y(digit):
 def render_frame(canvas, prediction, *, threshold=SURE, status="", brush=0, model_name="base",
                  show_diagnostics=False, show_help=False, number=None, current=None):
     """The BGR frame for a uint8 canvas and the prediction for it (None when empty). ``number``, in
-    number mode, is the number object (reading.numbers) of what is on the pad: each digit gets a box
+    number mode, is the number object (digitpad.reading.numbers) of what is on the pad: each digit gets a box
     with its reading, the whole number shows in large type, and ``prediction`` is the digit under
     the pen or last written (``current``, its index)."""
     size, pad_width = canvas.shape
@@ -135,7 +135,7 @@ def _draw_number_boxes(frame, number):
 def _draw_number(panel, number, current):
     """The whole number in large type, as big as fits the panel, and which digit the bars are of."""
     cv2.line(panel, (0, 0), (0, panel.shape[0]), TRACK, 1)
-    text = number["number"]  # "?" for a digit under the threshold (reading.numbers)
+    text = number["number"]  # "?" for a digit under the threshold (digitpad.reading.numbers)
     scale = min(2.2, 280 / max(1, cv2.getTextSize(text, FONT, 1.0, 4)[0][0]))
     _text(panel, text, (16, 72), scale, TOP_BAR if "?" not in text else UNSURE, 4 if scale > 1 else 2)
     if current is not None:

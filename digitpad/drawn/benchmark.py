@@ -76,7 +76,7 @@ def validation_metrics(model, validation):
 
 
 def held_out_non_digits(n_per_family, seed=0, families=None):
-    """{family: (n, 784) inputs} of freshly drawn non-digits (drawn.nondigits), every family by
+    """{family: (n, 784) inputs} of freshly drawn non-digits (digitpad.drawn.nondigits), every family by
     default; the seed is apart from the ones training draws with."""
     rng = np.random.default_rng([seed, 3_000_017])
     return {family: non_digit_inputs(n_per_family, rng, (family,))[0] for family in families or FAMILIES}
@@ -107,7 +107,7 @@ def evaluate_refusal(model, digits, conditions, non_digits, threshold):
 
 def evaluate_forms(model, n_per_form, seed=0):
     """{form: {"pad": share, "scan": share}}: how many of ``n_per_form`` fresh drawings of each
-    regional digit form (drawn.forms) are read as their digit, drawn on the pad and as scans."""
+    regional digit form (digitpad.drawn.forms) are read as their digit, drawn on the pad and as scans."""
     rng = np.random.default_rng([seed, 5_000_011])
     return {name: {way: float((form_readings(model, [name] * n_per_form, rng, scans).argmax(axis=1) == digit).mean())
                    for way, scans in (("pad", 0.0), ("scan", 1.0))} for name, (digit, _) in FORMS.items()}

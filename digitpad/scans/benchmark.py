@@ -1,4 +1,4 @@
-"""How well scans are read, each file exactly as tools/predict.py reads it (reading.file_reading):
+"""How well scans are read, each file exactly as tools/predict.py reads it (digitpad.reading.file_reading):
 right, sure and right, answered, the unsure and the wrong per digit, the most confused pairs."""
 from dataclasses import dataclass
 from pathlib import Path
@@ -6,13 +6,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from drawn.benchmark import held_out_non_digits
-from drawn.nondigits import FAMILIES, HELD_OUT
-from drawn.scanlike import scan_picture as scan_of_strokes
+from digitpad.drawn.benchmark import held_out_non_digits
+from digitpad.drawn.nondigits import FAMILIES, HELD_OUT
+from digitpad.drawn.scanlike import scan_picture as scan_of_strokes
 from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, format_pairs, most_confused
-from reading import file_reading, picture_reading
-from reading.numbers import number_hint
+from digitpad.reading import file_reading, picture_reading
+from digitpad.reading.numbers import number_hint
 
 from .sets import SCAN_ZOOM, boxed, scan_picture
 
@@ -55,7 +55,7 @@ def write_scans(bitmaps, labels, folder, zoom=SCAN_ZOOM):
 
 
 def read_scans(views, files):
-    """A Reading of every ``(path, label)``, through reading.file_reading."""
+    """A Reading of every ``(path, label)``, through digitpad.reading.file_reading."""
     readings = []
     for path, label in files:
         try:
@@ -143,9 +143,9 @@ def trouble_tiles(readings, threshold, tile=84):
 
 def non_digit_scans(n_per_family, seed=0):
     """{way: {family: [grey pictures]}}: ``n_per_family`` freshly drawn non-digits of each family
-    (drawn.nondigits), as scans each way of NON_DIGIT_SCANS: scanned as the pen digits are in
-    training (drawn.scanlike), and as the pad draws them, stretched to fill a 16x16 box binary or
-    grey as ``--mnist-boxed`` makes MNIST's digits (scans.sets.boxed), each written as a scan is (a
+    (digitpad.drawn.nondigits), as scans each way of NON_DIGIT_SCANS: scanned as the pen digits are in
+    training (digitpad.drawn.scanlike), and as the pad draws them, stretched to fill a 16x16 box binary or
+    grey as ``--mnist-boxed`` makes MNIST's digits (digitpad.scans.sets.boxed), each written as a scan is (a
     drawing too thin to leave a dot in the box stays, blank)."""
     rng = np.random.default_rng([seed, 5_000_011])
     drawn = held_out_non_digits(n_per_family, seed)
@@ -162,8 +162,8 @@ def non_digit_scans(n_per_family, seed=0):
 def non_digit_refusal(views, scans, threshold):
     """For ``non_digit_scans``, the share refused each way: ``{"families": {family: {way: share}},
     "held out": {way: share}, "all": {way: share}}`` (all: the families' mean). A picture is refused
-    when it has no ink, or is read (reading.picture_reading, as a file is) as no digit surely
-    (mnist_mlp.is_sure at ``threshold``) and as no number either (reading.numbers.number_hint: the
+    when it has no ink, or is read (digitpad.reading.picture_reading, as a file is) as no digit surely
+    (mnist_mlp.is_sure at ``threshold``) and as no number either (digitpad.reading.numbers.number_hint: the
     "hint" predict.py and the server give, which --number would answer surely)."""
     def refused(picture):
         try:
