@@ -3,7 +3,7 @@
 Usage:
     digitpad-train [--sizes 784,256,128,10] [--epochs 20] [--lr 1e-3] [--seed 0] [--out DIR [--overwrite]]
     digitpad-train --out DIR --resume                      # continue a killed or interrupted run
-    digitpad-train --augment --pendigits drawn/datasets/pendigits-orig.tra.gz   # also pen-drawn digits
+    digitpad-train --augment --pendigits digitpad/drawn/datasets/pendigits-orig.tra.gz   # also pen-drawn digits
     digitpad-train --init weights/ --non-digits 60000 --epochs 4 --lr 1e-4   # learn "not a digit"
     digitpad-train --init weights/ --samples samples/ --out weights-personal/  # fine-tune on your samples
 (or python tools/train.py ... from a checkout). The recipe of the shipped model: docs/training.md.

@@ -67,7 +67,7 @@ def test_gzip_files_read_as_the_text_and_bounded_once_uncompressed(tmp_path, mon
 
 
 def test_the_pen_digits_ship_with_the_repository():
-    """A fresh clone is whole: the 7,494 digits of writers 1-30 are in drawn/datasets (issue 25)."""
+    """A fresh clone is whole: the 7,494 digits of writers 1-30 are in digitpad/drawn/datasets (issue 25)."""
     from digitpad.drawn.render import DEFAULT_DATA
 
     digits = read_unipen(DEFAULT_DATA)

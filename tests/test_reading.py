@@ -245,7 +245,8 @@ def test_training_inputs_of_odd_canvases_and_pictures_are_made_or_refused_with_a
            np.zeros(5, np.uint8), [[0, 255]], None, np.broadcast_to(np.uint8(255), (1, 50_000_001))]
     for case in bad:
         for make in (canvas_input, picture_input):
-            with fuzz_case("digitpad.reading.canvas_input, picture_input"), pytest.raises(ValueError, match="canvas|picture"):
+            with (fuzz_case("digitpad.reading.canvas_input, picture_input"),
+                  pytest.raises(ValueError, match="canvas|picture")):
                 make(case)
     canvases = [*_odd_canvases(), np.full((1, 300_000), 255, np.uint8), render(strokes(26), 400)[::2, ::3],
                 render(strokes(26), 400).T, np.random.default_rng(1).integers(0, 256, (3000, 3000), np.uint8)]
@@ -303,7 +304,8 @@ def test_an_array_larger_than_a_file_is_read_is_read_as_that_file(tmp_path):
 
 def test_a_picture_of_the_wrong_kind_is_refused_as_a_picture():
     for bad in (np.zeros((40, 40), np.float32), np.zeros((40, 40), bool), np.zeros((40, 40, 3), np.uint8)):
-        with fuzz_case("digitpad.reading.picture_canvases"), pytest.raises(ValueError, match="a picture must be a 2-D array"):
+        with (fuzz_case("digitpad.reading.picture_canvases"),
+              pytest.raises(ValueError, match="a picture must be a 2-D array")):
             picture_reading(VIEWS, bad)
 
 

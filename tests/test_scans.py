@@ -1,4 +1,4 @@
-"""scans/: the optdigits-orig reader, labelled folders, and reading scans as predict.py reads files."""
+"""digitpad/scans/: the optdigits-orig reader, labelled folders, and reading scans as predict.py reads files."""
 import os
 
 import cv2

@@ -6,7 +6,7 @@ Usage:
     python tools/eval_scans.py --mnist-boxed grey|binary [--fit] [--skip N] [--limit N] ...
     python tools/eval_scans.py --non-digits N [--weights weights/] [--threshold 0.5] [--seed S] [--json]
 
-SET is an optdigits-orig file (default scans/datasets/optdigits-orig.tra.gz: 32x32 binary
+SET is an optdigits-orig file (default digitpad/scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
 JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan of it would be
 (dark ink on white, 4x larger or --zoom times, a margin all round; --keep DIR keeps them). Prints the share read

@@ -1,4 +1,4 @@
-"""Write drawn/glyphs.json: Hershey stroke glyphs of the letters and symbols drawn as non-digits.
+"""Write digitpad/drawn/glyphs.json: Hershey stroke glyphs of the letters and symbols drawn as non-digits.
 
 Usage:
     pip install Hershey-Fonts==2.1.0 && python tools/make_glyphs.py

@@ -7,7 +7,7 @@ is a list of strokes drawn the way the pad draws, under a random condition
 (digitpad.drawn.render: pad size, place, brush, slant, width), and made into the network input the
 pad would make of it.
 
-Letters and symbols are Hershey stroke glyphs (drawn/glyphs.json, made by
+Letters and symbols are Hershey stroke glyphs (glyphs.json beside this file, made by
 tools/make_glyphs.py). Glyphs a person could read as a digit are left out: see
 DIGIT_LIKE. The families of HELD_OUT are never trained on, so refusing them measures
 what the network learned, not what it saw.

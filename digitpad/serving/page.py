@@ -1,4 +1,4 @@
-"""The pad as a web page: the files of serving/web/, served as they are (no build step, nothing from
+"""The pad as a web page: the files of web/ beside it, served as they are (no build step, nothing from
 another site), each with a strict Content-Security-Policy.
 
 Only the files found in that folder when the server starts are served, by their exact name: a
