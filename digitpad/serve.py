@@ -12,7 +12,7 @@ drawing as a labelled sample in DIR, as the pad's digit keys do (then `t` in the
 --host 0.0.0.0 shares it on your network: anyone who can reach this machine can then use it.
 
 Endpoints:
-    GET  /             the web page (its files are served from serving/web/)
+    GET  /             the web page (its files are served from digitpad/serving/web/)
     POST /predict      JSON {"pixels": [784 floats in 0..1]} (MNIST style: white digit on black,
                        row by row), or a PNG, JPEG or BMP body (Content-Type image/png, image/jpeg
                        or image/bmp; up to 16 megapixels, either polarity, prepared like the pad's canvas)
@@ -30,9 +30,10 @@ Endpoints:
 
 Bad requests get a 4xx answer with {"error": "..."}; a body over --max-body is refused from its
 Content-Length without being read. Slow, idle, surplus and non-reading clients are cut off, one
-address holds at most its share of the connections, pictures and numbers wait in a lane of their
-own, and a busy lane answers 503 with Retry-After (the limits in serving/http.py), so none can stall
-the others. Listens on 127.0.0.1 only unless --host says otherwise.
+address holds at most its share of the connections, every answer waits in a lane that takes the
+addresses in turn (pictures and numbers in one of their own), and a busy lane answers 503 with
+Retry-After (the limits in digitpad/serving/http.py), so none can stall the others. Listens on
+127.0.0.1 only unless --host says otherwise.
 """
 import os
 import sys
