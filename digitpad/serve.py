@@ -30,10 +30,10 @@ Endpoints:
 
 Bad requests get a 4xx answer with {"error": "..."}; a body over --max-body is refused from its
 Content-Length without being read. Slow, idle, surplus and non-reading clients are cut off, one
-address holds at most its share of the connections, every answer waits in a lane that takes the
-addresses in turn (pictures and numbers in one of their own), and a busy lane answers 503 with
-Retry-After (the limits in digitpad/serving/http.py), so none can stall the others. Listens on
-127.0.0.1 only unless --host says otherwise.
+address holds at most its share of the connections, requests take the addresses in turn, pictures
+and numbers wait in a lane of their own, and a busy lane answers 503 with Retry-After (the limits in
+digitpad/serving/http.py), so none can stall the others. Listens on 127.0.0.1 only unless --host says
+otherwise.
 """
 import os
 import sys

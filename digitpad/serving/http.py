@@ -26,7 +26,10 @@ worker threads. Each limit below answers one way of tying a server up:
   the clients' addresses in turn, so a request waits for the work running and at most one of each
   other address's, not for a busy address's queue. Each lane holds at most MAX_WAITING requests
   waiting; past that the address with the most waiting gives up its newest (503 with Retry-After)
-  for another's, and work whose client has gone is dropped unstarted.
+  for another's, and work whose client has gone is dropped unstarted. What the event loop does
+  itself for a request (its head, the answers made without a worker) is taken a request of each
+  address a round of the loop (LoopTurns), so many connections of one address, each with requests
+  pipelined, never go ahead of another's one. When the server stops, every connection is closed.
   Clients are told apart by their address only: behind one address (a proxy, or every local client
   of a server on 127.0.0.1) they share its places;
 - bodies need one plain Content-Length of digits (no chunked encoding, no duplicates that
@@ -218,6 +221,49 @@ class Lane:
         self.executor.shutdown(wait=False)
 
 
+class LoopTurns:
+    """The event loop's share of every request (its head read, what is answered without a worker:
+    errors, health, the page), a request of each address a round of the loop. Without them the loop
+    went through the ready connections one after another, so one address's many connections, each
+    with requests pipelined, went ahead of another's one."""
+
+    def __init__(self):
+        self.queues = {}  # address -> turns waiting for the next round, in the order they came
+        self.gone = set()  # the addresses that have had their turn in this round
+        self.round_due = False
+
+    async def take(self, address):
+        """Return when it is ``address``'s turn: at once if it has had none in this round."""
+        if address not in self.gone:
+            self.gone.add(address)
+            self._next_round_soon()
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.queues.setdefault(address, deque()).append(turn)
+        await turn  # cancelled, its turn is passed over
+
+    def _next_round_soon(self):
+        if not self.round_due:
+            self.round_due = True
+            asyncio.get_running_loop().call_soon(self._next_round)
+
+    def _next_round(self):
+        """Each waiting address's first turn goes on; the round after begins once they have."""
+        self.round_due = False
+        self.gone.clear()
+        for address in list(self.queues):
+            queue = self.queues[address]
+            while queue and queue[0].cancelled():
+                queue.popleft()
+            if queue:
+                queue.popleft().set_result(None)
+                self.gone.add(address)
+            if not queue:
+                del self.queues[address]
+        if self.gone:
+            self._next_round_soon()
+
+
 class Server:
     """Serves ``app``, an async callable ``app(request, run) -> (status, payload)`` whose payload is
     answered as JSON; ``await run(fn, *args, heavy=False)`` runs blocking work in a worker thread
@@ -235,8 +281,10 @@ class Server:
         self.socket = socket.create_server((host, port), backlog=1024, reuse_port=False)
         self.server_address = self.socket.getsockname()
         self.lanes = {False: Lane(workers, MAX_WAITING[False], "light"), True: Lane(1, MAX_WAITING[True], "heavy")}
+        self.turns = LoopTurns()
         self.per_address, self.held_by = Counter(), Counter()  # open connections, large body bytes held
         self.waits = {}  # writer -> Wait: the connections waited on (a head, a body, an answer to be taken)
+        self.open = set()  # the writers of every open connection
         self.loop = None
         self.stopped = threading.Event()
 
@@ -273,7 +321,11 @@ class Server:
         self.stop = asyncio.Event()
         server = await asyncio.start_server(self._connection, sock=self.socket, limit=MAX_HEAD_BYTES)
         async with server:
-            await self.stop.wait()
+            try:
+                await self.stop.wait()
+            finally:  # stopped or Ctrl-C: every connection ends now, not when its own wait is over
+                for writer in list(self.open):
+                    writer.transport.abort()
         self.stopped.set()
 
     def shutdown(self):
@@ -293,6 +345,7 @@ class Server:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         address = peer[0]
         self.per_address[address] += 1
+        self.open.add(writer)
         try:
             crowded = self.per_address[address] > self.max_per_address
             full = crowded or self.connections > self.max_connections
@@ -308,7 +361,10 @@ class Server:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ClientGone):
             writer.transport.abort()  # gone, quiet or not reading: drop what is left to send
+        except asyncio.CancelledError:  # the server is stopping (Ctrl-C): end quietly, where Python 3.11's
+            writer.transport.abort()  # streams printed a traceback for every connection still waiting
         finally:
+            self.open.discard(writer)
             self.per_address[address] -= 1
             if not self.per_address[address]:
                 del self.per_address[address]
@@ -391,6 +447,7 @@ class Server:
             return True
         finally:
             self.waits.pop(writer, None)
+        await self.turns.take(peer[0])
         method = "GET"
         try:
             method, path, version, headers = parse_head(head)
