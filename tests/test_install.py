@@ -46,7 +46,7 @@ def run(installed, command, *args, **kwargs):
 
 def test_the_wheel_holds_the_model_the_data_sets_the_page_and_the_licence(installed):
     names = set(zipfile.ZipFile(installed[0]).namelist())
-    shipped = {p.name for p in (ROOT / "weights").iterdir() if p.suffix == ".npy"} | {"model.json"}
+    shipped = {p.name for p in (ROOT / "weights").iterdir() if p.suffix == ".npy"} | {"model.json", "history.json"}
     assert {f"mnist_mlp/weights/{name}" for name in shipped} <= names
     assert {"digitpad/drawn/datasets/pendigits-orig.tra.gz", "digitpad/scans/datasets/optdigits-orig.tra.gz",
             "digitpad/drawn/glyphs.json", "digitpad/serving/web/index.html", "digitpad/serving/web/pad.js"} <= names
