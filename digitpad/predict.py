@@ -5,7 +5,7 @@ Usage:
     digitpad-predict --number IMAGE... [--json]     # each image read as a whole number
 (or python tools/predict.py from a checkout)
 
-PNG, JPEG or BMP up to 50 megapixels (preprocessing.images); dark-on-light and
+PNG, JPEG or BMP up to 50 megapixels (digitpad.preprocessing.images); dark-on-light and
 light-on-dark are both recognised, transparency is paper. Prints one line per file:
 the digit and its confidence (with --top, the K most likely digits), or "?" and the best
 guess when the confidence is under --threshold (probably not a digit); --json prints one
@@ -30,7 +30,7 @@ from digitpad import cli
 from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
 from digitpad.reading.numbers import number_hint, read_image
-from preprocessing.images import ImageError, read_gray
+from digitpad.preprocessing.images import ImageError, read_gray
 from digitpad.reading import NO_INK, TurnedViews, digit_answer, picture_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}

@@ -24,7 +24,7 @@ from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, training_
 from mnist_mlp.optim import OPTIMIZERS
 from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network
 from digitpad.personal.samples import SampleError, load_samples
-from preprocessing.augment import Augmentation
+from digitpad.preprocessing.augment import Augmentation
 
 MAX_DRAWINGS = 1_000_000  # non-digits or forms: 3 GiB of inputs
 

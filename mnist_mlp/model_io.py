@@ -35,7 +35,7 @@ INPUT = {
     "shape": [784], "dtype": "float32", "range": [0.0, 1.0], "scaling": "pixel / 255",
     "polarity": "white digit on black background",
 }
-PREPROCESSING = ("MNIST style (preprocessing.prepare): crop to the ink, scale the longer side to 20 px "
+PREPROCESSING = ("MNIST style (digitpad.preprocessing.prepare): crop to the ink, scale the longer side to 20 px "
                  "keeping the aspect ratio, pad to 28x28, shift the centre of mass to the centre")
 
 

@@ -1,7 +1,7 @@
 """Training-time distortions keep labels' meaning, shape and range."""
 import numpy as np
 
-from preprocessing.augment import Augmentation, augment
+from digitpad.preprocessing.augment import Augmentation, augment
 
 
 def test_shape_dtype_range(mnist):

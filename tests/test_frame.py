@@ -4,7 +4,7 @@ import pytest
 
 from digitpad.desktop.frame import (BAR, BAR_LEFT, BAR_LENGTH, BAR_THICKNESS, DIAG_TOP, DIAG_ZOOM, STATUS_HEIGHT,
                                     TOP_BAR, UNSURE, Prediction, bar_row_y, frame_size, render_frame)
-from preprocessing import prepare_with_info
+from digitpad.preprocessing import prepare_with_info
 
 SIZE = 300
 

@@ -16,7 +16,7 @@ from digitpad.drawn.unipen import UnipenError, parse_unipen
 from mnist_mlp import MLP, ModelError, is_sure, load_model, save_model
 from mnist_mlp.network import ONE_FACTOR, ONE_LEAD
 from mnist_mlp.idx import IdxError, read_idx, write_idx
-from preprocessing import prepare
+from digitpad.preprocessing import prepare
 
 DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64,
           np.bool_, np.complex64]
@@ -24,7 +24,7 @@ DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64, np.float16
 
 def check_prepare(array):
     """prepare gives a valid 28x28 image, None for no ink, or a clear ValueError: nothing else."""
-    with fuzz_case("preprocessing.prepare"):
+    with fuzz_case("digitpad.preprocessing.prepare"):
         try:
             out = prepare(array)
         except ValueError:

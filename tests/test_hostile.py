@@ -21,8 +21,9 @@ from conftest import ROOT, fuzz_case
 from mnist_mlp import ModelError, load_model
 from digitpad.reading import picture_canvases
 from digitpad.personal.samples import load_samples, load_stroke_samples
-from preprocessing import canvas_from_image, prepare
-from preprocessing.images import MAX_JPEG_SCANS, SIDE, MAX_PIXELS, ImageError, decode_gray, read_file, read_gray
+from digitpad.preprocessing import canvas_from_image, prepare
+from digitpad.preprocessing.images import (MAX_JPEG_SCANS, SIDE, MAX_PIXELS, ImageError, decode_gray, read_file,
+                                           read_gray)
 
 
 def png_header_only(width, height, bit_depth=8, colour=0):
@@ -44,7 +45,7 @@ def thin_png(width, height):
 
 @pytest.mark.parametrize("shape", [(1, 300_000), (300_000, 1), (2, 1_000_000), (1, 2**31)])
 def test_thin_canvases_cost_memory_in_proportion(shape):
-    with fuzz_case("preprocessing.prepare, thin canvases"):
+    with fuzz_case("digitpad.preprocessing.prepare, thin canvases"):
         if shape[1] == 2**31:  # over the pixel budget: a clear error, not a wrapped-around integer
             view = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape, (0, 0))
             with pytest.raises(ValueError, match="pixel limit"):
@@ -59,7 +60,7 @@ def test_thin_canvases_cost_memory_in_proportion(shape):
 
 
 def test_masked_arrays_are_refused():
-    with fuzz_case("preprocessing.prepare, thin canvases"), pytest.raises(ValueError, match="plain NumPy"):
+    with fuzz_case("digitpad.preprocessing.prepare, thin canvases"), pytest.raises(ValueError, match="plain NumPy"):
         prepare(np.ma.masked_array(np.zeros((10, 10), np.uint8), mask=True))
 
 
@@ -79,7 +80,7 @@ def test_near_blank_images_have_no_ink_and_transparency_is_paper():
 @pytest.mark.parametrize("width, height", [(40_000, 40_000), (30_000, 30_000), (60_000_000, 1), (1, 60_000_000),
                                            (2**31 - 1, 2), (0, 5)])
 def test_image_headers_over_the_budget_are_refused_before_decoding(width, height):
-    with fuzz_case("preprocessing.images"):
+    with fuzz_case("digitpad.preprocessing.images"):
         with pytest.raises(ImageError, match="pixel limit|nothing to read"):
             decode_gray(png_header_only(width, height))
 
@@ -87,7 +88,7 @@ def test_image_headers_over_the_budget_are_refused_before_decoding(width, height
 def test_a_strip_of_picture_is_shrunk_in_blocks_keeping_its_ink():
     """A picture thousands of times longer than wide (a PNG of a few KB) took 650 MB to shrink: OpenCV's
     area resizing holds about 12 bytes a pixel along its side. Its long side is first averaged in blocks."""
-    from preprocessing.images import BLOCKED, shrunk
+    from digitpad.preprocessing.images import BLOCKED, shrunk
     for shape in [(2, 40 * BLOCKED * SIDE), (40 * BLOCKED * SIDE, 3), (3, 2 * BLOCKED * SIDE + 7, 3)]:
         strip = np.full(shape, 240, np.uint16 if len(shape) == 2 and shape[0] == 2 else np.uint8)
         long = int(np.argmax(shape[:2]))
@@ -102,7 +103,7 @@ def test_a_strip_of_picture_is_shrunk_in_blocks_keeping_its_ink():
 
 
 def test_boxes_within_boxes_and_a_page_of_boxes_leave_the_digit_or_nothing_much():
-    """A form's box round a digit is taken off (preprocessing._without_boxes), each piece looked at
+    """A form's box round a digit is taken off (digitpad.preprocessing._without_boxes), each piece looked at
     within its own box: 140 boxes one inside another round a 1 leave the 1, and a page of 10,000 small
     boxes each round a dot is boxes round specks, kept, in a picture 1,200 px a side."""
     nested = np.full((SIDE, SIDE), 255, np.uint8)
@@ -139,7 +140,7 @@ def test_big_pictures_are_shrunk_as_they_are_read(tmp_path):
     rgba = np.zeros((4000, 4000, 4), np.uint16)
     rgba[1000:3000, 1900:2100, 3] = 65535  # black ink, the rest transparent: paper
     cv2.imwrite(str(tmp_path / "deep.png"), rgba)
-    code = ("import resource, sys; from preprocessing.images import read_gray; "
+    code = ("import resource, sys; from digitpad.preprocessing.images import read_gray; "
             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; g = read_gray(sys.argv[1]); "
             "print(g.shape, g.min(), g.max(), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "deep.png")], capture_output=True, text=True,
@@ -166,7 +167,7 @@ def test_jpegs_read_alike_at_every_size_and_with_what_follows_them():
         assert gray.shape[1] > gray.shape[0] and gray[:, 0].mean() < 50, (width, gray.shape)
     jpeg = cv2.imencode(".jpg", np.full((200, 200), 200, np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])[1].tobytes()
     trailer = (b"\xff\xda" * 50 + np.random.default_rng(0).bytes(1 << 20)) * 4
-    with fuzz_case("preprocessing.images"):
+    with fuzz_case("digitpad.preprocessing.images"):
         assert decode_gray(jpeg + trailer).shape == (200, 200)
 
 
@@ -178,14 +179,14 @@ def test_a_jpeg_scan_bomb_is_refused_before_decoding():
     assert decode_gray(header).shape == (64, 64)
     sos = header.index(b"\xff\xda")
     bomb = header[:sos] + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" * 30_000 + b"\xff\xd9"
-    with fuzz_case("preprocessing.images"):
+    with fuzz_case("digitpad.preprocessing.images"):
         with pytest.raises(ImageError, match="a JPEG of 30,00[0-9] scans, over the limit of 100"):
             decode_gray(bomb)
 
 
 @pytest.mark.parametrize("width, height", [(300_000, 1), (1, 300_000), (1_000_000, 1)])
 def test_thin_images_within_the_budget_read(width, height):
-    with fuzz_case("preprocessing.images"):
+    with fuzz_case("digitpad.preprocessing.images"):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         gray = decode_gray(thin_png(width, height))
         assert gray.shape == ((1, SIDE) if width > height else (SIDE, 1))  # shrunk to SIDE as it is read
@@ -201,13 +202,13 @@ def test_mutated_and_odd_files(tmp_path):
         data = bytearray(good)
         for _ in range(rng.integers(1, 6)):
             data[rng.integers(0, len(data))] = rng.integers(0, 256)
-        with fuzz_case("preprocessing.images"):
+        with fuzz_case("digitpad.preprocessing.images"):
             try:
                 decode_gray(bytes(data[:rng.integers(1, len(data) + 1)]))
             except ImageError:
                 pass
     for data in (b"", b"BM", b"\xff\xd8", b"\xff\xd8\xff\xc0\x00\x11\x08", b"GIF89a", b"\x89PNG\r\n\x1a\n"):
-        with fuzz_case("preprocessing.images"), pytest.raises(ImageError):
+        with fuzz_case("digitpad.preprocessing.images"), pytest.raises(ImageError):
             decode_gray(data)
 
 
@@ -216,12 +217,12 @@ def test_special_files_are_not_read(tmp_path):
     os.mkfifo(fifo)
     for path, message in [("/dev/zero", "not a regular file"), (fifo, "not a regular file"),
                           (tmp_path, "a folder"), (tmp_path / "missing.png", "no such file")]:
-        with fuzz_case("preprocessing.images"), pytest.raises(ImageError, match=message):
+        with fuzz_case("digitpad.preprocessing.images"), pytest.raises(ImageError, match=message):
             read_file(path)
     big = tmp_path / "big.png"
     with open(big, "wb") as f:
         f.truncate(65 << 20)
-    with fuzz_case("preprocessing.images"), pytest.raises(ImageError, match="byte limit"):
+    with fuzz_case("digitpad.preprocessing.images"), pytest.raises(ImageError, match="byte limit"):
         read_file(big)
 
 
@@ -230,7 +231,7 @@ def test_non_utf8_file_names_are_read(tmp_path):
     ok, data = cv2.imencode(".png", np.eye(30, dtype=np.uint8) * 255)
     with open(name, "wb") as f:
         f.write(data.tobytes())
-    with fuzz_case("preprocessing.images"):
+    with fuzz_case("digitpad.preprocessing.images"):
         assert read_gray(name).shape == (30, 30)
 
 
@@ -367,7 +368,7 @@ def test_broken_ancillary_png_chunks_leave_stderr_quiet(tmp_path):
     noisy = plain[:33] + chunk(b"iCCP", b"bad\x00\x00" + zlib.compress(b"no profile")) + chunk(b"tEXt", b"a\x00b", 1) \
         + plain[33:]
     (tmp_path / "noisy.png").write_bytes(noisy)
-    with fuzz_case("preprocessing.images"):
+    with fuzz_case("digitpad.preprocessing.images"):
         assert np.array_equal(decode_gray(noisy), decode_gray(plain))
         r = subprocess.run([sys.executable, str(ROOT / "tools" / "predict.py"), str(tmp_path / "noisy.png")],
                            capture_output=True, text=True, timeout=60)
@@ -392,7 +393,7 @@ def test_pngs_whose_chunks_lie_are_one_image_error_or_a_picture():
              "IHDR of length 0": plain[:8] + chunk(b"IHDR", b"") + body + end,
              "87,000 empty chunks": head + chunk(b"tEXt", b"") * 87_000 + body + end}
     for name, data in cases.items():
-        with fuzz_case("preprocessing.images"):
+        with fuzz_case("digitpad.preprocessing.images"):
             try:
                 gray = decode_gray(data)
             except ImageError:
@@ -422,7 +423,7 @@ def test_lines_of_every_kind_beside_ink_never_break_the_reading_of_a_picture():
             cv2.polylines(paper, [points], False, int(rng.integers(0, 120)), int(rng.integers(1, 40)))
         if rng.random() < 0.3:
             paper = (paper * np.linspace(0.5, 1.0, w)[None, :]).astype(np.uint8)
-        with fuzz_case("preprocessing.canvas_from_image, lines"):
+        with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"):
             canvas = canvas_from_image(paper)
             assert canvas.shape == paper.shape and canvas.dtype == np.uint8, case
     for case in range(20):  # dim paper (grey 30-130), a dark table with noise or grain, dark rules
@@ -435,24 +436,24 @@ def test_lines_of_every_kind_beside_ink_never_break_the_reading_of_a_picture():
             paper[:, :side] = np.clip(rng.normal(8, 6, (h, side)), 0, 255).astype(np.uint8)
         paper[int(rng.integers(0, h))::int(rng.integers(2, 40))] //= 2
         cv2.line(paper, (w // 4, h // 5), (w // 2, 4 * h // 5), 0, int(rng.integers(1, 30)))
-        with fuzz_case("preprocessing.canvas_from_image, lines"):
+        with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"):
             canvas = canvas_from_image(paper)
             assert canvas.shape == paper.shape and canvas.dtype == np.uint8, case
     for picture in (np.zeros((50, 50), np.uint8), np.full((3, 900), 20, np.uint8), np.full((900, 3), 240, np.uint8),
                     np.full((1, 300), 60, np.uint8), np.full((300, 1), 60, np.uint8), np.full((2, 2), 60, np.uint8)):
         picture[0, 0] = 0  # one dark pixel: a dim photo's ink, or nothing
-        with fuzz_case("preprocessing.canvas_from_image, lines"):
+        with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"):
             assert canvas_from_image(picture).shape == picture.shape
     for h, w in ((16, 16), (17, 17), (24, 24), (64, 16), (16, 64)):  # nothing but lines: every pixel a rule's
         picture = np.full((h, w), 218, np.uint8)
         picture[::3] = 40
         picture[:, 2 * w // 3] = 60  # (it crashed: no pixel left to measure the rules' width from)
-        with fuzz_case("preprocessing.canvas_from_image, lines"):
+        with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"):
             assert canvas_from_image(picture).shape == picture.shape
     ruled = np.full((300, 400), 240, np.uint8)
     ruled[[100, 101, 200, 201]] = 30  # two dark rules and nothing else: no digit
     assert not canvas_from_image(ruled).any()
     bars = np.full((1200, 1200), 240, np.uint8)
     bars[:, ::4] = 20  # 300 upright bars, as dark as ink: each would be judged alone, but so many are ruling
-    with fuzz_case("preprocessing.canvas_from_image, lines"):
+    with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"):
         assert not canvas_from_image(bars).any()

@@ -8,7 +8,7 @@ from conftest import ROOT
 # The application's packages live inside digitpad/ (pip installs no generic top-level names).
 LAYERS = [
     ["mnist_mlp"],  # the network: NumPy only
-    ["preprocessing"],  # a canvas or strokes -> what MNIST digits look like
+    ["digitpad.preprocessing"],  # a canvas or strokes -> what MNIST digits look like
     ["digitpad.reading"],  # strokes or a picture -> a reading, for every client
     ["digitpad.drawn", "digitpad.scans"],  # data sets, renderings for training, benchmarks
     ["digitpad.personal"],  # the user's samples and the model adapted to them

@@ -11,7 +11,7 @@ import cv2
 import pytest
 
 from conftest import ROOT
-from preprocessing.strokes import render
+from digitpad.preprocessing.strokes import render
 
 COMMANDS = ["digitpad", "digitpad-predict", "digitpad-serve", "digitpad-train"]
 
@@ -50,9 +50,9 @@ def test_the_wheel_holds_the_model_the_data_sets_the_page_and_the_licence(instal
     assert {f"mnist_mlp/weights/{name}" for name in shipped} <= names
     assert {"digitpad/drawn/datasets/pendigits-orig.tra.gz", "digitpad/scans/datasets/optdigits-orig.tra.gz",
             "digitpad/drawn/glyphs.json", "digitpad/serving/web/index.html", "digitpad/serving/web/pad.js"} <= names
-    # Nothing with a generic name at the top of site-packages, where another project's `reading` or `pad` lives
+    # Nothing with a generic name at the top of site-packages, where another's `preprocessing` or `pad` lives
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert tops == {"mnist_mlp", "preprocessing", "digitpad"}, tops
+    assert tops == {"mnist_mlp", "digitpad"}, tops
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert not any(name.startswith(("tests/", "tools/", "data/")) for name in names)
 

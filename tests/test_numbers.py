@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from conftest import ROOT, bold_digit, fuzz_case
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
-from preprocessing.strokes import render
-from preprocessing import group_strokes, prepare, split_image
-from preprocessing.numbers import split_canvas
+from digitpad.preprocessing.strokes import render
+from digitpad.preprocessing import group_strokes, prepare, split_image
+from digitpad.preprocessing.numbers import split_canvas
 from tools_path import screenshot
 
 DIGITS = screenshot.DIGIT_STROKES
@@ -164,7 +164,7 @@ def test_a_blot_is_not_cut_into_sure_1s():
     for x in (150, 420):
         cv2.circle(two_discs, (x, 150), 90, 0, -1)
     for name, gray, pieces in (("checkerboard", board, None), ("two discs", two_discs, 2)):  # discs were "1?1?"
-        with fuzz_case("preprocessing.split_image"):
+        with fuzz_case("digitpad.preprocessing.split_image"):
             read = read_image(MODEL, cv2.copyMakeBorder(gray, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255))
             assert not read["sure"] and pieces in (None, len(read["digits"])), (name, read["number"])
 
@@ -174,7 +174,7 @@ def test_a_blot_is_not_cut_into_sure_1s():
                                                      min_size=1, max_size=6)), min_size=0, max_size=40))
 def test_any_strokes_give_a_partition_left_to_right(raw):
     strokes = [{"brush": b, "points": [list(p) for p in pts]} for b, pts in raw]
-    with fuzz_case("preprocessing.group_strokes"):
+    with fuzz_case("digitpad.preprocessing.group_strokes"):
         groups = group_strokes(strokes)
         assert sorted(i for g in groups for i in g) == list(range(len(strokes)))
 
@@ -184,20 +184,21 @@ def test_many_pieces_and_odd_images():
     dots = np.full((400, 1200), 255, np.uint8)
     for x, y in rng.integers(0, [1200, 400], (500, 2)):
         cv2.circle(dots, (int(x), int(y)), 2, 0, -1)
-    with fuzz_case("preprocessing.split_image"), pytest.raises(ValueError, match="more than 100 pieces of ink"):
+    with (fuzz_case("digitpad.preprocessing.split_image"),
+          pytest.raises(ValueError, match="more than 100 pieces of ink")):
         split_image(dots)  # 500 specks: no number, said before the pairs are compared
-    with fuzz_case("preprocessing.split_image"):
+    with fuzz_case("digitpad.preprocessing.split_image"):
         boxes = split_image(dots[:, :200])  # fewer of them: grouped, every box on the picture
         assert all(0 <= x and 0 <= y and x + w <= 200 and y + h <= 400 for x, y, w, h in boxes)
     noise = rng.integers(0, 256, (60, 60), np.uint8)
     for gray in (np.zeros((1, 1), np.uint8), np.full((3, 500), 255, np.uint8), noise):
-        with fuzz_case("preprocessing.split_image"):
+        with fuzz_case("digitpad.preprocessing.split_image"):
             try:
                 split_image(gray.astype(np.uint8), read_boxes_with(gray))
             except ValueError as e:
                 assert "pieces of ink" in str(e)
     tiny = [{"brush": 2, "points": [[float(x), 10.0]]} for x in range(0, 1000, 10)]  # 100 tiny strokes
-    with fuzz_case("preprocessing.group_strokes"):
+    with fuzz_case("digitpad.preprocessing.group_strokes"):
         assert len(group_strokes(tiny)) == 100
 
 
@@ -413,7 +414,7 @@ def test_a_column_of_dots_and_a_close_call_are_never_sure(tmp_path):
     """Issue 24, 14: a grid of dots read as "1111111111", 97% sure each. A digit of more than six
     strokes or pieces of ink is no sure digit; a grouping the network settled by a hair leaves the
     number unsure."""
-    from preprocessing.numbers import group_boxes
+    from digitpad.preprocessing.numbers import group_boxes
     from digitpad.reading.numbers import read_image, read_strokes
 
     dots = [{"brush": 12, "points": [[100 + 150 * col, 40 + 30 * row]]} for col in range(3) for row in range(10)]
@@ -440,7 +441,7 @@ def test_comparing_traced_strokes_is_bounded_in_memory():
     import subprocess
     import sys
 
-    code = ("import resource, numpy as np; from preprocessing.numbers import traced, stroke_boxes; "
+    code = ("import resource, numpy as np; from digitpad.preprocessing.numbers import traced, stroke_boxes; "
             "s = [{'brush': 1000, 'points': [[0, 0], [10000, 10000 - 700 * k]]} for k in range(14)]"
             " + [{'brush': 1, 'points': [[200 * k, 200 * k]]} for k in range(46)]; "
             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t = traced(s, stroke_boxes(s)); "
@@ -467,7 +468,7 @@ def test_a_number_written_in_a_forms_boxes_is_read():
     """Each digit in a box of its own, as forms ask, and in a row of boxes sharing their sides, turned
     a little (every one was "?" before boxes were taken out)."""
     from digitpad.drawn.forms import form_strokes
-    from preprocessing.strokes import draw_path
+    from digitpad.preprocessing.strokes import draw_path
     from digitpad.reading.numbers import read_image
 
     forms = {"2": "2 plain", "0": "0 oval", "4": "4 open", "7": "7 plain", "3": "3 round", "5": "5 two strokes",
@@ -547,7 +548,7 @@ def test_a_letter_cut_into_digits_is_no_sure_number():
 def test_only_paper_a_ring_encloses_counts_asholes():
     """The paper of a U or an L is open (a first version counted it as enclosed, so that no cut was
     left between touching digits); a ring's inside is enclosed, less the ink inside it."""
-    from preprocessing.thinning import holes
+    from digitpad.preprocessing.thinning import holes
 
     u = np.zeros((60, 60), bool)
     u[5:55, 5:10] = u[50:55, 5:55] = u[5:55, 50:55] = True
@@ -568,7 +569,7 @@ def test_touching_digits_with_loops_are_cut_apart(text, forms, overlap):
     """Two digits written touching, one or both with a loop, are still cut between them (the first
     version of the ring rule left no cut: "98" read as a sure "43"; found by the attacking helper)."""
     from digitpad.drawn.forms import form_strokes
-    from preprocessing.strokes import draw_path
+    from digitpad.preprocessing.strokes import draw_path
     from digitpad.reading.numbers import read_image
 
     inks = []

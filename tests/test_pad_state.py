@@ -1,7 +1,7 @@
 """Pad state driven by synthetic mouse events: strokes, undo, clear, brush."""
 import numpy as np
 
-from preprocessing import strokes as brush
+from digitpad.preprocessing import strokes as brush
 from digitpad.desktop.state import MAX_BRUSH, MIN_BRUSH, PadState
 
 

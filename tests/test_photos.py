@@ -6,7 +6,7 @@ from conftest import ROOT
 from digitpad.drawn.photos import CONDITIONS, SIDE, photo
 from digitpad.drawn.unipen import Digit
 from mnist_mlp import load_model
-from preprocessing import canvas_from_image, prepare
+from digitpad.preprocessing import canvas_from_image, prepare
 
 SEVEN = Digit(7, 1, (((0, 100), (60, 100), (25, 0)),), 1)
 FOUR = Digit(4, 1, (((40, 100), (0, 40), (60, 40)), ((45, 70), (45, 0))), 2)
@@ -74,7 +74,7 @@ def test_faint_ink_a_sheet_on_a_table_and_everything_at_once_are_read():
 def test_the_tilt_of_squared_paper_is_found_beside_a_shadow_and_the_table():
     """Broad dark regions (a shadow band, the table) change the rows' ink sums far more than thin
     rules do; the tilt is found from the thin jumps, so the rules still come out level."""
-    from preprocessing import _ruling_tilt
+    from digitpad.preprocessing import _ruling_tilt
 
     ink = np.zeros((320, 320), np.uint8)
     for k in range(-20, 21):  # squared paper, rules 2 px wide every 30 px
@@ -281,7 +281,7 @@ def test_cut_out_pictures_read_from_many_threads_as_from_one():
     dark_rules[10::30] = 90
     pictures += [ruled, box, dim, grained, dark_rules]
     alone = [canvas_from_image(p) for p in pictures]
-    with fuzz_case("preprocessing.canvas_from_image, lines"), ThreadPoolExecutor(8) as pool:
+    with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"), ThreadPoolExecutor(8) as pool:
         together = list(pool.map(canvas_from_image, pictures * 4))
     assert all(np.array_equal(a, b) for a, b in zip(alone * 4, together))
 
@@ -291,7 +291,7 @@ def _in_a_box(name, rng, line=3, gap=30, paper=40):
     lines ``gap`` px above and below it, at least 0.8 as wide as tall, with ``paper`` px of paper round
     the box."""
     from digitpad.drawn.forms import form_strokes
-    from preprocessing.strokes import draw_path
+    from digitpad.preprocessing.strokes import draw_path
 
     ink = np.zeros((600, 600), np.uint8)
     for stroke in form_strokes(name, rng):

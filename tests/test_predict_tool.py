@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
-from preprocessing import canvas_from_image, prepare
+from digitpad.preprocessing import canvas_from_image, prepare
 
 
 def run(*args):
@@ -122,7 +122,7 @@ def test_the_pads_samples_folder_is_searched_below(tmp_path, mnist):
 
 def asterisk_png(path):
     """An asterisk drawn with the pad's brush, dark on white: not a digit."""
-    from preprocessing.strokes import render
+    from digitpad.preprocessing.strokes import render
     centre, arms = np.array([150.0, 150.0]), [0, np.pi / 3, 2 * np.pi / 3]
     strokes = [(np.array([centre - 100 * np.array([np.cos(a), np.sin(a)]),
                           centre + 100 * np.array([np.cos(a), np.sin(a)])]), 20) for a in arms]

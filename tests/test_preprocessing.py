@@ -1,12 +1,12 @@
-"""preprocessing.prepare: MNIST-style crop, scale, centre; edge cases; properties."""
+"""digitpad.preprocessing.prepare: MNIST-style crop, scale, centre; edge cases; properties."""
 import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from preprocessing.strokes import render
-from preprocessing import BOX, CENTRE, prepare, prepare_with_info
+from digitpad.preprocessing.strokes import render
+from digitpad.preprocessing import BOX, CENTRE, prepare, prepare_with_info
 
 
 def centre_of_mass(image):

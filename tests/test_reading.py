@@ -9,11 +9,11 @@ import pytest
 from conftest import Reads, bold_digit, fuzz_case
 
 from mnist_mlp import is_sure, load_model
-from preprocessing import canvas_from_image, prepare
-from preprocessing.images import shrunk
-from preprocessing.strokes import render
-from preprocessing.thinning import thinned
-from preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
+from digitpad.preprocessing import canvas_from_image, prepare
+from digitpad.preprocessing.images import shrunk
+from digitpad.preprocessing.strokes import render
+from digitpad.preprocessing.thinning import thinned
+from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
 from digitpad.reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
                               picture_input, picture_reading, stretched_reading, strokes_reading)
 from digitpad.scans.sets import boxed, scan_picture
@@ -177,7 +177,7 @@ def test_a_faint_band_that_vanishes_when_narrowed_is_still_answered():
 @pytest.mark.parametrize("name", ["blot", "thick band", "arch", "thin triangle"])
 def test_a_stretched_shape_that_narrowed_reads_as_a_1_but_is_no_band_keeps_its_reading(name):
     """Narrowed, a blot, an arch or a triangle's outline filling a square reads as a sure 1 as
-    surely as a stretched 1 does (the mean below); they are no band (preprocessing.stretch.is_band),
+    surely as a stretched 1 does (the mean below); they are no band (digitpad.preprocessing.stretch.is_band),
     so their own reading stands."""
     canvas = canvas_of(SHAPES[name])
     reading = canvas_reading(VIEWS, canvas)
@@ -287,7 +287,7 @@ def test_an_array_larger_than_a_file_is_read_is_read_as_that_file(tmp_path):
     """A library caller's picture of 6,000 px a side (36 MP, under the canvas budget) is shrunk to
     1,200 px as a file is when read: read in full it took 8 s and 0.9 GB at 7,000 px (an experiment
     script), shrunk 0.1 s."""
-    from preprocessing.images import SIDE
+    from digitpad.preprocessing.images import SIDE
     from digitpad.reading.numbers import read_image
     picture = np.full((6000, 6000), 235, np.uint8)
     cv2.polylines(picture, [np.array([[1500, 1200], [4500, 1200], [2700, 4800]], np.int32)], False, 30, 300)

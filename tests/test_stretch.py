@@ -1,11 +1,11 @@
-"""preprocessing.stretch: a scanned digit stretched to fill a square box, and that digit narrowed again."""
+"""digitpad.preprocessing.stretch: a scanned digit stretched to fill a square box, and that digit narrowed again."""
 import cv2
 import numpy as np
 import pytest
 
 from conftest import fuzz_case
-from preprocessing import canvas_from_image
-from preprocessing.stretch import PAD, is_band, may_be_stretched, narrowed
+from digitpad.preprocessing import canvas_from_image
+from digitpad.preprocessing.stretch import PAD, is_band, may_be_stretched, narrowed
 from digitpad.scans.sets import scan_picture
 
 
@@ -83,7 +83,7 @@ def test_any_canvas_is_answered_and_narrowed_no_larger(seed):
     if seed % 3 == 0:
         zoom = int(rng.integers(2, 9))
         canvas = np.kron(canvas[:max(1, h // zoom), :max(1, w // zoom)], np.ones((zoom, zoom), np.uint8))
-    with fuzz_case("preprocessing.stretch"):
+    with fuzz_case("digitpad.preprocessing.stretch"):
         assert isinstance(may_be_stretched(canvas), bool) and isinstance(is_band(canvas), bool)
         out = narrowed(canvas, rng.uniform(0.01, 1))
         assert out.dtype == np.uint8 and out.shape[0] <= canvas.shape[0] + 2 * PAD

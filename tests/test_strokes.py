@@ -1,12 +1,12 @@
-"""preprocessing.strokes.redraw: what the network reads does not depend on the brush the user picked."""
+"""digitpad.preprocessing.strokes.redraw: what the network reads does not depend on the brush the user picked."""
 import numpy as np
 
 from conftest import ROOT
 from digitpad.drawn.render import Condition, drawn_input
 from digitpad.drawn.unipen import read_unipen
 from mnist_mlp import load_model
-from preprocessing.strokes import REDRAW_SIDE, REDRAW_WIDTH, redraw
-from preprocessing import prepare
+from digitpad.preprocessing.strokes import REDRAW_SIDE, REDRAW_WIDTH, redraw
+from digitpad.preprocessing import prepare
 
 TWO = [np.array([[10, 20], [30, 5], [50, 20], [10, 60], [55, 60]], np.float64)]
 

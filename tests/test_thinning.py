@@ -1,4 +1,4 @@
-"""preprocessing.thinning: thick scanned ink drawn again at a pen's width; ink of ordinary width left alone."""
+"""digitpad.preprocessing.thinning: thick scanned ink drawn again at a pen's width; ink of ordinary width left alone."""
 import cv2
 import numpy as np
 import pytest
@@ -9,8 +9,8 @@ from conftest import fuzz_case
 from digitpad.drawn.render import DEFAULT_DATA, place, random_condition, render_digit
 from digitpad.drawn.unipen import parse_writers, read_unipen
 from mnist_mlp import is_sure, load_model
-from preprocessing import canvas_from_image, prepare
-from preprocessing.thinning import BAND, MIN_WIDTH, PEN, SIDE, THICK, blown_up, skeleton, stroke_width, thinned
+from digitpad.preprocessing import canvas_from_image, prepare
+from digitpad.preprocessing.thinning import BAND, MIN_WIDTH, PEN, SIDE, THICK, blown_up, skeleton, stroke_width, thinned
 from digitpad.reading import TurnedViews, canvas_reading, picture_reading
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, boxed, read_optdigits, scan_picture
 
@@ -137,7 +137,7 @@ def test_small_digits_blotted_by_a_thick_pen_are_not_read_as_sure_1s(views):
 
 def test_bad_canvases_are_refused_with_a_reason():
     for bad in (np.zeros((10, 10), np.float32), np.zeros((4, 4, 3), np.uint8), np.zeros(5, np.uint8), [[0, 255]]):
-        with fuzz_case("preprocessing.thinning"):
+        with fuzz_case("digitpad.preprocessing.thinning"):
             with pytest.raises(ValueError, match="canvas"):
                 thinned(bad)
 
@@ -299,7 +299,7 @@ def test_any_ink_thins_to_ink_of_bounded_size(seed):
     canvas = (rng.random((h, w)) < rng.random()).astype(np.uint8) * np.uint8(rng.choice([1, 128, 255]))
     if seed % 4 == 0:
         canvas = cv2.dilate(canvas, np.ones((9, 9), np.uint8))  # blobs, thick for their size
-    with fuzz_case("preprocessing.thinning"):
+    with fuzz_case("digitpad.preprocessing.thinning"):
         out = thinned(canvas)
         assert out.dtype == np.uint8 and out.ndim == 2
         assert max(out.shape) <= max(canvas.shape[0], canvas.shape[1], SIDE + 16)
@@ -324,7 +324,7 @@ def random_band(rng):
 @pytest.mark.parametrize("seed", range(30))
 def test_any_straight_band_thins_to_ink_of_bounded_size(seed):
     canvas = random_band(np.random.default_rng([seed, 12]))
-    with fuzz_case("preprocessing.thinning"):
+    with fuzz_case("digitpad.preprocessing.thinning"):
         out = thinned(canvas)
         assert out.dtype == np.uint8 and out.ndim == 2 and max(out.shape) <= max(canvas.shape[0], SIDE + 16)
         assert out is canvas or out.max() == 255
@@ -342,7 +342,7 @@ def test_thinning_from_many_threads_gives_what_one_gives():
         canvases.append(np.kron(canvas, np.ones((4, 4), np.uint8)))
     canvases += [random_band(rng) for _ in range(8)]  # bands under THICK: some thinned, some left
     alone = [thinned(c) for c in canvases]
-    with fuzz_case("preprocessing.thinning"), ThreadPoolExecutor(8) as pool:
+    with fuzz_case("digitpad.preprocessing.thinning"), ThreadPoolExecutor(8) as pool:
         together = list(pool.map(thinned, canvases * 4))
     assert all(np.array_equal(a, b) for a, b in zip(alone * 4, together))
     assert all(a is not c for a, c in zip(alone[:24], canvases))

@@ -16,8 +16,8 @@ from mnist_mlp.views import TurnedViews  # noqa: E402
 
 def bench_pad():
     from digitpad.desktop.app import PadApp
-    from preprocessing.strokes import render
-    from preprocessing import prepare
+    from digitpad.preprocessing.strokes import render
+    from digitpad.preprocessing import prepare
 
     model = load_model()
     reader = TurnedViews(model)  # read as the pad reads
@@ -80,7 +80,7 @@ def bench_pictures():
     with paper round it."""
     import cv2
 
-    from preprocessing.images import decode_gray
+    from digitpad.preprocessing.images import decode_gray
     from digitpad.reading import picture_reading
     from digitpad.scans.sets import scan_picture
 
@@ -102,7 +102,7 @@ def bench_pictures():
     solid, thin = result["scan_solid_1"]["p50_ms"], result["scan_thin_1"]["p50_ms"]
     result["scan_ratio_solid_to_thin_p50"] = round(solid / thin, 2)
     # A 4 cut out to its ink, 1,200 px: its crossbar and stem span the picture and are judged (ruling
-    # or its own strokes, preprocessing._ruling_only); with paper round it no line is found at all.
+    # or its own strokes, digitpad.preprocessing._ruling_only); with paper round it no line is found at all.
     four = [np.array([(0.4, 0.02), (0.02, 0.66), (0.98, 0.66)]), np.array([(0.75, 0.02), (0.75, 0.98)])]
     for name, (lo, hi) in (("cut_out_4", (0, 1200)), ("four_on_paper", (300, 900))):
         paper = np.full((1200, 1200), 235, np.uint8)

@@ -113,7 +113,7 @@ def bench_to98():
 
 
 def bench_augment():
-    from preprocessing.augment import augment
+    from digitpad.preprocessing.augment import augment
 
     rng = np.random.default_rng(0)
     batch = (rng.random((BATCH, 784), dtype=np.float32) > 0.8).astype(np.float32)

@@ -11,7 +11,7 @@ Usage:
 
 Each digit's trajectory is rendered with the pad's brush (anti-aliased joined
 segments) at each condition's pad size, digit size, place and brush width, then
-goes through preprocessing.prepare and the model. Writers 26-30 are the
+goes through digitpad.preprocessing.prepare and the model. Writers 26-30 are the
 validation writers that no training run sees. Prints accuracy per condition,
 the worst condition, accuracy per writer (over all conditions, with their share
 of the errors) and the most confused pairs; --json for machines.

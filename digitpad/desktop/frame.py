@@ -51,7 +51,7 @@ class Prediction:
     """The network's answer for the current drawing and the input it was given."""
     probabilities: np.ndarray  # (10,), sums to 1
     image: np.ndarray  # (28, 28) float in [0, 1]
-    info: object  # preprocessing.InkInfo
+    info: object  # digitpad.preprocessing.InkInfo
 
     @property
     def digit(self):

@@ -1,7 +1,7 @@
 """What is on the pad and how the user is drawing: plain Python, driven by events."""
 from dataclasses import dataclass, field
 
-from preprocessing import strokes as brush
+from digitpad.preprocessing import strokes as brush
 
 MIN_BRUSH, MAX_BRUSH, BRUSH_STEP = 4, 64, 2
 MAX_CLEARS = 20  # cleared drawings that undo can still bring back

@@ -4,7 +4,7 @@
 import numpy as np
 
 from mnist_mlp.views import TURN, reader
-from preprocessing.strokes import render
+from digitpad.preprocessing.strokes import render
 from digitpad.reading.numbers import group_inputs, read_groups, read_image
 
 MATCHED = 0.6  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)

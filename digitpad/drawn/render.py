@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from preprocessing.strokes import render
+from digitpad.preprocessing.strokes import render
 from digitpad.reading import canvas_input, strokes_input
 
 from .scanlike import scan_input
@@ -97,7 +97,7 @@ def random_condition(rng, hands=False):
 def drawn_input(strokes, condition, y_up=True):
     """The (28, 28) network input the pad makes of these strokes drawn under ``condition``: their
     path placed as the condition says, redrawn at the stroke width the pad predicts from
-    (preprocessing.strokes.redraw), and prepared; None for no ink."""
+    (digitpad.preprocessing.strokes.redraw), and prepared; None for no ink."""
     return strokes_input(pad_strokes(strokes, condition, y_up))
 
 

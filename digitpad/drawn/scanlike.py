@@ -9,7 +9,7 @@ the network learns them from these renderings (docs/paper-scans.md).
 import cv2
 import numpy as np
 
-from preprocessing.strokes import draw_path
+from digitpad.preprocessing.strokes import draw_path
 from digitpad.reading import picture_input
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels

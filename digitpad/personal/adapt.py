@@ -181,7 +181,7 @@ def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
 
 def as_drawn(samples):
     """The network inputs the pad saw for these samples (their strokes redrawn as the pad redraws
-    them to predict, preprocessing.strokes.redraw) and their labels."""
+    them to predict, digitpad.preprocessing.strokes.redraw) and their labels."""
     images = np.zeros((len(samples), 784), np.float32)
     for i, s in enumerate(samples):
         image = strokes_input(list(zip(s.strokes, s.brushes)))

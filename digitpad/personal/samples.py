@@ -17,7 +17,7 @@ import numpy as np
 
 from mnist_mlp.files import FileProblem, read_regular, umask
 from mnist_mlp.mnist import as_inputs
-from preprocessing.images import ImageError, decode_gray, image_size, read_file
+from digitpad.preprocessing.images import ImageError, decode_gray, image_size, read_file
 
 
 MAX_RECORD_BYTES = 1 << 20  # a sample's JSON: a few KB of strokes; far more is not the pad's

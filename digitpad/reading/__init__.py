@@ -2,23 +2,23 @@
 the web page), and pictures as a user's file is read (tools/predict.py, the server,
 tools/eval_scans.py). Both end in the network read through its turned views (mnist_mlp.views).
 
-Strokes: redrawn at the width that suits their size (preprocessing.strokes.redraw), so the brush picked does
-not decide, then prepared (preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
+Strokes: redrawn at the width that suits their size (digitpad.preprocessing.strokes.redraw), so the brush picked does
+not decide, then prepared (digitpad.preprocessing.prepare). Pictures: grey pixels -> a pad-like canvas
 (paper, ruling and specks taken out) -> prepared and read; where its ink is thick for its size and
-that reading is unsure, thinned to a pen's width (preprocessing.thinning), prepared and read again;
+that reading is unsure, thinned to a pen's width (digitpad.preprocessing.thinning), prepared and read again;
 where still unsure and it may be a scan whose 1 was stretched across a square box, read narrowed
-too (preprocessing.stretch). Every such step is taken at the threshold SURE; a caller's own threshold
+too (digitpad.preprocessing.stretch). Every such step is taken at the threshold SURE; a caller's own threshold
 only decides what is answered.
 """
 import numpy as np
 
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TurnedViews
-from preprocessing.strokes import redraw
-from preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
-from preprocessing.images import ImageError, at_reading_size, read_gray
-from preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
-from preprocessing.thinning import thinned
+from digitpad.preprocessing.strokes import redraw
+from digitpad.preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
+from digitpad.preprocessing.images import ImageError, at_reading_size, read_gray
+from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
+from digitpad.preprocessing.thinning import thinned
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
 
@@ -47,7 +47,7 @@ def picture_input(gray):
 def strokes_reading(views, strokes):
     """``(probabilities, image, info)`` for the pad's ``(points, thickness)`` strokes: the ten
     probabilities ``views`` (a TurnedViews) gives, the (28, 28) input it read and what prepare saw
-    (preprocessing.InkInfo, its box that of the redrawn strokes); None when there is no ink."""
+    (digitpad.preprocessing.InkInfo, its box that of the redrawn strokes); None when there is no ink."""
     if not strokes:
         return None
     image, info = prepare_with_info(redraw(strokes))
@@ -78,12 +78,12 @@ def canvas_reading(views, canvas):
 
 def picture_canvases(gray):
     """The pad-like canvases a grey uint8 picture may be read as, the likeliest first: as
-    preprocessing.canvas_from_image takes it, and where it may be light ink though taken for paper
-    (preprocessing.may_be_light_ink), as light ink on an even dark ground
-    (preprocessing.light_ink_canvas). A bold light digit on a board, cut out close, is a light region
+    digitpad.preprocessing.canvas_from_image takes it, and where it may be light ink though taken for paper
+    (digitpad.preprocessing.may_be_light_ink), as light ink on an even dark ground
+    (digitpad.preprocessing.light_ink_canvas). A bold light digit on a board, cut out close, is a light region
     with dark round it, as a sheet on a table is, or has light edges, as a scan cropped close to
     thick ink; read as paper, its holes or its outline are the ink. A picture larger than files are
-    read (1,200 px a side: preprocessing.images) is shrunk to that first, as a file is."""
+    read (1,200 px a side: digitpad.preprocessing.images) is shrunk to that first, as a file is."""
     gray = at_reading_size(gray)
     yield canvas_from_image(gray)
     if may_be_light_ink(gray):
@@ -93,7 +93,7 @@ def picture_canvases(gray):
 def stretched_reading(views, canvas, reading):
     """``reading`` (``(probabilities, image)`` of ``canvas``, a pad-like canvas a picture gave), or,
     where it is unsure, names no other digit with OTHER, and the canvas may be a scan whose digit was
-    stretched to a square and is one band (preprocessing.stretch), the mean of it and of the canvas
+    stretched to a square and is one band (digitpad.preprocessing.stretch), the mean of it and of the canvas
     read narrowed to each share of NARROWER of its width, if that mean is a sure 1; the image stays
     the one read at the canvas's own width. Stretching makes a 1 unreadable, and only a 1: the mean
     is not taken for another digit, nor for ink that is no band, because a blot, a circle, a "<" or
@@ -125,7 +125,7 @@ def picture_reading(views, gray):
 
 
 def file_reading(views, path):
-    """``picture_reading`` of the image file at ``path`` (preprocessing.images: any PNG, JPEG or BMP
+    """``picture_reading`` of the image file at ``path`` (digitpad.preprocessing.images: any PNG, JPEG or BMP
     within its budget); ValueError saying why when it cannot be read."""
     try:
         gray = read_gray(path)

@@ -1,26 +1,27 @@
 """Reading a whole number: from the pad's strokes, or from an image.
 
-Strokes are grouped into digits as ``preprocessing.group_strokes`` does (asking the network alone
+Strokes are grouped into digits as ``digitpad.preprocessing.group_strokes`` does (asking the network alone
 where geometry cannot tell: the grouping's thresholds were set on its confidences), each group is
-redrawn on its own as a digit is (preprocessing.strokes.redraw) and prepared, and the digits
+redrawn on its own as a digit is (digitpad.preprocessing.strokes.redraw) and prepared, and the digits
 found are read as the pad reads a digit (mnist_mlp.views, ``turn``) in one batched call. An
-image goes through ``preprocessing.split_image``'s work the same way, each digit found read as a
-picture of one digit is (digitpad.reading.canvas_reading). Both answer the same object:
-``{"number": "2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box":
-[x, y, w, h]}, ...]}`` (an image's boxes in its pixels as read: shrunk, when larger, to 1,200 px a
-side, as preprocessing.images reads a file), where a digit under the threshold is "?" in "number" and the number is sure
-only when every digit is and the grouping was no close call. A digit of more than MAX_PARTS strokes
-or pieces of ink (a column of dots) is never sure, nor a number of more than MAX_DIGITS digits (a
-barcode's bars), and a digit of an image cut out of touching ink is sure only from CUT_SURE, a 1
-from CUT_ONE (a letter's strokes cut apart read as digits, a stroke cut off as a 1).
+image goes through ``digitpad.preprocessing.split_image``'s work the same way, each digit found read as a
+picture of one digit is (digitpad.reading.canvas_reading). Both answer the same object: ``{"number":
+"2024", "sure": true, "digits": [{"digit": 2, "confidence": 0.99, "sure": true, "box": [x, y, w,
+h]}, ...]}`` (an image's boxes in its pixels as read: shrunk, when larger, to 1,200 px a side, as
+digitpad.preprocessing.images reads a file), where a digit under the threshold is "?" in "number"
+and the number is sure only when every digit is and the grouping was no close call. A digit of more
+than MAX_PARTS strokes or pieces of ink (a column of dots) is never sure, nor a number of more than
+MAX_DIGITS digits (a barcode's bars), and a digit of an image cut out of touching ink is sure only
+from CUT_SURE, a 1 from CUT_ONE (a letter's strokes cut apart read as digits, a stroke cut off as a
+1).
 """
 import cv2
 import numpy as np
 
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TURN, reader
-from preprocessing import prepare
-from preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
+from digitpad.preprocessing import prepare
+from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from digitpad.reading import canvas_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
@@ -33,7 +34,7 @@ CUT_SURE, CUT_ONE = 0.7, 0.9
 
 
 def group_inputs(strokes, groups, boxes=None):
-    """(len(groups), 784) network inputs, each group's strokes redrawn alone (preprocessing.strokes.redraw),
+    """(len(groups), 784) network inputs, each group's strokes redrawn alone (digitpad.preprocessing.strokes.redraw),
     and their [x, y, w, h] boxes on the pad (``boxes``: the strokes' own, if already known)."""
     boxes = stroke_boxes(strokes) if boxes is None else boxes
     images, found = [], []

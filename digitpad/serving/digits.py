@@ -6,7 +6,7 @@ them (digitpad.reading.strokes_reading: redrawn, prepared, the turned views, the
 numbers through the pad's own grouping (digitpad.reading.numbers).
 
 Images (PNG, JPEG or BMP, the formats tools/predict.py reads) go through the same reader
-as every other image (preprocessing.images) with a budget of MAX_IMAGE_PIXELS, and are
+as every other image (digitpad.preprocessing.images) with a budget of MAX_IMAGE_PIXELS, and are
 decoded in the server's few worker threads, so however many clients post at once, only
 that many images are in memory at a time.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from mnist_mlp import SURE
 from digitpad.reading.numbers import number_hint, read_groups, read_image
 from digitpad.personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
-from preprocessing.images import ImageError, decode_gray
+from digitpad.preprocessing.images import ImageError, decode_gray
 from digitpad.reading import TurnedViews, digit_answer, picture_reading, strokes_reading
 
 from .http import HttpError

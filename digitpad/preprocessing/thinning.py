@@ -111,7 +111,7 @@ def thinned(canvas):
     bar, than MIN_WIDTH pixels (BLOT_WIDTH for a blot) or when the canvas is not a bitmap blown up;
     else the ink at SIDE pixels, smoothed, thinned and drawn again with a pen of PEN times SIDE: a
     new canvas of at most SIDE + 2 MARGIN pixels a side (the network's input is scaled to its box
-    anyway). Pictures are at most 1,200 px a side by now (preprocessing.images)."""
+    anyway). Pictures are at most 1,200 px a side by now (digitpad.preprocessing.images)."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
     if w == 0 or h == 0:

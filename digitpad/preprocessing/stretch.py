@@ -25,7 +25,7 @@ PAD = 8  # pixels of background round a narrowed canvas
 def may_be_stretched(canvas):
     """Whether a pad-like ``canvas`` (uint8, white ink on black) may be a scanned bitmap whose digit
     was stretched to a square: its ink's box is within SQUARE of a square and it is a small bitmap
-    blown up (preprocessing.thinning.blown_up), not a sharp photo or a drawing; a blurred one counts,
+    blown up (digitpad.preprocessing.thinning.blown_up), not a sharp photo or a drawing; a blurred one counts,
     as a bitmap blown up smoothly does."""
     canvas = _check_canvas(canvas)
     x, y, w, h = cv2.boundingRect(canvas)
@@ -48,7 +48,7 @@ def narrowed(canvas, share):
 def is_band(canvas):
     """Whether the ink of a pad-like ``canvas``, its box scaled to SIDE pixels square, is one band, as
     a 1 stretched across a square is: one piece (but specks under SPECK of the square) with no hole
-    of HOLE of it; its strokes (preprocessing.thinning.stroke_width) thinner than ONE_WIDTH of the
+    of HOLE of it; its strokes (digitpad.preprocessing.thinning.stroke_width) thinner than ONE_WIDTH of the
     square, as a blot's are not; nine tenths of its centre line (a flag or a spur aside) within
     BENT of the square from one straight line, as a 7, a 4, a "<" or an arch is not."""
     canvas = _check_canvas(canvas)

@@ -46,7 +46,7 @@ FAINT = 0.4  # ... as are pieces whose darkest point is fainter than this fracti
 TILTS = np.arange(-10.0, 10.5, 0.5)  # degrees: how far ruled paper may be turned in a photo
 LINE_PEAK = 7  # rows, at 4 x PAPER_SIDE: wider than a ruled line, narrower than the gap between two
 TILT_GAIN = 1.5  # turned level, ruling sharpens the profile of rows this much; a digit alone does not
-MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (preprocessing.images)
+MAX_CANVAS_PIXELS = 50_000_000  # the same budget as image files (digitpad.preprocessing.images)
 
 
 @dataclass(frozen=True)
