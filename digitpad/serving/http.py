@@ -38,6 +38,7 @@ worker threads. Each limit below answers one way of tying a server up:
 - responses go out at once (TCP_NODELAY: keep-alive requests do not wait on delayed ACKs).
 """
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -229,27 +230,21 @@ class LoopTurns:
 
     def __init__(self):
         self.queues = {}  # address -> turns waiting for the next round, in the order they came
-        self.gone = set()  # the addresses that have had their turn in this round
-        self.round_due = False
+        self.gone = set()  # the addresses that have had their turn in this round; the next is due while any has
 
     async def take(self, address):
         """Return when it is ``address``'s turn: at once if it has had none in this round."""
         if address not in self.gone:
+            if not self.gone:
+                asyncio.get_running_loop().call_soon(self._next_round)
             self.gone.add(address)
-            self._next_round_soon()
             return
         turn = asyncio.get_running_loop().create_future()
         self.queues.setdefault(address, deque()).append(turn)
         await turn  # cancelled, its turn is passed over
 
-    def _next_round_soon(self):
-        if not self.round_due:
-            self.round_due = True
-            asyncio.get_running_loop().call_soon(self._next_round)
-
     def _next_round(self):
         """Each waiting address's first turn goes on; the round after begins once they have."""
-        self.round_due = False
         self.gone.clear()
         for address in list(self.queues):
             queue = self.queues[address]
@@ -261,7 +256,7 @@ class LoopTurns:
             if not queue:
                 del self.queues[address]
         if self.gone:
-            self._next_round_soon()
+            asyncio.get_running_loop().call_soon(self._next_round)
 
 
 class Server:
@@ -290,7 +285,7 @@ class Server:
 
     @property
     def connections(self):
-        return sum(self.per_address.values())
+        return len(self.open)
 
     @property
     def held(self):
@@ -386,6 +381,15 @@ class Server:
         now = time.monotonic()
         return min(waits, key=lambda w: (w.got / max(now - w.since, 1.0), w.since))
 
+    @contextlib.contextmanager
+    def _waited_on(self, writer, address, length=0):
+        """The connection of ``writer`` among those waited on (``waits``) while the block runs."""
+        wait = self.waits[writer] = Wait(address, writer, time.monotonic(), length)
+        try:
+            yield wait
+        finally:
+            self.waits.pop(writer, None)  # gone already if _drop chose it
+
     def _drop(self, wait):
         del self.waits[wait.writer]  # chosen once; what it holds is given back when its task ends
         wait.writer.transport.abort()
@@ -435,9 +439,9 @@ class Server:
     async def _one_request(self, reader, writer, peer, timeout, end):
         """Read and answer one request; True when the connection is to be closed (always once its
         lifetime, ending at ``end``, is over)."""
-        self.waits[writer] = Wait(peer[0], writer, time.monotonic())
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+            with self._waited_on(writer, peer[0]):
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
         except asyncio.IncompleteReadError as e:
             if e.partial.strip():
                 await self._send(writer, "GET", 400, {"error": "incomplete request"}, True)
@@ -445,8 +449,6 @@ class Server:
         except asyncio.LimitOverrunError:
             await self._send(writer, "GET", 431, {"error": f"request head over {MAX_HEAD_BYTES} bytes"}, True)
             return True
-        finally:
-            self.waits.pop(writer, None)
         await self.turns.take(peer[0])
         method = "GET"
         try:
@@ -474,11 +476,8 @@ class Server:
                 writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)
             if length:
-                self.waits[writer] = wait = Wait(peer[0], writer, time.monotonic(), length)
-                try:
+                with self._waited_on(writer, peer[0], length) as wait:
                     body = await self._read_body(reader, wait)
-                finally:
-                    self.waits.pop(writer, None)
             else:
                 body = b""
             request = Request(method, path, headers, body)
@@ -518,8 +517,5 @@ class Server:
                 + ("Connection: close\r\n" if close else "") + "\r\n").encode()
         writer.write(head if method == "HEAD" else head + data)
         peer = writer.get_extra_info("peername") or ("?", 0)
-        self.waits[writer] = Wait(peer[0], writer, time.monotonic())  # a client slow to read may give its place up
-        try:
-            await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)  # a client that never reads lets go of its place
-        finally:
-            self.waits.pop(writer, None)
+        with self._waited_on(writer, peer[0]):  # a client slow to read may give its place up
+            await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)  # one that never reads lets go of its place
