@@ -31,7 +31,7 @@ from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
 from digitpad.reading.numbers import number_hint, read_image
 from digitpad.preprocessing.images import ImageError, read_gray
-from digitpad.reading import NO_INK, TurnedViews, digit_answer, picture_reading
+from digitpad.reading import NO_INK, TurnedViews, best_guess, digit_answer, picture_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -169,7 +169,8 @@ def main(argv=None):
             guesses = ", ".join(f"{d} ({100 * probabilities[d]:.1f}%)" for d in order)
             # Sure at the usual threshold, it is a digit: only the --threshold asked for is not reached.
             doubt = f"under --threshold {args.threshold:g}" if is_sure(probabilities) else "not sure it is a digit"
-            print(f"{shown(path)}: " + (guesses if sure else f"? {doubt}; best guess {guesses}"))
+            guess = f"best guess {guesses}" if best_guess(probabilities) is not None else "no best guess"
+            print(f"{shown(path)}: " + (guesses if sure else f"? {doubt}; {guess}"))
             if hint:
                 print(f"hint: {shown(path)} reads as the number {hint}: add --number to read numbers", file=sys.stderr)
     return 1 if failed else 0

@@ -54,6 +54,14 @@ def test_confident_answer_is_shown_green_and_unsure_as_question_mark(canvas):
     assert (render_frame(canvas, unsure, threshold=0.05)[answer_area] == TOP_BAR).all(axis=2).sum() > 100
 
 
+def test_a_reading_of_no_digit_marks_no_bar_as_the_best(canvas):
+    """digitpad.reading.NO_DIGIT (a column of dots): every digit a tenth, no best guess to mark."""
+    from digitpad.reading import NO_DIGIT
+    frame = render_frame(canvas, prediction_for(canvas, NO_DIGIT))
+    for digit in range(10):
+        assert bar_length(frame, digit, BAR) == round(0.1 * BAR_LENGTH) and bar_length(frame, digit, TOP_BAR) == 0
+
+
 def test_empty_pad_shows_no_prediction(canvas):
     frame = render_frame(np.zeros_like(canvas), None)
     for digit in range(10):

@@ -159,7 +159,7 @@ def test_a_big_pad_fits_the_screen(tmp_path):
 
 def test_not_a_digit_undo_a_clear_delete_a_sample_and_a_tiny_thick_digit(tmp_path):
     """An asterisk: s refuses it. c then u brings a drawing back. Backspace deletes the last sample.
-    A tiny 2 drawn with a thick brush reads as a 2 (s saves it in 2/)."""
+    A tiny 2 drawn with a thick brush reads as a 2 (s saves it in 2/). A column of dots: s refuses it."""
     samples = tmp_path / "samples"
     asterisk = [[(0.5, 0.15), (0.5, 0.85)], [(0.2, 0.3), (0.8, 0.7)], [(0.2, 0.7), (0.8, 0.3)]]
     with VirtualPad("--samples", str(samples)) as pad:
@@ -178,6 +178,10 @@ def test_not_a_digit_undo_a_clear_delete_a_sample_and_a_tiny_thick_digit(tmp_pat
         pad.draw([[(0.08 + 0.12 * x, 0.08 + 0.12 * y) for x, y in s] for s in DIGIT_STROKES["2"]])
         pad.screenshot(tmp_path / "tiny.png")
         pad.key("s")
+        pad.key("c")
+        pad.draw([[(0.5, 0.12 + 0.15 * k)] for k in range(5)])  # a column of five dots, clicked
+        pad.screenshot(tmp_path / "dots.png")
+        pad.key("s")  # no digit: refused, as the asterisk was (it was a sure 3)
         assert pad.close_window() == 0
         output = pad.output()
     assert "Traceback" not in output, output

@@ -147,6 +147,17 @@ def test_not_a_digit_is_a_question_mark_with_the_best_guess(tmp_path, images):
     assert bad.returncode == 2 and "--threshold must be between 0 and 1" in bad.stderr
 
 
+def test_a_column_of_dots_has_no_best_guess(tmp_path):
+    """Read as no digit at all (digitpad.preprocessing.broken), where the network alone read a sure 3."""
+    from digitpad.preprocessing.strokes import render
+    dots = tmp_path / "dots.png"
+    cv2.imwrite(str(dots), 255 - render([(np.array([[200.0, 60.0 + 70 * k]]), 26) for k in range(5)], 400))
+    r = run(dots)
+    assert r.returncode == 0 and r.stdout == f"{dots}: ? not sure it is a digit; no best guess\n", r.stderr
+    answer = json.loads(run(dots, "--json").stdout)
+    assert answer["sure"] is False and set(answer["probabilities"].values()) == {0.1} and "hint" not in answer
+
+
 def test_json_names_that_are_not_text_stay_valid_utf8(tmp_path, images):
     """A file name whose bytes are not UTF-8 is escaped in --json, not written as a lone surrogate."""
     import os

@@ -11,11 +11,11 @@ from conftest import Reads, bold_digit, fuzz_case
 from mnist_mlp import is_sure, load_model
 from digitpad.preprocessing import canvas_from_image, prepare
 from digitpad.preprocessing.images import shrunk
-from digitpad.preprocessing.strokes import render
+from digitpad.preprocessing.strokes import redraw, render
 from digitpad.preprocessing.thinning import thinned
 from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
-from digitpad.reading import (TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading, picture_canvases,
-                              picture_input, picture_reading, stretched_reading, strokes_reading)
+from digitpad.reading import (NO_DIGIT, TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading,
+                              picture_canvases, picture_input, picture_reading, stretched_reading, strokes_reading)
 from digitpad.scans.sets import boxed, scan_picture
 from test_stretch import BAND, SHAPES, canvas_of
 
@@ -38,6 +38,26 @@ def test_strokes_are_read_whatever_the_brush():
 
 def test_no_strokes_is_no_reading():
     assert strokes_reading(VIEWS, []) is None
+
+
+@pytest.mark.parametrize("pieces, dash", [(5, 0.0), (8, 0.0), (6, 0.3), (5, 0.5)])
+def test_a_line_of_dots_or_dashes_is_no_digit_on_the_pad_in_a_picture_and_in_a_number(tmp_path, pieces, dash):
+    """The network alone read these as a sure 3 (five dots) or a sure 1; the reading answers NO_DIGIT
+    (digitpad.preprocessing.broken), on the pad, in a picture and among a number's digits."""
+    from digitpad.reading.numbers import read_strokes
+    from test_broken import line
+
+    strokes = line(pieces, dash=dash)
+    assert is_sure(VIEWS.predict_proba(prepare(redraw(strokes)))[0])  # what it was
+    probabilities, image, _ = strokes_reading(VIEWS, strokes)
+    assert np.array_equal(probabilities, NO_DIGIT) and not is_sure(probabilities) and image is not None
+    cv2.imwrite(str(tmp_path / "dots.png"), 255 - render(strokes, 400))
+    assert np.array_equal(file_reading(VIEWS, tmp_path / "dots.png")[0], NO_DIGIT)
+    one = [(np.array([[80, 80], [80, 320]], np.float64), 20)]  # a 1 to the left of the line
+    as_dicts = [{"brush": b, "points": p.tolist()} for p, b in one + strokes]
+    assert read_strokes(VIEWS.model, as_dicts)["number"] == "1?"
+    probabilities[:] = 0  # the reading is the caller's: NO_DIGIT itself stays
+    assert strokes_reading(VIEWS, strokes)[0].sum() == pytest.approx(1)
 
 
 def test_a_picture_of_either_polarity_reads_as_the_strokes_do():

@@ -58,6 +58,20 @@ def test_not_a_digit_is_not_sure(server, tmp_path):
     assert status == 200 and body["sure"] is False and body["confidence"] < 0.5
 
 
+def test_a_column_of_dots_is_no_digit_as_strokes_as_a_picture_and_as_a_number(server):
+    """It was a sure 3 (five dots) or a sure 1 (more, or dashes): digitpad.preprocessing.broken."""
+    from test_numbers import render
+
+    dots = [{"brush": 26, "points": [[200, 60 + 70 * k]]} for k in range(5)]
+    payload = json.dumps({"strokes": dots, "canvas_size": [400, 400]})
+    png = cv2.imencode(".png", 255 - render([(np.array(d["points"], np.float64), 26) for d in dots], 400, 400))[1]
+    for body, kind in ((payload, "application/json"), (png.tobytes(), "image/png")):
+        status, answer = request(server, "POST", "/predict", body, {"Content-Type": kind})
+        assert status == 200 and answer["sure"] is False and answer["confidence"] == 0.1 and "hint" not in answer
+        status, number = request(server, "POST", "/predict/number", body, {"Content-Type": kind})
+        assert status == 200 and number["number"] == "?" and not number["sure"]
+
+
 @pytest.mark.parametrize("invert", [False, True])
 def test_predict_from_png_either_polarity(server, mnist, invert):
     digit = cv2.resize(mnist["x_test"][1], (140, 140), interpolation=cv2.INTER_LINEAR)

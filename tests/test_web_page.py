@@ -89,6 +89,15 @@ def test_an_asterisk_reads_question_mark(page):
     assert "not a digit?" in text(page, "detail")
 
 
+def test_a_column_of_dots_reads_question_mark_with_no_best_guess(page):
+    """Read as no digit at all (digitpad.preprocessing.broken): every bar 10%, none marked the best."""
+    browser.draw(page, [[(200, 60 + 70 * k)] for k in range(5)])
+    assert wait_for(page, "detail", "no best guess") == "not a digit? no best guess"
+    assert text(page, "answer") == "?"
+    bars = page.execute_script("return [...document.querySelectorAll('#bars .pct')].map(e => e.textContent)")
+    assert bars == ["10%"] * 10 and not page.find_elements("css selector", "#bars .best")
+
+
 def test_clear_then_undo_brings_the_drawing_back_and_undo_takes_strokes(page):
     browser.draw(page, form("7 crossed"))
     wait_for(page, "answer", "7")

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from mnist_mlp import SURE, is_sure
+from digitpad.reading import best_guess
 
 PANEL_WIDTH = 320
 PANEL_MIN_HEIGHT = 400
@@ -60,6 +61,11 @@ class Prediction:
     @property
     def confidence(self):
         return float(np.max(self.probabilities))
+
+    @property
+    def guess(self):
+        """The digit likelier than every other, or None (digitpad.reading.best_guess)."""
+        return best_guess(self.probabilities)
 
 
 def frame_size(pad_size, pad_width=None):
@@ -120,7 +126,9 @@ def _draw_answer(panel, prediction, threshold):
         _text(panel, f"{100 * prediction.confidence:.1f}% sure", (100, 50), 0.7)
     else:
         _text(panel, "not a digit?", (100, 50), 0.7, UNSURE)
-        _text(panel, f"best guess {prediction.digit}: {100 * prediction.confidence:.0f}%", (100, 76), 0.5, DIM)
+        guess = (f"best guess {prediction.guess}: {100 * prediction.confidence:.0f}%" if prediction.guess is not None
+                 else "no best guess")
+        _text(panel, guess, (100, 76), 0.5, DIM)
 
 
 def _draw_number_boxes(frame, number):
@@ -144,7 +152,7 @@ def _draw_number(panel, number, current):
 
 def _draw_bars(panel, prediction):
     probabilities = np.zeros(10) if prediction is None else prediction.probabilities
-    top = None if prediction is None else prediction.digit
+    top = None if prediction is None else prediction.guess
     for digit, p in enumerate(probabilities):
         y = bar_row_y(digit)
         color = TOP_BAR if digit == top else BAR

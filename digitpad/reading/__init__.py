@@ -8,12 +8,15 @@ not decide, then prepared (digitpad.preprocessing.prepare). Pictures: grey pixel
 that reading is unsure, thinned to a pen's width (digitpad.preprocessing.thinning), prepared and read again;
 where still unsure and it may be a scan whose 1 was stretched across a square box, read narrowed
 too (digitpad.preprocessing.stretch). Every such step is taken at the threshold SURE; a caller's own threshold
-only decides what is answered.
+only decides what is answered. Ink that is a straight line broken into pieces (a column of dots, a
+dashed line: digitpad.preprocessing.broken) is answered NO_DIGIT by both, without the network, which
+reads it, shrunk to 28x28 where its gaps close, as a sure 1.
 """
 import numpy as np
 
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TurnedViews
+from digitpad.preprocessing.broken import is_broken_line
 from digitpad.preprocessing.strokes import redraw
 from digitpad.preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
 from digitpad.preprocessing.images import ImageError, at_reading_size, read_gray
@@ -21,6 +24,7 @@ from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stre
 from digitpad.preprocessing.thinning import thinned
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
+NO_DIGIT = np.full(10, 0.1, np.float32)  # the reading of ink that is no digit: what non-digits are taught to give
 
 
 def strokes_input(strokes):
@@ -46,19 +50,22 @@ def picture_input(gray):
 
 def strokes_reading(views, strokes):
     """``(probabilities, image, info)`` for the pad's ``(points, thickness)`` strokes: the ten
-    probabilities ``views`` (a TurnedViews) gives, the (28, 28) input it read and what prepare saw
-    (digitpad.preprocessing.InkInfo, its box that of the redrawn strokes); None when there is no ink."""
+    probabilities ``views`` (a TurnedViews) gives, NO_DIGIT for a broken line, the (28, 28) input it
+    read and what prepare saw (digitpad.preprocessing.InkInfo, its box that of the redrawn strokes); None
+    when there is no ink."""
     if not strokes:
         return None
-    image, info = prepare_with_info(redraw(strokes))
+    canvas = redraw(strokes)
+    image, info = prepare_with_info(canvas)
     if image is None:
         return None
-    return views.predict_proba(image)[0], image, info
+    return (NO_DIGIT.copy() if is_broken_line(canvas) else views.predict_proba(image)[0]), image, info
 
 
 def canvas_reading(views, canvas):
     """``(probabilities, image)`` for a pad-like canvas that a picture gave: the ten probabilities
-    ``views`` gives and the (28, 28) input it read; None when there is no ink. The canvas is read as
+    ``views`` gives (NO_DIGIT for a broken line) and the (28, 28) input it read; None when there is no
+    ink. The canvas is read as
     it is, and where its strokes are too thick for their size and that reading is not sure
     (mnist_mlp.is_sure), thinned to a pen's width and read again: thinning is for ink the
     network cannot read as it is (a scanned 1 that fills its box), and it takes the filled loops of
@@ -66,6 +73,8 @@ def canvas_reading(views, canvas):
     image = canvas_input(canvas)  # what training learns is what is read first
     if image is None:
         return None
+    if is_broken_line(canvas):
+        return NO_DIGIT.copy(), image
     probabilities = views.predict_proba(image)[0]
     if is_sure(probabilities):
         return probabilities, image  # thick or not: thinning is not even measured
@@ -134,6 +143,12 @@ def file_reading(views, path):
     return picture_reading(views, gray)
 
 
+def best_guess(probabilities):
+    """The digit likelier than every other, or None where the likeliest tie (NO_DIGIT: none is)."""
+    top = np.flatnonzero(probabilities == np.max(probabilities))
+    return int(top[0]) if len(top) == 1 else None
+
+
 def digit_answer(probabilities, threshold=SURE, image=None):
     """The JSON answer for one digit, as every client gives it: "prediction" and its "confidence",
     "sure" false when that is under ``threshold`` (a 1 needs half: mnist_mlp.is_sure; probably
@@ -149,6 +164,6 @@ def digit_answer(probabilities, threshold=SURE, image=None):
     return reply
 
 
-__all__ = ["NO_INK", "TurnedViews", "canvas_input", "canvas_reading", "digit_answer", "file_reading",
-           "picture_canvases", "picture_input", "picture_reading", "stretched_reading", "strokes_input",
-           "strokes_reading"]
+__all__ = ["NO_DIGIT", "NO_INK", "TurnedViews", "best_guess", "canvas_input", "canvas_reading", "digit_answer",
+           "file_reading", "picture_canvases", "picture_input", "picture_reading", "stretched_reading",
+           "strokes_input", "strokes_reading"]

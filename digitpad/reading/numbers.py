@@ -10,8 +10,9 @@ picture of one digit is (digitpad.reading.canvas_reading). Both answer the same 
 h]}, ...]}`` (an image's boxes in its pixels as read: shrunk, when larger, to 1,200 px a side, as
 digitpad.preprocessing.images reads a file), where a digit under the threshold is "?" in "number"
 and the number is sure only when every digit is and the grouping was no close call. A digit of more
-than MAX_PARTS strokes or pieces of ink (a column of dots) is never sure, nor a number of more than
-MAX_DIGITS digits (a barcode's bars), and a digit of an image cut out of touching ink is sure only
+than MAX_PARTS strokes or pieces of ink is never sure (a straight line of dots or dashes is read as no
+digit at all, NO_DIGIT, as a digit alone is: digitpad.reading), nor a number of more than MAX_DIGITS
+digits (a barcode's bars), and a digit of an image cut out of touching ink is sure only
 from CUT_SURE, a 1 from CUT_ONE (a letter's strokes cut apart read as digits, a stroke cut off as a
 1).
 """
@@ -21,8 +22,10 @@ import numpy as np
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TURN, reader
 from digitpad.preprocessing import prepare
+from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from digitpad.reading import canvas_reading, picture_canvases, strokes_input
+from digitpad.preprocessing.strokes import redraw
+from digitpad.reading import NO_DIGIT, canvas_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -84,12 +87,17 @@ def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
                 cache[key(g)] = {"image": image, "network": p, "box": box}
         return [cache[key(g)] for g in groups]
 
+    def broken_line(group):  # a column of dots or a dashed line, as a digit alone is read (digitpad.reading)
+        return len(group) >= PIECES and is_broken_line(redraw([(strokes[i]["points"], strokes[i]["brush"])
+                                                                for i in group]))
+
     def read(groups):  # the digits found, as the pad reads a digit; each group read once
         found = readings(groups)
-        unread = [r for r in found if "read" not in r]
+        unread = [(g, r) for g, r in zip(groups, found) if "read" not in r]
         if unread:
-            for r, p in zip(unread, reader(model, turn).predict_proba(np.array([r["image"] for r in unread]))):
-                r["read"] = p
+            read_all = reader(model, turn).predict_proba(np.array([r["image"] for _, r in unread]))
+            for (g, r), p in zip(unread, read_all):
+                r["read"] = NO_DIGIT.copy() if broken_line(g) else p
         return [(r["image"], r["read"], r["box"]) for r in found]
 
     nothing = np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32)

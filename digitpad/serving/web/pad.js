@@ -191,8 +191,10 @@ function show(data) {
     input = data.input;
     sure = data.sure;
     text = sure ? String(data.prediction) : "?";
+    const guess = bestGuess(probabilities);
     detail.textContent = sure ? `${Math.round(100 * data.confidence)}% sure`
-      : `not a digit? best guess ${data.prediction} (${Math.round(100 * data.confidence)}%)`;
+      : guess < 0 ? "not a digit? no best guess"
+        : `not a digit? best guess ${guess} (${Math.round(100 * data.confidence)}%)`;
   } else {
     detail.textContent = numberMode ? "write a number here" : "draw here";
   }
@@ -212,9 +214,17 @@ function measure(asked) {
   }
 }
 
+// The digit likelier than every other, or -1 where the likeliest tie (a line of dots: no digit is).
+function bestGuess(probabilities) {
+  if (!probabilities) return -1;
+  const values = Array.from({ length: 10 }, (_, d) => Number(probabilities[String(d)]) || 0);
+  const top = Math.max(...values);
+  return values.filter((v) => v === top).length === 1 ? values.indexOf(top) : -1;
+}
+
 function showBars(probabilities, sure) {
   const values = bars.map((_, d) => (probabilities ? Number(probabilities[String(d)]) || 0 : 0));
-  const best = probabilities ? values.indexOf(Math.max(...values)) : -1;
+  const best = bestGuess(probabilities);
   bars.forEach((li, d) => {
     const pct = Math.round(100 * values[d]);
     li.querySelector(".fill").style.width = `${(100 * values[d]).toFixed(1)}%`;
