@@ -22,11 +22,13 @@ ONE_LEAD = 2
 def is_sure(probabilities, threshold=SURE):
     """Whether the top digit is sure: its probability reaches ``threshold``, or it is a 1 with
     ``ONE_FACTOR`` of the threshold and ``ONE_LEAD`` times the next digit's probability (so a near
-    tie is never sure). ``probabilities`` is one vector of ten, or a batch of them (one answer per row)."""
+    tie is never sure); a tie at the top never is, whatever the threshold (no digit is likelier: a
+    line of dots, read as every digit a tenth). ``probabilities`` is one vector of ten, or a batch
+    of them (one answer per row)."""
     p = np.asarray(probabilities)
     second, top = np.moveaxis(np.sort(p, axis=-1)[..., -2:], -1, 0)
     one = (p.argmax(axis=-1) == 1) & (top >= ONE_FACTOR * threshold) & (top >= ONE_LEAD * second)
-    return (top >= threshold) | one
+    return ((top >= threshold) | one) & (top > second)
 
 
 class MLP:

@@ -163,7 +163,7 @@ def test_unipen_parser_random_bytes():
 def test_is_sure_on_any_probabilities(rows, threshold, dtype):
     """The rule every client answers ? by, on anything: ties, zeros, NaN, an empty batch. A batch gives
     what its rows give one by one; a sure answer has the threshold (a 1: half of it and twice the next
-    digit's); NaN is never sure; a higher threshold never makes an answer sure."""
+    digit's) and no tie at the top; NaN is never sure; a higher threshold never makes an answer sure."""
     with fuzz_case("mnist_mlp.is_sure"):
         p = np.array(rows, dtype).reshape(-1, 10)
         sure = is_sure(p, threshold)
@@ -172,7 +172,7 @@ def test_is_sure_on_any_probabilities(rows, threshold, dtype):
         for row, s in zip(p, sure):
             top, second = np.sort(row)[-1], np.sort(row)[-2]
             if s:
-                assert not np.isnan(row).any()
+                assert not np.isnan(row).any() and top > second  # a tie at the top is never sure
                 assert top >= threshold or (row.argmax() == 1 and top >= ONE_FACTOR * threshold
                                             and top >= ONE_LEAD * second)
         assert not (is_sure(p, min(1.0, threshold + 0.1)) & ~sure).any()

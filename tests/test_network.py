@@ -125,6 +125,14 @@ def test_split_held_out_keeps_each_label_and_lone_samples():
     assert sorted(labels[held].tolist()) == [1, 1, 2]  # a quarter of each label; the lone 3 is trained on
 
 
+def test_a_tie_at_the_top_is_never_sure():
+    """No digit likelier than another (digitpad.reading.NO_DIGIT, a line of dots) is no answer, whatever
+    the threshold (the attacking helper: at 0.1 it was a sure 0 in JSON and a sure 9 in text)."""
+    tie = np.full(10, 0.1, np.float32)
+    assert not is_sure(tie, 0.1) and not is_sure(tie, 0.0) and not is_sure(np.array([0.5, 0.5] + [0] * 8), 0.5)
+    assert is_sure(np.array([0.11] + [0.89 / 9] * 9), 0.1)
+
+
 def test_a_digit_is_sure_from_the_threshold_and_a_1_from_half_of_it():
     def top(digit, p, runner_up=None):
         v = np.full(10, (1 - p) / 9)
@@ -138,7 +146,8 @@ def test_a_digit_is_sure_from_the_threshold_and_a_1_from_half_of_it():
     batch = np.array([top(1, 0.3), top(7, 0.3), top(0, 0.9), top(1, 0.1)])
     assert is_sure(batch).tolist() == [True, False, True, False]
     assert is_sure(batch, threshold=0.2).tolist() == [True, True, True, False]  # the user's threshold moves both
-    assert is_sure(batch, threshold=0).all() and not is_sure(batch, threshold=1).any()
+    assert is_sure(batch, threshold=0).tolist() == [True, True, True, False]  # the last is a tie: never sure
+    assert not is_sure(batch, threshold=1).any()
     # ...when it has twice the next digit's probability: a near tie is never sure
     assert is_sure(top(1, 0.3, runner_up=0.15)) and not is_sure(top(1, 0.3, runner_up=0.16))
     assert not is_sure(top(1, 0.45, runner_up=0.45))

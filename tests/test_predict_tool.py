@@ -156,6 +156,9 @@ def test_a_column_of_dots_has_no_best_guess(tmp_path):
     assert r.returncode == 0 and r.stdout == f"{dots}: ? not sure it is a digit; no best guess\n", r.stderr
     answer = json.loads(run(dots, "--json").stdout)
     assert answer["sure"] is False and set(answer["probabilities"].values()) == {0.1} and "hint" not in answer
+    low = run(dots, "--threshold", "0.1")  # a tie is no answer at any threshold (it was a sure 9 here)
+    assert low.stdout == f"{dots}: ? not sure it is a digit; no best guess\n", low.stderr
+    assert json.loads(run(dots, "--json", "--threshold", "0.1").stdout)["sure"] is False
 
 
 def test_json_names_that_are_not_text_stay_valid_utf8(tmp_path, images):

@@ -60,6 +60,24 @@ def test_a_line_of_dots_or_dashes_is_no_digit_on_the_pad_in_a_picture_and_in_a_n
     assert strokes_reading(VIEWS, strokes)[0].sum() == pytest.approx(1)
 
 
+def test_a_1_written_in_bits_that_the_brush_joins_is_a_1():
+    """Found by the attacking helper: three strokes of a 1 with gaps of 12-24 px, which the 26 px brush
+    shows as one line, were no digit while the pieces were counted on the thin redrawn strokes; they
+    are counted as the user sees them (digitpad.preprocessing.strokes.as_seen)."""
+    from digitpad.reading.numbers import read_strokes
+
+    for gap, brush in ((12, 26), (20, 26), (20, 30)):
+        piece = (280 - 2 * gap) / 3
+        one = [(np.array([[200, 60 + k * (piece + gap)], [200, 60 + k * (piece + gap) + piece]]), brush)
+               for k in range(3)]
+        probabilities = strokes_reading(VIEWS, one)[0]
+        assert probabilities.argmax() == 1 and is_sure(probabilities), (gap, brush)
+    piece = (150 - 32) / 3  # in a number: "11", each 1 in three strokes 16 px apart (the helper's)
+    ones = [{"brush": 26, "points": [[x, 125 + k * (piece + 16)], [x, 125 + k * (piece + 16) + piece]]}
+            for x in (100, 250) for k in range(3)]
+    assert read_strokes(VIEWS.model, ones)["number"] == "11"
+
+
 def test_a_picture_of_either_polarity_reads_as_the_strokes_do():
     canvas = render(strokes(26), 400)
     ink_on_paper, image = picture_reading(VIEWS, 255 - canvas)

@@ -5,7 +5,7 @@ from conftest import ROOT
 from digitpad.drawn.render import Condition, drawn_input
 from digitpad.drawn.unipen import read_unipen
 from mnist_mlp import load_model
-from digitpad.preprocessing.strokes import REDRAW_SIDE, REDRAW_WIDTH, redraw
+from digitpad.preprocessing.strokes import REDRAW_SIDE, REDRAW_WIDTH, SEEN_SIDE, as_seen, redraw
 from digitpad.preprocessing import prepare
 
 TWO = [np.array([[10, 20], [30, 5], [50, 20], [10, 60], [55, 60]], np.float64)]
@@ -35,6 +35,17 @@ def test_a_dot_or_a_tap_stays_a_blob():
         w, h = np.ptp(xs) + 1, np.ptp(ys) + 1
         assert min(w, h) >= 0.8 * max(w, h) >= 0.7 * REDRAW_SIDE  # a disc, not a thin line
         assert ink.sum() >= 0.7 * w * h
+
+
+def test_as_seen_keeps_each_brush_so_strokes_it_joins_are_one_piece():
+    """Two strokes of a 1, 20 px apart, drawn with a 30 px brush: one piece as the user sees them
+    (digitpad.preprocessing.broken counts pieces so), two redrawn with the thin pen."""
+    import cv2
+
+    one = [(np.array([[100.0, 50.0], [100.0, 150.0]]), 30), (np.array([[100.0, 170.0], [100.0, 300.0]]), 30)]
+    seen, thin = as_seen(one), redraw(one)
+    assert SEEN_SIDE <= max(seen.shape) <= SEEN_SIDE + 8 and cv2.connectedComponents(np.uint8(seen >= 64))[0] - 1 == 1
+    assert cv2.connectedComponents(np.uint8(thin >= 64))[0] - 1 == 2
 
 
 def test_a_path_smaller_than_the_brush_is_still_redrawn_thin():

@@ -45,6 +45,7 @@ def render(strokes, size, height=None):
 REDRAW_SIDE = 80  # pixels: the redrawn drawing's longer side (prepare shrinks it to 20 anyway)
 REDRAW_WIDTH = 0.05  # the brush as a fraction of that side: a thin pen (docs/not-a-digit.md: widths compared)
 BLOB = 0.25  # a path no longer than this fraction of the brush is a dot, not a tiny drawing
+SEEN_SIDE = 200  # pixels: the longer side of strokes drawn as seen (a 6 px gap on a 400 px pad stays open)
 
 
 def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
@@ -52,12 +53,13 @@ def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
     longer side is ``side`` pixels and drawn with a brush of ``width * side``, so the network sees
     the same stroke width whatever brush the user picked and however small they wrote. A path
     shorter than a quarter of its brush (a dot, a tap, a wobble of the mouse) is a blob, and drawn
-    as it was, scaled alike.
+    as it was, scaled alike; so is every drawing with ``width`` None: the ink as the user sees it,
+    each stroke with its own brush, the whole ``side`` pixels at its longer side.
     """
     points = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p, _ in strokes])
     lo, hi = points.min(axis=0), points.max(axis=0)
     extent, thickest = float((hi - lo).max()), max(t for _, t in strokes)
-    if extent > BLOB * thickest:
+    if width is not None and extent > BLOB * thickest:
         scale, brush = side / extent, [max(1, round(width * side))] * len(strokes)
     else:
         scale = side / (extent + thickest)
@@ -68,6 +70,12 @@ def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
     for (p, _), b in zip(strokes, brush):
         draw_path(canvas, (np.asarray(p, np.float64).reshape(-1, 2) - lo) * scale + margin, b)
     return canvas
+
+
+def as_seen(strokes, side=SEEN_SIDE):
+    """The strokes as the user sees them, each with its own brush, ``side`` pixels at their longer
+    side: where a thick brush closes the gaps between strokes, they are one piece of ink."""
+    return redraw(strokes, side, width=None)
 
 
 def draw_path(canvas, points, thickness):

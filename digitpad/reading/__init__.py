@@ -17,7 +17,7 @@ import numpy as np
 from mnist_mlp import SURE, is_sure
 from mnist_mlp.views import TurnedViews
 from digitpad.preprocessing.broken import is_broken_line
-from digitpad.preprocessing.strokes import redraw
+from digitpad.preprocessing.strokes import as_seen, redraw
 from digitpad.preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
 from digitpad.preprocessing.images import ImageError, at_reading_size, read_gray
 from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
@@ -55,11 +55,12 @@ def strokes_reading(views, strokes):
     when there is no ink."""
     if not strokes:
         return None
-    canvas = redraw(strokes)
-    image, info = prepare_with_info(canvas)
+    image, info = prepare_with_info(redraw(strokes))
     if image is None:
         return None
-    return (NO_DIGIT.copy() if is_broken_line(canvas) else views.predict_proba(image)[0]), image, info
+    # Pieces are as the user sees them: strokes a thick brush joins are one line (a 1 written in bits).
+    broken = is_broken_line(as_seen(strokes))
+    return (NO_DIGIT.copy() if broken else views.predict_proba(image)[0]), image, info
 
 
 def canvas_reading(views, canvas):

@@ -24,7 +24,7 @@ from mnist_mlp.views import TURN, reader
 from digitpad.preprocessing import prepare
 from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
-from digitpad.preprocessing.strokes import redraw
+from digitpad.preprocessing.strokes import as_seen
 from digitpad.reading import NO_DIGIT, canvas_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
@@ -88,8 +88,8 @@ def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
         return [cache[key(g)] for g in groups]
 
     def broken_line(group):  # a column of dots or a dashed line, as a digit alone is read (digitpad.reading)
-        return len(group) >= PIECES and is_broken_line(redraw([(strokes[i]["points"], strokes[i]["brush"])
-                                                                for i in group]))
+        return len(group) >= PIECES and is_broken_line(as_seen([(strokes[i]["points"], strokes[i]["brush"])
+                                                                 for i in group]))
 
     def read(groups):  # the digits found, as the pad reads a digit; each group read once
         found = readings(groups)

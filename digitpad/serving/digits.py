@@ -91,7 +91,7 @@ def number_from(model, kind, body, threshold=SURE):
         if groups:
             current = next(k for k, group in enumerate(groups) if len(strokes) - 1 in group)
             for digit, p in zip(number["digits"], probabilities):
-                digit["probabilities"] = {str(d): float(v) for d, v in enumerate(p)}
+                digit["probabilities"] = {str(d): round(float(v), 6) for d, v in enumerate(p)}  # as /predict's
             number = {**number, "current": current, "input": np.round(images[current], 3).tolist()}
     if "error" in number:
         raise HttpError(422, number["error"])
