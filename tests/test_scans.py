@@ -7,7 +7,8 @@ import pytest
 
 from conftest import Reads, fuzz_case
 from mnist_mlp import load_model
-from digitpad.reading import TurnedViews
+from digitpad.preprocessing.broken import is_broken_line
+from digitpad.reading import TurnedViews, picture_canvases
 from digitpad.drawn.nondigits import FAMILIES
 from digitpad.scans.benchmark import (NON_DIGIT_SCANS, non_digit_refusal, non_digit_scans, read_scans, summary,
                                       trouble_tiles, write_scans)
@@ -171,7 +172,20 @@ def test_non_digits_are_made_as_scans_three_ways_and_their_refusal_counted():
         [p.tobytes() for p in scans["stretched grey"]["shapes"]]  # the same seed, the same drawings
     unsure = non_digit_refusal(Reads(np.full(10, 0.1)), scans, 0.5)
     sure = non_digit_refusal(Reads(np.eye(10)[7]), scans, 0.5)
-    for result, share in ((unsure, 1.0), (sure, 0.0)):
+    # A network sure of everything has only what the reading refuses before asking it: broken lines
+    # (unless the picture's other canvas, read as light ink, is sure: digitpad.reading.picture_reading).
+    broken = {way: {family: np.mean([is_broken_line(next(picture_canvases(p))) for p in pictures])
+                    for family, pictures in families.items()} for way, families in scans.items()}
+    refused = result_shares(sure)
+    assert result_shares(unsure) == {way: {family: 1.0 for family in FAMILIES} for way in NON_DIGIT_SCANS}
+    assert all(refused[w][f] <= broken[w][f] for w in NON_DIGIT_SCANS for f in FAMILIES)
+    assert 0 < sum(refused[w]["dots-dashes"] for w in NON_DIGIT_SCANS)
+    for result in (unsure, sure):
         assert set(result) == {"families", "held out", "all"} and set(result["families"]) == set(FAMILIES)
-        assert all(v == share for shares in result["families"].values() for v in shares.values())
-        assert result["held out"] == result["all"] == {way: share for way in NON_DIGIT_SCANS}
+    assert unsure["held out"] == unsure["all"] == {way: 1.0 for way in NON_DIGIT_SCANS}
+    assert sure["held out"] == {way: 0.0 for way in NON_DIGIT_SCANS}  # no script letter or shape is a broken line
+
+
+def result_shares(result):
+    """{way: {family: share refused}} of a non_digit_refusal result."""
+    return {way: {family: result["families"][family][way] for family in FAMILIES} for way in NON_DIGIT_SCANS}
