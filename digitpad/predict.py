@@ -111,7 +111,7 @@ def show_number(path, number, as_json):
         print(json.dumps({"file": json_name(path), **number}))
     else:
         lowest = min(d["confidence"] for d in number["digits"])
-        guess = "".join(str(d["digit"]) for d in number["digits"])
+        guess = "".join("?" if d["digit"] is None else str(d["digit"]) for d in number["digits"])
         unsure = "" if number["sure"] else f"not sure of every digit: best guess {guess}, "
         print(f"{shown(path)}: {number['number']} ({unsure}lowest confidence {100 * lowest:.1f}%)")
 

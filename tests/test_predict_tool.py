@@ -156,6 +156,9 @@ def test_a_column_of_dots_has_no_best_guess(tmp_path):
     assert r.returncode == 0 and r.stdout == f"{dots}: ? not sure it is a digit; no best guess\n", r.stderr
     answer = json.loads(run(dots, "--json").stdout)
     assert answer["sure"] is False and set(answer["probabilities"].values()) == {0.1} and "hint" not in answer
+    assert answer["prediction"] is None
+    number = run(dots, "--number")  # as a number: one digit, no best guess either
+    assert number.stdout.startswith(f"{dots}: ? (not sure of every digit: best guess ?, lowest confidence 10.0%)")
     low = run(dots, "--threshold", "0.1")  # a tie is no answer at any threshold (it was a sure 9 here)
     assert low.stdout == f"{dots}: ? not sure it is a digit; no best guess\n", low.stderr
     assert json.loads(run(dots, "--json", "--threshold", "0.1").stdout)["sure"] is False

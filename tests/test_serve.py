@@ -68,8 +68,9 @@ def test_a_column_of_dots_is_no_digit_as_strokes_as_a_picture_and_as_a_number(se
     for body, kind in ((payload, "application/json"), (png.tobytes(), "image/png")):
         status, answer = request(server, "POST", "/predict", body, {"Content-Type": kind})
         assert status == 200 and answer["sure"] is False and answer["confidence"] == 0.1 and "hint" not in answer
+        assert answer["prediction"] is None  # no digit likelier than another: no best guess
         status, number = request(server, "POST", "/predict/number", body, {"Content-Type": kind})
-        assert status == 200 and number["number"] == "?" and not number["sure"]
+        assert status == 200 and number["number"] == "?" and not number["sure"] and number["digits"][0]["digit"] is None
         if kind == "application/json":  # strokes' digits carry their probabilities, to six places as /predict's
             assert set(number["digits"][0]["probabilities"].values()) == {0.1}
 

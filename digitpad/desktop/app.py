@@ -238,7 +238,7 @@ class PadApp:
         if self.prediction is None:
             self.status = "nothing to save: the pad is empty"
             return None
-        corrected = label is not None and label != self.prediction.digit
+        corrected = label is not None and label != self.prediction.guess
         label = self.prediction.digit if label is None else label
         try:
             path = save_sample(self.samples_dir, label, self.prediction.image, self.state.strokes_json())
@@ -250,7 +250,8 @@ class PadApp:
         self.status = f"saved {label} as {path}"
         if corrected:
             self.corrections += 1
-            self.status = (f"saved {label} (read as {self.prediction.digit}): {self.corrections} "
+            read_as = "no digit" if self.prediction.guess is None else self.prediction.guess
+            self.status = (f"saved {label} (read as {read_as}): {self.corrections} "
                            f"correction{'s' if self.corrections > 1 else ''}"
                            + ("; press t to teach the pad your hand" if self.corrections >= SUGGEST_AFTER else ""))
         return path

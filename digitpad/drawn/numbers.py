@@ -83,7 +83,7 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
             boxes = [(x + x0, y + y0, w, h) for x, y, w, h in (d["box"] for d in read["digits"])]
             segmented = _boxes_match(strokes, groups, boxes, pad)
         segmentation += segmented
-        guess = "".join(str(d["digit"]) for d in read["digits"])  # the best reading, sure or not
+        guess = "".join("?" if d["digit"] is None else str(d["digit"]) for d in read["digits"])  # sure or not
         right += segmented and guess == "".join(map(str, labels))
         sure += read["sure"]
         sure_right += read["sure"] and segmented and guess == "".join(map(str, labels))

@@ -153,11 +153,10 @@ def best_guess(probabilities):
 def digit_answer(probabilities, threshold=SURE, image=None):
     """The JSON answer for one digit, as every client gives it: "prediction" and its "confidence",
     "sure" false when that is under ``threshold`` (a 1 needs half: mnist_mlp.is_sure; probably
-    not a digit, the prediction is then only the best guess) and the ten "probabilities", to six
-    places; with ``image``, "input", the 28x28 input the network read (rows of values in 0..1, to
-    three places)."""
-    digit = int(np.argmax(probabilities))
-    reply = {"prediction": digit, "confidence": round(float(probabilities[digit]), 6),
+    not a digit, the prediction is then only the best guess, and null where there is none: NO_DIGIT)
+    and the ten "probabilities", to six places; with ``image``, "input", the 28x28 input the network
+    read (rows of values in 0..1, to three places)."""
+    reply = {"prediction": best_guess(probabilities), "confidence": round(float(np.max(probabilities)), 6),
              "sure": bool(is_sure(probabilities, threshold)),
              "probabilities": {str(d): round(float(p), 6) for d, p in enumerate(probabilities)}}
     if image is not None:

@@ -25,7 +25,7 @@ from digitpad.preprocessing import prepare
 from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from digitpad.preprocessing.strokes import as_seen
-from digitpad.reading import NO_DIGIT, canvas_reading, picture_canvases, strokes_input
+from digitpad.reading import NO_DIGIT, best_guess, canvas_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -54,7 +54,7 @@ def answer(probabilities, boxes, threshold=SURE, doubtful=(), close_call=False):
     """The number object for per-digit probabilities and boxes, left to right: a digit is sure when
     its confidence reaches ``threshold`` (mnist_mlp.is_sure) and it is not in ``doubtful`` (else "?" in the number), the
     number when all its digits are, its grouping was no ``close_call`` and it has at most MAX_DIGITS."""
-    digits = [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 6),
+    digits = [{"digit": best_guess(p), "confidence": round(float(p.max()), 6),  # null: no best guess
                "sure": bool(is_sure(p, threshold)) and k not in doubtful, "box": box}
               for k, (p, box) in enumerate(zip(probabilities, boxes))]
     return {"number": "".join(str(d["digit"]) if d["sure"] else "?" for d in digits),
