@@ -47,7 +47,9 @@ def test_what_a_digit_has_is_not_a_broken_line():
             for a in (0.0, 2.1, 4.2)]  # a 0 in three pieces: not straight
     hatching = [(np.array([[100, y], [300, y]]), 20) for y in (100, 200, 300)]  # pieces side by side
     joined = line(3, dash=1.25, brush=40)  # a 1 in three strokes whose gaps the brush closes
-    for strokes in (bar, i, one_and_specks, arcs, hatching, line(8, dash=0.95), joined):
+    specks = [(np.array([[200, 60], [200, 180]]), 20), (np.array([[200, 220], [200, 340]]), 20)] + \
+        [(np.array([[200 + 25 * (2 * (k % 2) - 1), 70 + 60 * k]]), 6) for k in range(5)]  # a 1 with a gap, and grain
+    for strokes in (bar, i, one_and_specks, arcs, hatching, line(8, dash=0.95), joined, specks):
         assert not is_broken_line(as_seen(strokes))
     assert not is_broken_line(np.zeros((40, 40), np.uint8))
 

@@ -435,6 +435,23 @@ def test_a_column_of_dots_and_a_close_call_are_never_sure(tmp_path):
     assert read_strokes(MODEL, number("2047"))["sure"]
 
 
+def test_pieces_one_above_the_other_are_one_digit():
+    """Found by the second attacking helper: a 1 written in three strokes that lean was "111", and a
+    column of four dashes a sure "1111", strokes or picture; a number's digits stand side by side, so
+    boxes one above the other are one digit (digitpad.preprocessing.numbers.STACKED), and a column of
+    dashes is then read as no digit."""
+    from digitpad.reading.numbers import read_image, read_strokes
+
+    leaning = [{"brush": 26, "points": [[100 - 5 * k, 125 + 50 * k], [95 - 5 * k, 171 + 50 * k]]} for k in range(3)]
+    assert read_strokes(MODEL, leaning)["number"] == "1"
+    dashes = [{"brush": 6, "points": [[300, 125 + 50 * k], [300, 155 + 50 * k]]} for k in range(4)]
+    for strokes in (dashes, number("7") + [dict(d, points=[[x + 100, y] for x, y in d["points"]]) for d in dashes]):
+        read = read_strokes(MODEL, strokes)
+        assert read["number"].endswith("?") and not read["sure"]
+        picture = 255 - render([(np.array(d["points"], np.float64), d["brush"]) for d in strokes], 600, 400)
+        assert not read_image(MODEL, picture)["sure"]
+
+
 def test_comparing_traced_strokes_is_bounded_in_memory():
     """Found by review: 14 strokes across a 10,000 px canvas and 46 dots (a 3.7 KB request) made the
     ink comparison allocate 250 MB; its canvas is now at most MAX_TRACE_SIDE a side."""

@@ -48,6 +48,17 @@ def test_as_seen_keeps_each_brush_so_strokes_it_joins_are_one_piece():
     assert cv2.connectedComponents(np.uint8(thin >= 64))[0] - 1 == 2
 
 
+def test_as_seen_never_enlarges_a_small_drawing():
+    """A 1 45 px tall in two strokes 1 px apart, brush 6: the pad's anti-aliasing fills the gap, and
+    so must the picture pieces are counted on (the second attacking helper: enlarged 4.4 times, the
+    gap opened)."""
+    import cv2
+
+    one = [(np.array([[50.0, 50.0], [50.0, 71.0]]), 6), (np.array([[50.0, 78.0], [50.0, 95.0]]), 6)]
+    seen = as_seen(one)
+    assert max(seen.shape) <= 45 + 6 + 8 and cv2.connectedComponents(np.uint8(seen >= 64))[0] - 1 == 1
+
+
 def test_a_path_smaller_than_the_brush_is_still_redrawn_thin():
     """A 2 whose path is 29 px tall, drawn with a 46 px brush: a blob on the screen, a 2 to the network."""
     tiny = TWO[0] * 29 / 55 + 40

@@ -35,6 +35,10 @@ TRACED = 0.75  # two strokes sharing this much of the ink of each are one digit 
 TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
 MAX_TRACE_SIDE = 384  # pixels: the longest side of all the strokes then (60 strokes: 35 MB at most)
 CLOSE_CALL = 1.25  # a grouping the network settles by less than this factor is a doubt (the number is not sure)
+# Boxes that overlap across by APART or more but share less than this share of the shorter one's height
+# lie one above the other: one digit, since a number's digits stand side by side (a 1 written in bits
+# that lean, a column of dashes, which digitpad.reading then reads as no digit).
+STACKED = 0.25
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
 MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
 
@@ -64,6 +68,14 @@ def overlaps(boxes, least_width=0.0):
     width = x1 - x0
     narrower = np.maximum(np.minimum(width[:, None], width[None]), max(least_width, 1e-9))
     return np.clip(shared, 0, None) / narrower
+
+
+def stacked(boxes):
+    """(n, n) bool: whether every two [x0, y0, x1, y1] boxes share less than STACKED of the shorter
+    one's height: one lies above the other."""
+    y0, y1 = boxes[:, 1], boxes[:, 3]
+    shared = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
+    return shared < STACKED * np.maximum(np.minimum((y1 - y0)[:, None], (y1 - y0)[None]), 1e-9)
 
 
 def traced(strokes, boxes):
@@ -122,6 +134,7 @@ def group_boxes(boxes, read=None, together=None, doubts=None):
 
     typical = np.percentile(boxes[:, 3] - boxes[:, 1], 75) if n else 0.0  # a whole digit's height
     ratios = overlaps(boxes, NARROWEST * typical)
+    ratios = np.where((ratios >= APART) & stacked(boxes), 1.0, ratios)
     if together is not None:
         ratios = np.where(together, 1.0, ratios)
     i_s, j_s = np.nonzero(np.triu(ratios >= APART, k=1))  # only pairs that may be one digit are looked at

@@ -73,9 +73,12 @@ def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
 
 
 def as_seen(strokes, side=SEEN_SIDE):
-    """The strokes as the user sees them, each with its own brush, ``side`` pixels at their longer
-    side: where a thick brush closes the gaps between strokes, they are one piece of ink."""
-    return redraw(strokes, side, width=None)
+    """The strokes as the user sees them, each with its own brush, at most ``side`` pixels at their
+    longer side and never enlarged: where a brush closes the gaps between strokes, or the pad's
+    anti-aliasing fills a hairline one, they are one piece of ink."""
+    points = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p, _ in strokes])
+    drawn = float((points.max(axis=0) - points.min(axis=0)).max()) + max(t for _, t in strokes)
+    return redraw(strokes, min(side, drawn), width=None)
 
 
 def draw_path(canvas, points, thickness):
