@@ -442,6 +442,11 @@ def test_pieces_one_above_the_other_are_one_digit():
     dashes is then read as no digit."""
     from digitpad.reading.numbers import read_image, read_strokes
 
+    from digitpad.preprocessing.numbers import stacked
+
+    bars = np.array([[0, 0, 100, 10], [60, 150, 160, 160]], np.float64)  # a 2's base, a 7's bar: no column
+    column = np.array([[0, 0, 10, 30], [2, 50, 12, 80], [4, 100, 14, 130]], np.float64)
+    assert not stacked(bars)[0, 1] and stacked(column)[np.triu_indices(3, 1)].all()
     leaning = [{"brush": 26, "points": [[100 - 5 * k, 125 + 50 * k], [95 - 5 * k, 171 + 50 * k]]} for k in range(3)]
     assert read_strokes(MODEL, leaning)["number"] == "1"
     dashes = [{"brush": 6, "points": [[300, 125 + 50 * k], [300, 155 + 50 * k]]} for k in range(4)]

@@ -36,9 +36,10 @@ TRACE_SIDE = 32  # pixels: a digit's height while strokes' ink is compared
 MAX_TRACE_SIDE = 384  # pixels: the longest side of all the strokes then (60 strokes: 35 MB at most)
 CLOSE_CALL = 1.25  # a grouping the network settles by less than this factor is a doubt (the number is not sure)
 # Boxes that overlap across by APART or more but share less than this share of the shorter one's height
-# lie one above the other: one digit, since a number's digits stand side by side (a 1 written in bits
-# that lean, a column of dashes, which digitpad.reading then reads as no digit).
-STACKED = 0.25
+# lie one above the other, and where together they make a column (no wider than COLUMN of its height),
+# they are one digit, since a number's digits stand side by side: a 1 written in bits that lean, a
+# column of dashes (which digitpad.reading then reads as no digit); a 7's bar above a 2's base is no column.
+STACKED, COLUMN = 0.25, 0.5
 SPECK = 0.002  # components smaller than this fraction of the largest one's area are dust
 MAX_PIECES = 100  # pieces of ink in a picture of a number: 15 digits of several pieces each, and room
 
@@ -72,10 +73,14 @@ def overlaps(boxes, least_width=0.0):
 
 def stacked(boxes):
     """(n, n) bool: whether every two [x0, y0, x1, y1] boxes share less than STACKED of the shorter
-    one's height: one lies above the other."""
-    y0, y1 = boxes[:, 1], boxes[:, 3]
+    one's height (one lies above the other) and make a column together, no wider than COLUMN of
+    its height."""
+    x0, y0, x1, y1 = boxes.T
     shared = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
-    return shared < STACKED * np.maximum(np.minimum((y1 - y0)[:, None], (y1 - y0)[None]), 1e-9)
+    above = shared < STACKED * np.maximum(np.minimum((y1 - y0)[:, None], (y1 - y0)[None]), 1e-9)
+    wide = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
+    tall = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
+    return above & (wide <= COLUMN * tall)
 
 
 def traced(strokes, boxes):
