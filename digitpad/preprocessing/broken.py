@@ -9,7 +9,7 @@ are (tests/test_broken.py, docs/not-a-digit.md "Broken lines").
 import cv2
 import numpy as np
 
-from . import _check_canvas
+from . import _check_canvas, _pieces
 from .thinning import along_and_across, fitted_line
 
 PIECES = 3  # a line in this many pieces or more (a 1 with a gap, an i, a ! are two) ...
@@ -25,8 +25,7 @@ def is_broken_line(canvas):
     PIECES or more separate pieces of INK (8-connected, specks aside), none holding MOST of them."""
     canvas = _check_canvas(canvas)
     ink = canvas >= max(1, INK * int(canvas.max()))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    areas = _pieces(ink)[2][1:, cv2.CC_STAT_AREA]
     areas = areas[areas >= SPECK * areas.sum()]
     if len(areas) < PIECES or areas.max() >= MOST * areas.sum():
         return False

@@ -76,8 +76,7 @@ def stacked(boxes):
     one's height (one lies above the other) and make a column together, no wider than COLUMN of
     its height."""
     x0, y0, x1, y1 = boxes.T
-    shared = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
-    above = shared < STACKED * np.maximum(np.minimum((y1 - y0)[:, None], (y1 - y0)[None]), 1e-9)
+    above = overlaps(boxes[:, [1, 0, 3, 2]]) < STACKED  # their overlap down, as a share of the shorter
     wide = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
     tall = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
     return above & (wide <= COLUMN * tall)

@@ -53,8 +53,7 @@ def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
     longer side is ``side`` pixels and drawn with a brush of ``width * side``, so the network sees
     the same stroke width whatever brush the user picked and however small they wrote. A path
     shorter than a quarter of its brush (a dot, a tap, a wobble of the mouse) is a blob, and drawn
-    as it was, scaled alike; so is every drawing with ``width`` None: the ink as the user sees it,
-    each stroke with its own brush, the whole ``side`` pixels at its longer side.
+    as it was, scaled alike; so is every drawing with ``width`` None (``as_seen``), but never enlarged.
     """
     points = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p, _ in strokes])
     lo, hi = points.min(axis=0), points.max(axis=0)
@@ -62,7 +61,7 @@ def redraw(strokes, side=REDRAW_SIDE, width=REDRAW_WIDTH):
     if width is not None and extent > BLOB * thickest:
         scale, brush = side / extent, [max(1, round(width * side))] * len(strokes)
     else:
-        scale = side / (extent + thickest)
+        scale = side / (extent + thickest) if width is not None else min(1.0, side / (extent + thickest))
         brush = [max(1, round(t * scale)) for _, t in strokes]
     margin = max(brush) / 2 + 2
     size = np.ceil((hi - lo) * scale + 2 * margin).astype(int)
@@ -76,9 +75,7 @@ def as_seen(strokes, side=SEEN_SIDE):
     """The strokes as the user sees them, each with its own brush, at most ``side`` pixels at their
     longer side and never enlarged: where a brush closes the gaps between strokes, or the pad's
     anti-aliasing fills a hairline one, they are one piece of ink."""
-    points = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p, _ in strokes])
-    drawn = float((points.max(axis=0) - points.min(axis=0)).max()) + max(t for _, t in strokes)
-    return redraw(strokes, min(side, drawn), width=None)
+    return redraw(strokes, side, width=None)
 
 
 def draw_path(canvas, points, thickness):
