@@ -1,6 +1,7 @@
 """A training run as plain data (``Recipe``), and the runs themselves: ``train`` (MNIST and the
 drawings the recipe asks for; one network, or an ensemble folded into one) and ``fine_tune`` (a
-model on the pad's saved samples). ``digitpad-train`` (tools/train.py) turns its options into a
+model on the pad's saved samples) and ``add_trajectory`` (the network that reads strokes as a path,
+stored with a model). ``digitpad-train`` (tools/train.py) turns its options into a
 Recipe and calls one of them; ``tools/bench.py`` uses the same defaults.
 """
 import contextlib
@@ -15,9 +16,11 @@ import numpy as np
 from digitpad.drawn.benchmark import validation_digits, validation_metrics
 from digitpad.drawn.render import VALIDATION_WRITERS
 from digitpad.drawn.training import with_drawings
-from digitpad.drawn.unipen import UnipenError, parse_writers, unipen_sha256
+from digitpad.drawn.trajectories import COPIES, training_paths, train_trajectory
+from digitpad.drawn.unipen import UnipenError, parse_writers, read_unipen, unipen_sha256
 from mnist_mlp import MLP, ModelError, load_model, save_model
 from mnist_mlp.checkpoint import checkpoint_problem
+from mnist_mlp.files import FileProblem, read_regular
 from mnist_mlp.ensemble import merge
 from mnist_mlp.model_io import remove_folder, replace_problem
 from mnist_mlp.mnist import FILES, DataError, fetch_mnist, load_mnist, training_split
@@ -25,8 +28,11 @@ from mnist_mlp.optim import OPTIMIZERS
 from mnist_mlp.training import TrainingError, accuracy, fine_tune_measured, train_network
 from digitpad.personal.samples import SampleError, load_samples
 from digitpad.preprocessing.augment import Augmentation
+from digitpad.preprocessing.trajectory import POINTS, SIZE
+from digitpad.reading import TRAJECTORY
 
 MAX_DRAWINGS = 1_000_000  # non-digits or forms: 3 GiB of inputs
+HISTORY_MAX = 1 << 20  # bytes of a model's history.json carried over: one line an epoch
 
 
 class RecipeError(ValueError):
@@ -207,6 +213,8 @@ def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False,
         states.append(result[1])
         del x_train, y_train
     final = merge(members) if len(members) > 1 else members[0]
+    if init is not None:  # networks stored with it that read other inputs (the pen's path) go on with it
+        final.companions = dict(init.companions)
     test_acc, val_acc = accuracy(final, x_test, y_test), accuracy(final, *val)
     drawn = validation_metrics(final, validation)
     history = [{**h, "member": i + 1} if len(members) > 1 else h for i, s in enumerate(states) for h in s["history"]]
@@ -246,7 +254,9 @@ def fine_tune(recipe, samples, out, data_dir, command, held_out=0.25, replay=300
     ``held_out`` kept out and measured before and after, with the MNIST test set), replaying
     ``replay`` MNIST images an epoch; saved to ``out``. Returns the lines of the before/after table."""
     try:
-        model = MLP.from_arrays(load_model(recipe.init).arrays(), dropout=recipe.dropout)
+        init = load_model(recipe.init)
+        model = MLP.from_arrays(init.arrays(), dropout=recipe.dropout)
+        model.companions = dict(init.companions)
         images, labels, problems = load_samples(samples)
     except (ModelError, SampleError) as e:
         raise RecipeError(str(e)) from None
@@ -281,4 +291,54 @@ def fine_tune(recipe, samples, out, data_dir, command, held_out=0.25, replay=300
             f"{'':22} {'before':>8} {'after':>8}",
             f"{'held-out samples':22} {pct(before['samples_held_out']):>8} {pct(after['samples_held_out']):>8}",
             f"{'MNIST test':22} {pct(before['mnist_test']):>8} {pct(after['mnist_test']):>8}",
+            f"saved {out}"]
+
+
+def add_trajectory(recipe, out, command, log=print):
+    """Train the trajectory network (digitpad.drawn.trajectories) on the pen digits of the recipe's
+    writers, its forms and non-digits, and save the model ``recipe.init`` with it as its companion
+    (digitpad.reading.TRAJECTORY) to ``out``, the digit network and its record as they were. Writers
+    26-30 of the file, where it has them, are read before and after, as the pad reads them. Returns
+    the lines of that table."""
+    if recipe.pendigits is None:
+        raise RecipeError("--trajectory learns from pen strokes: give --pendigits FILE")
+    try:
+        init = load_model(recipe.init)
+        digits = read_unipen(recipe.pendigits, parse_writers(recipe.pendigits_writers))
+        validation = validation_digits(recipe.pendigits)
+        validation = validation if validation and validation[0] else None  # a file without writers 26-30
+    except (ModelError, UnipenError) as e:
+        raise RecipeError(str(e)) from None
+    if not digits:
+        raise RecipeError(f"{recipe.pendigits} holds no digits of writers {recipe.pendigits_writers}")
+    rng = np.random.default_rng(recipe.seed)
+    log(f"drawing {len(digits):,} pen digits x {COPIES}, {recipe.forms:,} forms and {recipe.non_digits:,} "
+        "non-digits as paths")
+    x, y = training_paths(digits, rng, forms=recipe.forms, non_digits=recipe.non_digits)
+    network = train_trajectory(x, y, recipe.epochs, recipe.lr, recipe.weight_decay, recipe.seed,
+                               log=lambda epoch, loss: log(f"epoch {epoch:3d}/{recipe.epochs}  loss {loss:.4f}"))
+    before = validation_metrics(init, validation)
+    model = MLP.from_arrays(init.arrays())
+    model.companions = {**init.companions, TRAJECTORY: network}
+    after = validation_metrics(model, validation)
+    network.manifest = {
+        "input": {"shape": [SIZE], "dtype": "float32", "range": [0.0, 1.0],
+                  "meaning": "digitpad.preprocessing.trajectory: the strokes as a path, sampled at "
+                             f"{POINTS} points: x, y, the direction's x and y, pen down"},
+        "training": {"command": command, "config": recipe.config(), "samples": len(x),
+                     "data": {"pendigits": unipen_sha256(recipe.pendigits)}},
+        "metrics": {"drawn": after}}
+    kept = {k: v for k, v in init.manifest.items() if k in ("training", "metrics", "personal")}
+    try:  # the digit network's epochs, as train() wrote them beside it
+        history = {"history.json": read_regular(Path(recipe.init) / "history.json", HISTORY_MAX).decode()}
+    except (FileProblem, UnicodeDecodeError):
+        history = {}
+    try:
+        save_model(model, out, info=kept, extra_files=history)
+    except OSError as e:
+        raise RecipeError(f"cannot write {out}: {e.strerror or e}") from None
+    if before is None:
+        return [f"saved {out} (the file has no writers {VALIDATION_WRITERS} to measure on)"]
+    return [f"writers {VALIDATION_WRITERS}, the worst of {len(after['conditions'])} conditions: "
+            f"{100 * before['worst_accuracy']:.2f}% -> {100 * after['worst_accuracy']:.2f}% with the path",
             f"saved {out}"]

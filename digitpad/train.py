@@ -6,6 +6,7 @@ Usage:
     digitpad-train --augment --pendigits digitpad/drawn/datasets/pendigits-orig.tra.gz   # also pen-drawn digits
     digitpad-train --init weights/ --non-digits 60000 --epochs 4 --lr 1e-4   # learn "not a digit"
     digitpad-train --init weights/ --samples samples/ --out weights-personal/  # fine-tune on your samples
+    digitpad-train --init weights/ --trajectory --pendigits FILE --out DIR   # and read the strokes' path
 (or python tools/train.py ... from a checkout). The recipe of the shipped model: docs/training.md.
 
 The last 10,000 training images pick the best epoch, which is saved; the test set is read once, at
@@ -21,6 +22,8 @@ adds pen digits of --pendigits-writers (never the validation writers 26-30), eac
 that are not digits, trained towards the uniform distribution (digitpad.drawn.nondigits), and --scans S
 draws that share of them all as a scanner gives them (digitpad.drawn.scanlike). --samples fine-tunes --init
 on the pad's saved samples, with replayed MNIST, measured before and after (digitpad.recipe).
+--trajectory trains the network that reads the pad's strokes as the path the pen took (10 epochs,
+on the pen digits, --forms and --non-digits; digitpad.drawn.trajectories) and saves --init with it.
 """
 import shlex
 import signal
@@ -29,7 +32,8 @@ import time
 from pathlib import Path
 
 from digitpad import cli
-from digitpad.recipe import RECIPE_FIELDS, Recipe, RecipeError, claimed, fine_tune, output_problem, train
+from digitpad.recipe import (RECIPE_FIELDS, Recipe, RecipeError, add_trajectory, claimed, fine_tune, output_problem,
+                             train)
 from digitpad.drawn.render import DEFAULT_DATA
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.model_io import write_problem
@@ -69,6 +73,7 @@ def parse_args(argv):
     p.add_argument("--scans", type=float, default=d.scans, help="the share drawn as scans of paper")
     p.add_argument("--init", type=Path, default=None, help="start from this model's weights")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
+    p.add_argument("--trajectory", action="store_true", help="train the network that reads strokes as a path")
     p.add_argument("--held-out", type=float, default=0.25, help="share of samples kept for before/after")
     p.add_argument("--replay", type=int, default=3000, help="MNIST images replayed per fine-tuning epoch")
     p.add_argument("--overwrite", action="store_true", help="allow --out to replace an existing model")
@@ -86,8 +91,11 @@ def parse_args(argv):
         p.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if args.samples is not None and args.init is None:
         p.error("fine-tuning on --samples needs --init MODEL")
+    if args.trajectory and (args.init is None or args.samples is not None):
+        p.error("--trajectory adds to a model: give --init MODEL (and no --samples)")
     tuning = args.samples is not None
-    args.epochs = (8 if tuning else 20) if args.epochs is None else args.epochs  # 0 is refused, not a default
+    default_epochs = 10 if args.trajectory else 8 if tuning else 20
+    args.epochs = default_epochs if args.epochs is None else args.epochs  # 0 is refused, not a default
     args.lr = (1e-4 if tuning else 1e-3) if args.lr is None else args.lr
     args.recipe = Recipe(**{name: getattr(args, name) for name in RECIPE_FIELDS})
     for problem in args.recipe.problems():
@@ -124,6 +132,9 @@ def main(argv=None):
             sys.exit(f"error: {problem}")
     try:
         with claimed(args.out), claimed(args.checkpoint):
+            if args.trajectory:
+                print("\n".join(add_trajectory(args.recipe, args.out, command, log)))
+                return 0
             if args.samples is not None:
                 print("\n".join(fine_tune(args.recipe, args.samples, args.out, args.data, command, args.held_out,
                                           args.replay, log)))

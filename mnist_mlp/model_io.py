@@ -4,6 +4,11 @@ Saving writes a complete new directory beside the target and swaps it in with
 one atomic rename, so a crash leaves the old model or the new one, never a
 mix. Loading trusts nothing: every file, shape, dtype, value and checksum is
 checked, and ``allow_pickle=False`` keeps a doctored ``.npy`` from running code.
+
+A model may carry companions: networks that read something other than the 784 pixels (the pad's
+strokes as a path: digitpad.preprocessing.trajectory), each stored as ``{name}_W1.npy``, ... and
+described under ``companions`` in the manifest, and loaded as ``model.companions[name]``. Code that
+does not know them reads the digit network alone, as models without them are read.
 """
 import contextlib
 import ctypes
@@ -13,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -30,6 +36,7 @@ FORMAT_VERSION = 1
 MANIFEST = "model.json"
 NPY_HEADER_MAX = 64 * 1024  # a .npy header is far smaller; anything beyond is not our file
 MANIFEST_MAX = 1 << 20  # model.json is a few KB
+COMPANION_NAME = re.compile(r"[a-z][a-z0-9]{0,31}")  # names its arrays' files: never a path
 MAX_PARAMETERS = 64_000_000  # 256 MB of float32 weights; the shipped model has 1.3 million
 INPUT = {
     "shape": [784], "dtype": "float32", "range": [0.0, 1.0], "scaling": "pixel / 255",
@@ -105,6 +112,8 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     if set(extra_files or {}) - set(OWN_EXTRAS):  # what replace_problem takes for ours must stay true
         raise ValueError(f"extra files may only be {', '.join(OWN_EXTRAS)}")
     arrays = {name: np.asarray(a, np.float32) for name, a in model.arrays().items()}
+    for name, companion in model.companions.items():
+        arrays.update({f"{name}_{key}": np.asarray(a, np.float32) for key, a in companion.arrays().items()})
     extra_arrays = extra_arrays or {}
     manifest = {
         "format": FORMAT,
@@ -115,6 +124,8 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
         "input": INPUT,
         "preprocessing": PREPROCESSING,
         **(info or {}),
+        **({"companions": {name: {**c.manifest, "sizes": c.sizes} for name, c in model.companions.items()}}
+           if model.companions else {}),
         "saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "arrays": {},
     }
@@ -247,11 +258,13 @@ def read_manifest(path):
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelError(f"{file}: format version {manifest.get('format_version')!r} is not supported "
                          f"(this code reads version {FORMAT_VERSION})")
-    sizes = manifest.get("sizes")
-    if (not isinstance(sizes, list) or len(sizes) < 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 100_000 for s in sizes)):
-        raise ModelError(f"{file}: 'sizes' must be a list of at least two positive layer widths, got {sizes!r}")
-    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    sizes = _checked_sizes(file, manifest.get("sizes"), "'sizes'")
+    companions = manifest.get("companions", {})
+    if not isinstance(companions, dict) or not all(isinstance(c, dict) and COMPANION_NAME.fullmatch(str(name))
+                                                   for name, c in companions.items()):
+        raise ModelError(f"{file}: 'companions' must map lower-case names to networks, got {companions!r:.200}")
+    parameters = _parameters(sizes) + sum(_parameters(_checked_sizes(file, c.get("sizes"), f"companion {name!r} sizes"))
+                                          for name, c in companions.items())
     if parameters > MAX_PARAMETERS:  # checked before any array is read: a sparse file costs nothing on disk
         raise ModelError(f"{file}: sizes {sizes} make {parameters:,} parameters ({parameters * 4 / 2**30:.1f} GiB), "
                          f"over the {MAX_PARAMETERS:,} this loader takes")
@@ -265,6 +278,17 @@ def read_manifest(path):
     if not isinstance(manifest.get("arrays"), dict):
         raise ModelError(f"{file}: 'arrays' is missing")
     return manifest
+
+
+def _checked_sizes(file, sizes, what):
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= 100_000 for s in sizes)):
+        raise ModelError(f"{file}: {what} must be a list of at least two positive layer widths, got {sizes!r:.200}")
+    return sizes
+
+
+def _parameters(sizes):
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
 def load_array(path, name, manifest, shape):
@@ -323,14 +347,30 @@ def load_model(path=WEIGHTS):
     if sizes[0] != INPUT_SIZE or sizes[-1] != N_CLASSES:
         raise ModelError(f"{Path(path) / MANIFEST}: sizes {sizes} do not read {INPUT_SIZE} pixels into "
                          f"{N_CLASSES} digit scores")
+    model = _load_network(path, manifest, sizes)
+    model.manifest = manifest
+    for name, section in manifest.get("companions", {}).items():
+        if section["sizes"][-1] != N_CLASSES:
+            raise ModelError(f"{Path(path) / MANIFEST}: companion {name!r} gives {section['sizes'][-1]} scores, "
+                             f"not {N_CLASSES}")
+        companion = _load_network(path, manifest, section["sizes"], f"{name}_")
+        companion.manifest = {key: value for key, value in section.items() if key != "sizes"}
+        model.companions[name] = companion
+    return model
+
+
+def _load_network(path, manifest, sizes, prefix=""):
+    """The MLP of ``sizes`` whose arrays are ``{prefix}W1.npy``, ``{prefix}b1.npy``, ..., checked to
+    give numbers for an input of zeros and one of ones (finite weights may still be too large to
+    add up in float32)."""
     arrays = {}
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        arrays[f"W{i}"] = load_array(path, f"W{i}", manifest, (n_in, n_out))
-        arrays[f"b{i}"] = load_array(path, f"b{i}", manifest, (n_out,))
-    model = MLP.from_arrays(arrays)
-    model.manifest = manifest
+        arrays[f"W{i}"] = load_array(path, f"{prefix}W{i}", manifest, (n_in, n_out))
+        arrays[f"b{i}"] = load_array(path, f"{prefix}b{i}", manifest, (n_out,))
+    network = MLP.from_arrays(arrays)
     with np.errstate(all="ignore"):
-        probe = model.predict_proba(np.array([[0.0] * INPUT_SIZE, [1.0] * INPUT_SIZE], np.float32))
+        probe = network.predict_proba(np.array([[0.0] * sizes[0], [1.0] * sizes[0]], np.float32))
     if not np.isfinite(probe).all():
-        raise ModelError(f"{path}: its weights are too large: it answers a drawing with no numbers (NaN)")
-    return model
+        whose, what = ("its", "a drawing") if not prefix else (f"the {prefix}*", "an input")
+        raise ModelError(f"{path}: {whose} weights are too large: it answers {what} with no numbers (NaN)")
+    return network

@@ -47,6 +47,7 @@ class MLP:
             raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
         rng = np.random.default_rng(seed)
         self.manifest = {}  # the model.json it was loaded from, if any
+        self.companions = {}  # {name: MLP}: networks stored with this one that read other inputs (model_io)
         self.layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             W = init_weights(n_in, n_out, init, rng, dtype)
@@ -110,7 +111,9 @@ class MLP:
         n_head, total = len(head_arrays) // 2, len(self.dense_layers())
         merged = {name: a.copy() for name, a in arrays.items() if int(name[1:]) <= total - n_head}
         merged.update({f"{name[0]}{int(name[1:]) + total - n_head}": a.copy() for name, a in head_arrays.items()})
-        return MLP.from_arrays(merged)
+        model = MLP.from_arrays(merged)
+        model.companions = dict(self.companions)  # they read other inputs: a new head leaves them as they were
+        return model
 
     def forward(self, x, rng=None):
         """Logits for a batch x of shape (N, n_inputs), remembering what ``backward`` needs.

@@ -288,7 +288,8 @@ def test_every_malformed_model_is_one_model_error(tmp_path, case):
         assert isinstance(result["error"], ModelError), result["error"]
     assert str(model) in str(result["error"])
     if case == "sparse":
-        assert "1,231,730,010 parameters (4.6 GiB), over the 64,000,000" in str(result["error"])
+        # 1,231,730,010 of them the digit network's, 75,402 its trajectory network's (160-256-128-10)
+        assert "1,231,805,412 parameters (4.6 GiB), over the 64,000,000" in str(result["error"])
 
 
 def _load_error(path):

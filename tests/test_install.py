@@ -11,6 +11,7 @@ import cv2
 import pytest
 
 from conftest import ROOT
+from digitpad import __version__
 from digitpad.preprocessing.strokes import render
 
 COMMANDS = ["digitpad", "digitpad-predict", "digitpad-serve", "digitpad-train"]
@@ -60,7 +61,7 @@ def test_the_wheel_holds_the_model_the_data_sets_the_page_and_the_licence(instal
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_answers_version_from_another_directory(installed, command):
     r = run(installed, command, "--version")
-    assert r.returncode == 0 and r.stdout.split() == [command, "2.0.0"], r.stderr
+    assert r.returncode == 0 and r.stdout.split() == [command, __version__], r.stderr
 
 
 def test_predict_reads_a_digit_with_the_installed_model(installed, tmp_path):

@@ -6,6 +6,8 @@ import os
 import numpy as np
 import pytest
 
+from conftest import fuzz_case
+
 from mnist_mlp import MLP, ModelError, load_model, save_model
 
 
@@ -200,3 +202,65 @@ def test_a_folder_removed_is_gone_from_its_name_at_once(saved, monkeypatch):
         remove_folder(path)
     assert not path.exists()
     assert [p.name.startswith(f".{path.name}.old-") for p in path.parent.iterdir()] == [True]
+
+
+@pytest.fixture
+def with_companion(tmp_path):
+    model = MLP([784, 16, 10], seed=3)
+    model.companions = {"trajectory": MLP([160, 12, 10], seed=4)}
+    model.companions["trajectory"].manifest = {"input": {"shape": [160]}}
+    path = tmp_path / "weights"
+    save_model(model, path, info={"metrics": {"test_accuracy": 0.5}})
+    return model, path
+
+
+def test_a_companion_network_is_saved_and_loaded_with_the_model(with_companion):
+    model, path = with_companion
+    loaded = load_model(path)
+    companion = loaded.companions["trajectory"]
+    assert companion.sizes == [160, 12, 10] and companion.manifest == {"input": {"shape": [160]}}
+    x = np.random.default_rng(0).random((3, 160), dtype=np.float32)
+    assert np.array_equal(companion.predict_proba(x), model.companions["trajectory"].predict_proba(x))
+    manifest = json.loads((path / "model.json").read_text())
+    assert manifest["companions"]["trajectory"]["sizes"] == [160, 12, 10]
+    assert {"trajectory_W1", "trajectory_b2"} <= set(manifest["arrays"])
+    save_model(loaded, path)  # a model folder with companions is this project's: it may be replaced
+    assert load_model(path).companions["trajectory"].sizes == [160, 12, 10]
+
+
+def test_a_model_without_companions_has_none(saved):
+    _, path = saved
+    assert load_model(path).companions == {}
+    assert "companions" not in json.loads((path / "model.json").read_text())
+
+
+def test_a_new_head_keeps_the_companions(with_companion):
+    model, _ = with_companion
+    assert model.with_head(model.head(1)).companions == model.companions
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(companions=[1]), r"'companions' must map lower-case names"),
+    (lambda m: m["companions"].update({"../x": m["companions"]["trajectory"]}), r"'companions' must map"),
+    (lambda m: m["companions"].update(trajectory=5), r"'companions' must map"),
+    (lambda m: m["companions"]["trajectory"].update(sizes=[160]), r"companion 'trajectory' sizes must be a list"),
+    (lambda m: m["companions"]["trajectory"].update(sizes=[160, 12, 9]), r"companion 'trajectory' gives 9 scores"),
+    (lambda m: m["companions"]["trajectory"].update(sizes=[160, 13, 10]), r"trajectory_W1\.npy: shape"),
+    (lambda m: m["companions"]["trajectory"].update(sizes=[50_000, 50_000, 10]), r"over the [\d,]+ this loader"),
+    (lambda m: m["arrays"].pop("trajectory_b1"), r"trajectory_b1\.npy: not listed with a checksum"),
+])
+def test_a_broken_companion_gives_one_clear_error(with_companion, change, message):
+    _, path = with_companion
+    rewrite_manifest(path, change)
+    with fuzz_case("model loader"), pytest.raises(ModelError, match=message):
+        load_model(path)
+
+
+def test_companion_weights_too_large_to_add_up_are_refused(with_companion):
+    _, path = with_companion
+    a = np.load(path / "trajectory_W1.npy")
+    np.save(path / "trajectory_W1.npy", (np.sign(a) * 3e38).astype(np.float32))
+    rewrite_manifest(path, lambda m: m["arrays"]["trajectory_W1"].update(
+        sha256=hashlib.sha256((path / "trajectory_W1.npy").read_bytes()).hexdigest()))
+    with pytest.raises(ModelError, match=r"the trajectory_\* weights are too large"):
+        load_model(path)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, bold_digit, fuzz_case
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
+from digitpad.reading import path_reading
 from digitpad.preprocessing.strokes import render
 from digitpad.preprocessing import group_strokes, prepare, split_image
 from digitpad.preprocessing.numbers import split_canvas
@@ -380,12 +381,16 @@ def test_kept_readings_give_the_same_answer_as_fresh_ones():
     fresh = read_groups(MODEL, strokes)
     assert grown[0] == fresh[0] and grown[1] == fresh[1]
     np.testing.assert_allclose(grown[3], fresh[3], atol=1e-5)  # batched alike or not: float rounding
-    # The digits found are read as the pad reads one (mnist_mlp.views); the grouping asks the network
-    # alone either way, so reading with no turn groups alike.
-    np.testing.assert_allclose(fresh[3], TurnedViews(MODEL).predict_proba(fresh[2]), atol=1e-5)
+    # The digits found are read as the pad reads one (mnist_mlp.views, and each group's path:
+    # digitpad.reading.path_reading); the grouping asks the network alone either way, so reading with
+    # no turn groups alike.
+    paths = [[strokes[i]["points"] for i in group] for group in fresh[0]]
+    views = TurnedViews(MODEL)
+    np.testing.assert_allclose(fresh[3], path_reading(views, views.predict_proba(fresh[2]), paths), atol=1e-5)
+    assert not np.allclose(fresh[3], views.predict_proba(fresh[2]), atol=1e-5)  # the path was read
     alone = read_groups(MODEL, strokes, turn=0)
     assert alone[0] == fresh[0]
-    np.testing.assert_allclose(alone[3], MODEL.predict_proba(fresh[2]), atol=1e-5)
+    np.testing.assert_allclose(alone[3], path_reading(MODEL, MODEL.predict_proba(fresh[2]), paths), atol=1e-5)
 
 
 def test_a_grid_of_dots_is_refused_before_its_pairs_are_compared(tmp_path):

@@ -5,6 +5,7 @@ import pytest
 from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
+from digitpad.reading import path_reading
 from digitpad.desktop.app import PadApp
 from digitpad.desktop.display import display_problem
 
@@ -42,10 +43,13 @@ def test_prediction_follows_the_drawing_and_only_when_it_changes(app):
     app.update()
     assert app.prediction is not first and app.prediction.digit == 1
     np.testing.assert_allclose(app.prediction.probabilities.sum(), 1, rtol=1e-5)
-    # What it shows is the three turned views' reading (mnist_mlp.views), not the network's one view.
-    image = app.prediction.image
-    np.testing.assert_allclose(app.prediction.probabilities, TurnedViews(app.model).predict_proba(image)[0],
-                               rtol=1e-6)
+    # What it shows is the three turned views' reading (mnist_mlp.views) with the path's
+    # (digitpad.reading.path_reading), not the network's one view.
+    image, views = app.prediction.image, TurnedViews(app.model)
+    path = [[s.points for s in app.state.strokes]]
+    np.testing.assert_allclose(app.prediction.probabilities,
+                               path_reading(views, views.predict_proba(image), path)[0], rtol=1e-6)
+    assert not np.allclose(app.prediction.probabilities, views.predict_proba(image)[0], rtol=1e-3)
     assert not np.allclose(app.prediction.probabilities, app.model.predict_proba(image)[0], rtol=1e-3)
 
 

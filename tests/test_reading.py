@@ -14,8 +14,10 @@ from digitpad.preprocessing.images import shrunk
 from digitpad.preprocessing.strokes import redraw, render
 from digitpad.preprocessing.thinning import thinned
 from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
-from digitpad.reading import (NO_DIGIT, TurnedViews, canvas_input, canvas_reading, digit_answer, file_reading,
-                              picture_canvases, picture_input, picture_reading, stretched_reading, strokes_reading)
+from digitpad.preprocessing.trajectory import SIZE
+from digitpad.reading import (NO_DIGIT, TRAJECTORY, TurnedViews, canvas_input, canvas_reading, digit_answer,
+                              file_reading, picture_canvases, picture_input, picture_reading, stretched_reading,
+                              strokes_reading, trajectory_network, with_path)
 from digitpad.scans.sets import boxed, scan_picture
 from test_stretch import BAND, SHAPES, canvas_of
 
@@ -403,3 +405,52 @@ def test_one_json_answer_for_a_digit():
     assert digit_answer(probabilities, threshold=0.5)["sure"] is True and "input" not in digit_answer(probabilities)
     one = np.roll(probabilities, -6)  # the same numbers with 1 on top: a 1 is sure from half the threshold
     assert digit_answer(one, threshold=0.8)["prediction"] == 1 and digit_answer(one, threshold=0.8)["sure"] is True
+
+
+def test_the_path_may_change_the_digit_but_never_make_it_surer():
+    rng = np.random.default_rng(0)
+    picture, path = rng.dirichlet(np.full(10, 0.3), 500), rng.dirichlet(np.full(10, 0.3), 500)
+    pooled = with_path(picture, path)
+    assert np.allclose(pooled.sum(axis=1), 1, atol=1e-5) and pooled.min() >= 0
+    assert (pooled.max(axis=1) <= picture.max(axis=1) + 1e-6).all()
+    assert (pooled.argmax(axis=1) != picture.argmax(axis=1)).any()
+    assert np.allclose(with_path(picture, path, share=0.0), picture, atol=1e-6)
+    # A 9 barely closed that the picture takes for a 7, and the path for a 9: a 9, no surer than 0.55.
+    seven = np.full(10, 0.005)
+    seven[[7, 9]] = 0.55, 0.41
+    nine = np.full(10, 0.01)
+    nine[9] = 0.91
+    read = with_path(seven, nine)[0]
+    assert read.argmax() == 9 and read.max() <= 0.55 + 1e-6
+    # No digit in the picture is no digit, whatever the path says.
+    assert np.allclose(with_path(NO_DIGIT, nine), 0.1)
+    # A sure picture stays what it is against a path sure of another digit: a 3 drawn in an odd order.
+    three = np.full(10, 0.1 / 9)
+    three[3] = 0.9
+    assert with_path(three, nine)[0].argmax() == 3
+
+
+class PathNetwork:
+    """A trajectory network that is sure of one digit, whatever the path."""
+
+    def __init__(self, digit):
+        self.digit = digit
+
+    def predict_proba(self, x):
+        assert x.shape[1] == SIZE and x.min() >= 0 and x.max() <= 1
+        p = np.full((len(x), 10), 0.001, np.float32)
+        p[:, self.digit] = 0.991
+        return p
+
+
+def test_strokes_are_read_with_their_path_where_the_model_has_a_trajectory_network():
+    plain = load_model()
+    plain.companions = {}
+    alone = strokes_reading(TurnedViews(plain), strokes(26))[0]
+    assert alone.argmax() == 3
+    with_nine = load_model()
+    with_nine.companions = {TRAJECTORY: PathNetwork(9)}
+    assert trajectory_network(TurnedViews(with_nine)) is with_nine.companions[TRAJECTORY]
+    both = strokes_reading(TurnedViews(with_nine), strokes(26))[0]
+    assert np.allclose(both, with_path(alone, PathNetwork(9).predict_proba(np.zeros((1, SIZE)))[0]), atol=1e-6)
+    assert both.max() <= alone.max() + 1e-6

@@ -300,3 +300,39 @@ def test_a_second_run_for_the_same_folder_stops_at_once(tmp_path):
     with claimed(out):
         assert train(["--out", str(out)]).returncode == 1
     assert (tmp_path / ".w.lock").read_text() == "the user's"
+
+
+def test_the_trajectory_network_is_trained_and_stored_with_the_model(tmp_path, mnist):
+    base = train(["--epochs", "1", "--out", str(tmp_path / "base")])
+    assert base.returncode == 0, base.stderr
+    tiny = str(ROOT / "tests" / "fixtures" / "tiny.tra")
+    r = train(["--init", str(tmp_path / "base"), "--trajectory", "--pendigits", tiny, "--pendigits-writers", "3",
+               "--epochs", "2", "--forms", "29", "--non-digits", "11", "--out", str(tmp_path / "with")])
+    assert r.returncode == 0, r.stderr
+    assert "drawing 2 pen digits x 24, 29 forms and 11 non-digits as paths" in r.stderr
+    assert "epoch   2/2" in r.stderr and f"saved {tmp_path / 'with'}" in r.stdout
+    model, before = load_model(tmp_path / "with"), load_model(tmp_path / "base")
+    assert model.companions["trajectory"].sizes == [160, 256, 128, 10]
+    assert arrays(tmp_path / "with") == arrays(tmp_path / "base")  # the digit network as it was
+    assert model.manifest["training"] == before.manifest["training"]
+    record = model.manifest["companions"]["trajectory"]["training"]
+    assert "--trajectory" in record["command"] and record["samples"] == 2 * 24 + 29 + 11
+    assert (tmp_path / "with" / "history.json").read_text() == (tmp_path / "base" / "history.json").read_text()
+    # Training the digit network further keeps the trajectory network with it.
+    again = train(["--init", str(tmp_path / "with"), "--epochs", "1", "--out", str(tmp_path / "again")])
+    assert again.returncode == 0, again.stderr
+    kept = load_model(tmp_path / "again").companions["trajectory"]
+    assert kept.arrays()["W1"].tobytes() == model.companions["trajectory"].arrays()["W1"].tobytes()
+
+
+def test_the_trajectory_needs_a_model_and_pen_strokes(tmp_path, mnist):
+    r = train(["--trajectory", "--out", str(tmp_path / "t")])
+    assert r.returncode == 2 and "--trajectory adds to a model: give --init MODEL" in r.stderr
+    base = train(["--epochs", "1", "--out", str(tmp_path / "base")])
+    assert base.returncode == 0, base.stderr
+    r = train(["--init", str(tmp_path / "base"), "--trajectory", "--out", str(tmp_path / "t")])
+    assert r.returncode == 1 and "--trajectory learns from pen strokes: give --pendigits FILE" in r.stderr
+    r = train(["--init", str(tmp_path / "base"), "--trajectory", "--pendigits", str(ROOT / "tests" / "fixtures" /
+               "tiny.tra"), "--pendigits-writers", "20", "--out", str(tmp_path / "t")])
+    assert r.returncode == 1 and "holds no digits of writers 20" in r.stderr
+    assert not (tmp_path / "t").exists()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import charts  # noqa: E402  (tools/ is on sys.path when this runs as a script)
 from digitpad import cli  # noqa: E402
 from digitpad.drawn.benchmark import evaluate_refusal, held_out_non_digits  # noqa: E402
-from digitpad.drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, network_inputs  # noqa: E402
+from digitpad.drawn.render import CONDITIONS, DEFAULT_DATA, VALIDATION_WRITERS, drawn_readings, network_inputs  # noqa: E402
 from digitpad.drawn.unipen import UnipenError, parse_writers, read_unipen  # noqa: E402
 from mnist_mlp.paths import WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, is_sure, load_model  # noqa: E402
@@ -123,7 +123,7 @@ def drawn_mistakes(model, path):
     digits = read_unipen(path, parse_writers(VALIDATION_WRITERS))
     images = network_inputs(digits, [CONDITIONS[0]] * len(digits))
     labels = np.array([d.label for d in digits])
-    probabilities = model.predict_proba(images)
+    probabilities = drawn_readings(model, digits, [CONDITIONS[0]] * len(digits))  # the picture and the path
     accuracy = float((probabilities.argmax(axis=1) == labels).mean())
     return mistakes_gallery(images, labels, probabilities, f"Drawn digits, writers {VALIDATION_WRITERS}"), accuracy
 

@@ -38,7 +38,7 @@ class PadApp:
                  personal_dir=PERSONAL, personal=None, start_personal=True, replay_dir=DEFAULT_DIR,
                  mode="digit", number_width=None):
         self.base = model
-        self.personal = personal
+        self.personal = self.with_base_companions(personal)
         self.model = personal if personal is not None and start_personal else model
         self.samples_dir = samples_dir
         self.teacher = Teacher(samples_dir, personal_dir, replay_dir)
@@ -171,6 +171,13 @@ class PadApp:
     def using_personal(self):
         return self.model is not self.base
 
+    def with_base_companions(self, personal):
+        """``personal`` reading what the base model's companions read (the pen's path: digitpad.reading)
+        where it has none of its own: adapting to a hand teaches the picture network only."""
+        if personal is not None and not personal.companions:
+            personal.companions = dict(self.base.companions)
+        return personal
+
     @property
     def views(self):
         """The model in use, read as every drawing is read (reading, mnist_mlp.views)."""
@@ -195,7 +202,7 @@ class PadApp:
             self.changed = True
             if finished is not None:
                 try:
-                    self.personal = self.model = load_model(finished)
+                    self.personal = self.model = self.with_base_companions(load_model(finished))
                     self.predicted_version = None
                 except ModelError as e:
                     self.status = f"the personal model did not load: {e}"

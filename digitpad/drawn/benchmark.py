@@ -7,8 +7,8 @@ from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, most_confused
 
 from .forms import FORMS, form_readings
-from .nondigits import FAMILIES, HELD_OUT, non_digit_inputs
-from .render import CONDITIONS, VALIDATION_WRITERS, network_inputs
+from .nondigits import FAMILIES, HELD_OUT
+from .render import CONDITIONS, VALIDATION_WRITERS, drawn_readings, pad_readings, pad_strokes, random_condition
 from .unipen import parse_writers, read_unipen, unipen_sha256
 
 
@@ -36,8 +36,7 @@ def evaluate_drawn(model, digits, conditions):
     writers = np.array([d.writer for d in digits])
     right = np.zeros(len(digits), np.int64)  # conditions in which each digit was read right
     for condition in conditions:
-        images = network_inputs(digits, [condition] * len(digits))
-        predicted = model.predict(images)
+        predicted = drawn_readings(model, digits, [condition] * len(digits)).argmax(axis=1)
         right += predicted == labels
         counts = confusion_matrix(labels, predicted)
         total += counts
@@ -76,21 +75,23 @@ def validation_metrics(model, validation):
 
 
 def held_out_non_digits(n_per_family, seed=0, families=None):
-    """{family: (n, 784) inputs} of freshly drawn non-digits (digitpad.drawn.nondigits), every family by
-    default; the seed is apart from the ones training draws with."""
+    """{family: [the pad's strokes of each drawing]} of freshly drawn non-digits (digitpad.drawn.nondigits),
+    every family by default, drawn on the pad as ``non_digit_inputs`` draws them; the seed is apart from
+    the ones training draws with."""
     rng = np.random.default_rng([seed, 3_000_017])
-    return {family: non_digit_inputs(n_per_family, rng, (family,))[0] for family in families or FAMILIES}
+    return {family: [pad_strokes(FAMILIES[family](rng), random_condition(rng, hands=True), y_up=False)
+                     for _ in range(n_per_family)] for family in families or FAMILIES}
 
 
 def evaluate_refusal(model, digits, conditions, non_digits, threshold):
     """How a confidence ``threshold`` sorts digits from non-digits. Per non-digit family: the
     share refused (not sure at the threshold: mnist_mlp.is_sure); per drawn-digit condition: the share
     answered and the accuracy of all of them; and the curve of both as the threshold moves."""
-    found = {family: model.predict_proba(x) for family, x in non_digits.items()}
+    found = {family: pad_readings(model, pads) for family, pads in non_digits.items()}
     labels = np.array([d.label for d in digits])
     per_condition, digit_p = {}, []
     for condition in conditions:
-        p = model.predict_proba(network_inputs(digits, [condition] * len(digits)))
+        p = drawn_readings(model, digits, [condition] * len(digits))
         digit_p.append(p)
         per_condition[condition.name] = {"answered": float(is_sure(p, threshold).mean()),
                                          "accuracy": float((p.argmax(axis=1) == labels).mean())}

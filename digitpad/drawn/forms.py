@@ -14,7 +14,7 @@ import numpy as np
 
 from digitpad.reading import canvas_input, canvas_reading, picture_input, picture_reading, strokes_input
 
-from .render import labelled_rows, pad_strokes, random_condition, render_digit
+from .render import labelled_rows, pad_readings, pad_strokes, random_condition, render_digit
 from .scanlike import scan_picture
 
 JITTER = 0.025  # of the height: how far a control point strays from its place
@@ -168,7 +168,7 @@ def form_readings(views, names, rng, scans=0.0):
     """(len(names), 10) probabilities: each of ``form_drawings`` read by ``views`` as the pad reads
     its strokes, a pad's canvas (digitpad.reading.canvas_reading) or a user's file
     (digitpad.reading.picture_reading)."""
-    readings = {"strokes": lambda ink: views.predict_proba(strokes_input(ink))[0],
+    readings = {"strokes": lambda ink: pad_readings(views, [ink])[0],
                 "canvas": lambda ink: canvas_reading(views, ink)[0],
                 "scan": lambda ink: picture_reading(views, ink)[0]}
     return np.array([readings[kind](ink) for kind, ink in form_drawings(names, rng, scans)])

@@ -5,6 +5,7 @@ import numpy as np
 
 from mnist_mlp.views import TURN, reader
 from digitpad.preprocessing.strokes import render
+from digitpad.reading import path_reading
 from digitpad.reading.numbers import group_inputs, read_groups, read_image
 
 MATCHED = 0.6  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)
@@ -66,7 +67,10 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
     digit_reader = reader(model, turn)
     for index, (strokes, labels, groups) in enumerate(numbers):
         images, _ = group_inputs(strokes, groups)
-        own_right.extend(digit_reader.predict(images) == labels)
+        own = digit_reader.predict_proba(images)
+        if via == "strokes":  # as the pad reads a digit alone: its picture and its path
+            own = path_reading(digit_reader, own, [[strokes[i]["points"] for i in g] for g in groups])
+        own_right.extend(own.argmax(axis=1) == labels)
         own_labels.extend(labels)
         if via == "strokes":
             found, read, _, _ = read_groups(model, strokes, turn=turn)

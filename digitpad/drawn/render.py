@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from digitpad.preprocessing.strokes import render
-from digitpad.reading import canvas_input, strokes_input
+from digitpad.reading import canvas_input, path_reading, strokes_input
 
 from .scanlike import scan_input
 
@@ -122,6 +122,29 @@ def network_inputs(digits, conditions, y_up=True, brushed=(), scans=(), rng=None
         if image is not None:
             images[i] = image.reshape(-1)
     return images
+
+
+def pad_inputs(pads):
+    """(N, 784) float32: the network's input for each of ``pads`` (the pad's (points, brush) strokes
+    of one drawing), blank for a drawing without ink."""
+    images = np.zeros((len(pads), 784), np.float32)
+    for i, strokes in enumerate(pads):
+        image = strokes_input(strokes)
+        if image is not None:
+            images[i] = image.reshape(-1)
+    return images
+
+
+def pad_readings(views, pads):
+    """(N, 10) probabilities: each of ``pads`` read as the pad reads it, its picture and its path
+    (digitpad.reading.path_reading), in one batch. (The pad also answers a broken line as no digit:
+    none of the pen digits is one, tests/test_broken.py.)"""
+    return path_reading(views, views.predict_proba(pad_inputs(pads)), [[points for points, _ in s] for s in pads])
+
+
+def drawn_readings(views, digits, conditions, y_up=True):
+    """``pad_readings`` of each digit (anything with ``.strokes``) drawn under its condition."""
+    return pad_readings(views, [pad_strokes(d.strokes, c, y_up) for d, c in zip(digits, conditions)])
 
 
 def training_inputs(digits, variants, rng, hands=False, scans=0.0):

@@ -25,7 +25,7 @@ from digitpad.preprocessing import prepare
 from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from digitpad.preprocessing.strokes import as_seen
-from digitpad.reading import NO_DIGIT, best_guess, canvas_reading, picture_canvases, strokes_input
+from digitpad.reading import NO_DIGIT, best_guess, canvas_reading, path_reading, picture_canvases, strokes_input
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -95,7 +95,9 @@ def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
         found = readings(groups)
         unread = [(g, r) for g, r in zip(groups, found) if "read" not in r]
         if unread:
-            read_all = reader(model, turn).predict_proba(np.array([r["image"] for _, r in unread]))
+            views = reader(model, turn)
+            read_all = path_reading(views, views.predict_proba(np.array([r["image"] for _, r in unread])),
+                                    [[strokes[i]["points"] for i in g] for g, _ in unread])
             for (g, r), p in zip(unread, read_all):
                 r["read"] = NO_DIGIT.copy() if broken_line(g) else p
         return [(r["image"], r["read"], r["box"]) for r in found]

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from digitpad.drawn.benchmark import held_out_non_digits
+from digitpad.drawn.render import pad_inputs
 from digitpad.drawn.nondigits import FAMILIES, HELD_OUT
 from digitpad.drawn.scanlike import scan_picture as scan_of_strokes
 from mnist_mlp import is_sure
@@ -150,10 +151,10 @@ def non_digit_scans(n_per_family, seed=0):
     rng = np.random.default_rng([seed, 5_000_011])
     drawn = held_out_non_digits(n_per_family, seed)
     made = {way: {} for way in NON_DIGIT_SCANS}
-    for family, inputs in drawn.items():
+    for family, pads in drawn.items():
         made["scan-like"][family] = [scan_of_strokes(FAMILIES[family](rng), rng, y_up=False)
                                      for _ in range(n_per_family)]
-        images = np.rint(255 * inputs.reshape(-1, 28, 28)).astype(np.uint8)
+        images = np.rint(255 * pad_inputs(pads).reshape(-1, 28, 28)).astype(np.uint8)
         for way, binary in (("stretched binary", True), ("stretched grey", False)):
             made[way][family] = [scan_picture(b) for b in boxed(images, binary)]  # a blank one is refused
     return made

@@ -104,6 +104,7 @@ def model_info(model):
     return {"sizes": model.sizes, "activations": m.get("activations"), "input": m.get("input"),
             "preprocessing": m.get("preprocessing"), "metrics": m.get("metrics"),
             "training": {k: training.get(k) for k in ("command", "best_epoch", "train_seconds")},
+            "companions": {name: companion.sizes for name, companion in model.companions.items()},
             "saved_at": m.get("saved_at")}
 
 
