@@ -146,11 +146,13 @@ def main(argv=None):
     os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts.warning=false;qt.qpa.*.warning=false")
 
     from mnist_mlp import ModelError, load_model
+    from digitpad.reading import trajectory_network
     from digitpad.desktop.app import PadApp
 
     weights = args.weights or WEIGHTS
     try:
         model = load_model(weights)
+        trajectory_network(model)
     except ModelError as e:
         print(f"error: cannot load the model: {e}\n"
               f"retrain it with: python tools/train.py --out {weights}", file=sys.stderr)
@@ -159,6 +161,7 @@ def main(argv=None):
     if (args.personal / "model.json").exists():
         try:
             personal = load_model(args.personal)
+            trajectory_network(personal)
         except ModelError as e:
             print(f"warning: your personal model is not usable ({e}); using {weights}", file=sys.stderr)
     screen = screen_size()

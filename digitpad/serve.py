@@ -42,6 +42,7 @@ from pathlib import Path
 from digitpad import cli
 from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.paths import WEIGHTS
+from digitpad.reading import trajectory_network
 from digitpad.serving.digits import make_app
 from digitpad.serving.http import Server
 
@@ -101,6 +102,7 @@ def main(argv=None):
         args.samples = Path(args.samples)
     try:
         model = load_model(args.weights)
+        trajectory_network(model)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -407,7 +407,7 @@ def test_one_json_answer_for_a_digit():
     assert digit_answer(one, threshold=0.8)["prediction"] == 1 and digit_answer(one, threshold=0.8)["sure"] is True
 
 
-def test_the_path_may_change_the_digit_but_never_make_it_surer():
+def test_the_path_may_change_the_digit_but_never_lift_its_top():
     rng = np.random.default_rng(0)
     picture, path = rng.dirichlet(np.full(10, 0.3), 500), rng.dirichlet(np.full(10, 0.3), 500)
     pooled = with_path(picture, path)

@@ -196,3 +196,26 @@ def test_predict_says_when_a_model_gives_no_number(tmp_path):
     for number in ([], ["--number"]):
         r = tool("predict", "--json", *number, "--weights", tmp_path / "w", ROOT / "docs" / "examples" / "2024.png")
         assert r.returncode == 1 and "NaN" not in r.stdout and "the model gives no number" in r.stderr, r.stdout
+
+
+def test_a_trajectory_network_that_reads_no_path_is_refused_at_start(tmp_path, monkeypatch, capsys):
+    """A model folder whose trajectory network was edited to read 100 values: the server and the pad
+    say so as they start, not with a traceback at the first stroke."""
+    from mnist_mlp import MLP, ModelError, load_model, save_model
+    from digitpad.reading import TRAJECTORY, strokes_reading, trajectory_network
+    from digitpad.reading import TurnedViews
+
+    model = load_model()
+    model.companions = {TRAJECTORY: MLP([100, 8, 10])}
+    save_model(model, tmp_path / "w")
+    r = tool("serve", "--weights", tmp_path / "w", "--port", "0")
+    assert r.returncode == 2 and "trajectory network reads 100 values, not the 160" in r.stderr, r.stderr
+    from digitpad import pad
+    monkeypatch.setattr(pad, "display_problem", lambda: None)  # it stops before any window opens
+    assert pad.main(["--weights", str(tmp_path / "w")]) == 1
+    assert "cannot load the model: its trajectory network reads 100 values" in capsys.readouterr().err
+    loaded = load_model(tmp_path / "w")
+    with pytest.raises(ModelError, match="not the 160 of a path"):
+        trajectory_network(loaded)
+    with pytest.raises(ModelError):
+        strokes_reading(TurnedViews(loaded), [(np.array([[10.0, 10.0], [10.0, 90.0]]), 8)])

@@ -16,7 +16,7 @@ the pen took (digitpad.preprocessing.trajectory) by the trajectory network a mod
 """
 import numpy as np
 
-from mnist_mlp import SURE, is_sure
+from mnist_mlp import SURE, ModelError, is_sure
 from mnist_mlp.views import TurnedViews
 from digitpad.preprocessing.broken import is_broken_line
 from digitpad.preprocessing.strokes import as_seen, redraw
@@ -24,7 +24,7 @@ from digitpad.preprocessing import canvas_from_image, light_ink_canvas, may_be_l
 from digitpad.preprocessing.images import ImageError, at_reading_size, read_gray
 from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
 from digitpad.preprocessing.thinning import thinned
-from digitpad.preprocessing.trajectory import trajectory_input
+from digitpad.preprocessing.trajectory import SIZE as TRAJECTORY_SIZE, trajectory_input
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
 NO_DIGIT = np.full(10, 0.1, np.float32)  # the reading of ink that is no digit: what non-digits are taught to give
@@ -36,17 +36,23 @@ PATH_SHARE = 0.3
 
 def trajectory_network(views):
     """The trajectory network stored with the model that ``views`` (a TurnedViews, or the model)
-    reads through; None for a model without one (strokes are then read as a picture only)."""
-    return getattr(getattr(views, "model", views), "companions", {}).get(TRAJECTORY)
+    reads through; None for a model without one (strokes are then read as a picture only).
+    ModelError when it does not read a path (a model folder edited by hand): the pad and the
+    server ask once, as they load a model."""
+    network = getattr(getattr(views, "model", views), "companions", {}).get(TRAJECTORY)
+    if network is not None and network.sizes[0] != TRAJECTORY_SIZE:
+        raise ModelError(f"its {TRAJECTORY} network reads {network.sizes[0]} values, not the {TRAJECTORY_SIZE} "
+                         "of a path of strokes")
+    return network
 
 
 def with_path(picture, path, share=PATH_SHARE):
     """Rows of ten probabilities from the picture of some strokes and from their path, pooled:
     ``picture ** (1 - share) * path ** share``, renormalised, so a digit both find likely wins; then,
-    where that is surer than the picture alone, drawn towards a tenth each until it is as sure. The
-    path may change which digit is read and make it less sure, never surer than the picture: it
-    learnt from 25 people's pens and a few kinds of non-digits, and reads a letter it never saw as
-    surely as a digit."""
+    where its top is above the picture's, drawn towards a tenth each until it is not. The path may
+    change which digit is read and make it less sure, but never lift the top probability: it learnt
+    from 25 people's pens and a few kinds of non-digits, and reads a letter it never saw as surely
+    as a digit."""
     picture, path = np.atleast_2d(picture), np.atleast_2d(path)
     pooled = np.exp((1 - share) * np.log(np.maximum(picture, 1e-9)) + share * np.log(np.maximum(path, 1e-9)))
     pooled /= pooled.sum(axis=1, keepdims=True)
