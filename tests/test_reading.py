@@ -432,6 +432,7 @@ def test_the_path_may_change_the_digit_but_never_lift_its_top():
 
 class PathNetwork:
     """A trajectory network that is sure of one digit, whatever the path."""
+    sizes = [SIZE, 10]
 
     def __init__(self, digit):
         self.digit = digit
