@@ -152,10 +152,14 @@ def main(argv=None):
     weights = args.weights or WEIGHTS
     try:
         model = load_model(weights)
-        trajectory_network(model)
     except ModelError as e:
         print(f"error: cannot load the model: {e}\n"
               f"retrain it with: python tools/train.py --out {weights}", file=sys.stderr)
+        return 1
+    try:
+        trajectory_network(model)
+    except ModelError as e:
+        print(f"error: cannot use the model in {weights}: {e}", file=sys.stderr)
         return 1
     personal = None
     if (args.personal / "model.json").exists():

@@ -112,6 +112,9 @@ class Recipe:
 
 
 RECIPE_FIELDS = [f.name for f in fields(Recipe)]
+# What add_trajectory uses of a recipe; the rest describes the digit network's training.
+TRAJECTORY_FIELDS = ("epochs", "lr", "weight_decay", "seed", "pendigits", "pendigits_writers", "forms", "non_digits",
+                     "init")
 
 
 def output_problem(out, checkpoint, overwrite=False, resume=False):
@@ -294,6 +297,10 @@ def fine_tune(recipe, samples, out, data_dir, command, held_out=0.25, replay=300
             f"saved {out}"]
 
 
+def json_value(value):
+    return str(value) if isinstance(value, Path) else value
+
+
 def add_trajectory(recipe, out, command, log=print):
     """Train the trajectory network (digitpad.drawn.trajectories) on the pen digits of the recipe's
     writers, its forms and non-digits, and save the model ``recipe.init`` with it as its companion
@@ -317,15 +324,17 @@ def add_trajectory(recipe, out, command, log=print):
     x, y = training_paths(digits, rng, forms=recipe.forms, non_digits=recipe.non_digits)
     network = train_trajectory(x, y, recipe.epochs, recipe.lr, recipe.weight_decay, recipe.seed,
                                log=lambda epoch, loss: log(f"epoch {epoch:3d}/{recipe.epochs}  loss {loss:.4f}"))
-    before = validation_metrics(init, validation)
     model = MLP.from_arrays(init.arrays())
+    before = validation_metrics(model, validation)  # the picture alone, whatever companion init had
     model.companions = {**init.companions, TRAJECTORY: network}
     after = validation_metrics(model, validation)
     network.manifest = {
         "input": {"shape": [SIZE], "dtype": "float32", "range": [0.0, 1.0],
                   "meaning": "digitpad.preprocessing.trajectory: the strokes as a path, sampled at "
                              f"{POINTS} points: x, y, the direction's x and y, pen down"},
-        "training": {"command": command, "config": recipe.config(), "samples": len(x),
+        "training": {"command": command, "samples": len(x),
+                     "config": {**{k: json_value(getattr(recipe, k)) for k in TRAJECTORY_FIELDS},
+                                "sizes": network.sizes, "copies": COPIES},
                      "data": {"pendigits": unipen_sha256(recipe.pendigits)}},
         "metrics": {"drawn": after}}
     kept = {k: v for k, v in init.manifest.items() if k in ("training", "metrics", "personal")}
@@ -339,6 +348,9 @@ def add_trajectory(recipe, out, command, log=print):
         raise RecipeError(f"cannot write {out}: {e.strerror or e}") from None
     if before is None:
         return [f"saved {out} (the file has no writers {VALIDATION_WRITERS} to measure on)"]
+    worse = after["worst_accuracy"] < before["worst_accuracy"]
     return [f"writers {VALIDATION_WRITERS}, the worst of {len(after['conditions'])} conditions: "
             f"{100 * before['worst_accuracy']:.2f}% -> {100 * after['worst_accuracy']:.2f}% with the path",
+            *(["warning: the path reads them worse than the picture alone; more writers or epochs may help"]
+              if worse else []),
             f"saved {out}"]

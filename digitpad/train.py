@@ -23,7 +23,8 @@ that are not digits, trained towards the uniform distribution (digitpad.drawn.no
 draws that share of them all as a scanner gives them (digitpad.drawn.scanlike). --samples fine-tunes --init
 on the pad's saved samples, with replayed MNIST, measured before and after (digitpad.recipe).
 --trajectory trains the network that reads the pad's strokes as the path the pen took (10 epochs,
-on the pen digits, --forms and --non-digits; digitpad.drawn.trajectories) and saves --init with it.
+on the pen digits, --forms and --non-digits; digitpad.drawn.trajectories) and saves --init with it;
+of the training options it takes --epochs, --lr, --weight-decay, --seed and the --pendigits ones.
 """
 import shlex
 import signal
@@ -32,8 +33,8 @@ import time
 from pathlib import Path
 
 from digitpad import cli
-from digitpad.recipe import (RECIPE_FIELDS, Recipe, RecipeError, add_trajectory, claimed, fine_tune, output_problem,
-                             train)
+from digitpad.recipe import (RECIPE_FIELDS, TRAJECTORY_FIELDS, Recipe, RecipeError, add_trajectory, claimed, fine_tune,
+                             output_problem, train)
 from digitpad.drawn.render import DEFAULT_DATA
 from mnist_mlp.mnist import DEFAULT_DIR
 from mnist_mlp.model_io import write_problem
@@ -93,6 +94,9 @@ def parse_args(argv):
         p.error("fine-tuning on --samples needs --init MODEL")
     if args.trajectory and (args.init is None or args.samples is not None):
         p.error("--trajectory adds to a model: give --init MODEL (and no --samples)")
+    if args.resume and (args.trajectory or args.samples is not None):
+        p.error("--resume continues an interrupted training of the digit network; "
+                f"{'--trajectory' if args.trajectory else '--samples'} has nothing to resume")
     tuning = args.samples is not None
     default_epochs = 10 if args.trajectory else 8 if tuning else 20
     args.epochs = default_epochs if args.epochs is None else args.epochs  # 0 is refused, not a default
@@ -100,6 +104,11 @@ def parse_args(argv):
     args.recipe = Recipe(**{name: getattr(args, name) for name in RECIPE_FIELDS})
     for problem in args.recipe.problems():
         p.error(problem)
+    unused = [name for name in RECIPE_FIELDS if name not in TRAJECTORY_FIELDS
+              and getattr(args.recipe, name) != getattr(Recipe(), name)]
+    if args.trajectory and unused:
+        p.error(f"--trajectory trains a network of its own: {', '.join('--' + n.replace('_', '-') for n in unused)} "
+                f"{'does' if len(unused) == 1 else 'do'} not apply to it")
     if not 0 <= args.held_out <= 0.5:
         p.error("--held-out must be between 0 and 0.5 (most samples must be left to learn from)")
     if args.replay < 0:

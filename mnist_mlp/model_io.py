@@ -112,9 +112,15 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
     if set(extra_files or {}) - set(OWN_EXTRAS):  # what replace_problem takes for ours must stay true
         raise ValueError(f"extra files may only be {', '.join(OWN_EXTRAS)}")
     arrays = {name: np.asarray(a, np.float32) for name, a in model.arrays().items()}
-    for name, companion in model.companions.items():
-        arrays.update({f"{name}_{key}": np.asarray(a, np.float32) for key, a in companion.arrays().items()})
     extra_arrays = extra_arrays or {}
+    for name, companion in model.companions.items():
+        if not (isinstance(name, str) and COMPANION_NAME.fullmatch(name)):  # it names files: never a path
+            raise ValueError(f"a companion's name must be lower-case letters and digits, got {name!r}")
+        own = {f"{name}_{key}": np.asarray(a, np.float32) for key, a in companion.arrays().items()}
+        if set(own) & set(extra_arrays):
+            raise ValueError(f"companion {name!r} would overwrite the arrays {sorted(set(own) & set(extra_arrays))}")
+        arrays.update(own)
+    info = {key: value for key, value in (info or {}).items() if key != "companions"}  # the model's own decide
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -123,7 +129,7 @@ def save_model(model, path, info=None, extra_arrays=None, extra_files=None):
         "layout": "y = x @ W + b; W{i} has shape (sizes[i-1], sizes[i]), b{i} shape (sizes[i],)",
         "input": INPUT,
         "preprocessing": PREPROCESSING,
-        **(info or {}),
+        **info,
         **({"companions": {name: {**c.manifest, "sizes": c.sizes} for name, c in model.companions.items()}}
            if model.companions else {}),
         "saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

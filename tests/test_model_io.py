@@ -264,3 +264,22 @@ def test_companion_weights_too_large_to_add_up_are_refused(with_companion):
         sha256=hashlib.sha256((path / "trajectory_W1.npy").read_bytes()).hexdigest()))
     with pytest.raises(ModelError, match=r"the trajectory_\* weights are too large"):
         load_model(path)
+
+
+@pytest.mark.parametrize("name", ["../../escape", "Trajectory", "path_v2", "x" * 40, ""])
+def test_a_companion_is_saved_only_under_a_name_it_can_be_loaded_by(tmp_path, name):
+    model = MLP([784, 16, 10], seed=3)
+    model.companions = {name: MLP([160, 12, 10])}
+    with fuzz_case("model saver"), pytest.raises(ValueError, match="a companion's name must be lower-case"):
+        save_model(model, tmp_path / "deep" / "weights")
+    assert list(tmp_path.rglob("*.npy")) == []  # nothing written, above the folder or in it
+
+
+def test_a_companion_never_overwrites_other_arrays_and_stale_info_is_ignored(tmp_path):
+    model = MLP([784, 16, 10], seed=3)
+    model.companions = {"best": MLP([160, 12, 10])}
+    with pytest.raises(ValueError, match="would overwrite the arrays"):
+        save_model(model, tmp_path / "a", extra_arrays={"best_W1": np.zeros((784, 16), np.float32)})
+    plain = MLP([784, 16, 10], seed=3)
+    save_model(plain, tmp_path / "b", info={"companions": {"trajectory": {"sizes": [160, 12, 10]}}})
+    assert load_model(tmp_path / "b").companions == {}

@@ -17,7 +17,7 @@ from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stre
 from digitpad.preprocessing.trajectory import SIZE
 from digitpad.reading import (NO_DIGIT, TRAJECTORY, TurnedViews, canvas_input, canvas_reading, digit_answer,
                               file_reading, picture_canvases, picture_input, picture_reading, stretched_reading,
-                              strokes_reading, trajectory_network, with_path)
+                              strokes_reading, path_reading, trajectory_network, with_path)
 from digitpad.scans.sets import boxed, scan_picture
 from test_stretch import BAND, SHAPES, canvas_of
 
@@ -428,6 +428,16 @@ def test_the_path_may_change_the_digit_but_never_lift_its_top():
     three = np.full(10, 0.1 / 9)
     three[3] = 0.9
     assert with_path(three, nine)[0].argmax() == 3
+
+
+def test_a_path_that_gives_no_number_or_has_no_points_leaves_the_picture():
+    picture = np.full((2, 10), 0.05, np.float32)
+    picture[:, 4] = 0.55
+    assert np.allclose(with_path(picture, np.full((2, 10), np.nan)), picture)
+    model = load_model()
+    views = TurnedViews(model)
+    read = path_reading(views, picture, [[np.zeros((0, 2))], [np.array([[0.0, 0.0], [0.0, 50.0]])]])
+    assert np.allclose(read[0], picture[0]) and not np.allclose(read[1], picture[1])
 
 
 class PathNetwork:

@@ -37,3 +37,33 @@ def test_drawn_accuracy_on_a_fixed_subset_of_validation_writers(model):
     result = evaluate_drawn(model, digits, chosen)
     for name, measured in result["conditions"].items():
         assert measured["accuracy"] >= recorded[name]["accuracy"] - 0.015, name
+
+
+def test_the_trajectory_network_never_saw_the_validation_writers_either(model):
+    config = model.manifest["companions"]["trajectory"]["training"]["config"]
+    assert config["pendigits"] and not parse_writers(config["pendigits_writers"]) & parse_writers(VALIDATION_WRITERS)
+
+
+def test_a_stroke_drawn_the_other_way_never_makes_a_sure_digit_surely_wrong(model):
+    """Writers 26-30's digits with one stroke drawn backwards (a 4 whose first stroke goes up was a sure
+    9 before the trajectory network learnt strokes both ways): where the picture alone is sure and
+    right, the pad's reading is never surely wrong."""
+    from mnist_mlp import MLP, is_sure
+    from digitpad.drawn.render import pad_inputs, pad_strokes
+    from digitpad.reading import TurnedViews, path_reading
+
+    digits = read_unipen(PENDIGITS, parse_writers(VALIDATION_WRITERS))
+    pads = [pad_strokes(d.strokes, CONDITIONS[0]) for d in digits]
+    picture = TurnedViews(MLP.from_arrays(model.arrays())).predict_proba(pad_inputs(pads))
+    labels = np.array([d.label for d in digits])
+    ok = (picture.argmax(axis=1) == labels) & is_sure(picture)
+    rows, paths = [], []
+    for i in np.flatnonzero(ok):
+        points = [p for p, _ in pads[i]]
+        for k in range(len(points)):
+            rows.append(i)
+            paths.append([s[::-1] if j == k else s for j, s in enumerate(points)])
+    read = path_reading(TurnedViews(model), picture[rows], paths)
+    wrong = (read.argmax(axis=1) != labels[rows]) & is_sure(read)
+    found = [(int(labels[r]), float(p.max())) for r, p in zip(np.array(rows)[wrong], read[wrong])]
+    assert len(rows) > 1500 and not found, found

@@ -22,6 +22,12 @@ def train(args, **kwargs):
                           capture_output=True, text=True, timeout=300, **kwargs)
 
 
+def add_path(args):
+    """tools/train.py --trajectory: QUICK's options are the digit network's, which it refuses."""
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "train.py"), "--trajectory", "--quiet", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
 def arrays(path):
     return {k: v.tobytes() for k, v in load_model(path).arrays().items()}
 
@@ -306,8 +312,8 @@ def test_the_trajectory_network_is_trained_and_stored_with_the_model(tmp_path, m
     base = train(["--epochs", "1", "--out", str(tmp_path / "base")])
     assert base.returncode == 0, base.stderr
     tiny = str(ROOT / "tests" / "fixtures" / "tiny.tra")
-    r = train(["--init", str(tmp_path / "base"), "--trajectory", "--pendigits", tiny, "--pendigits-writers", "3",
-               "--epochs", "2", "--forms", "29", "--non-digits", "11", "--out", str(tmp_path / "with")])
+    r = add_path(["--init", str(tmp_path / "base"), "--pendigits", tiny, "--pendigits-writers", "3",
+                  "--epochs", "2", "--forms", "29", "--non-digits", "11", "--out", str(tmp_path / "with")])
     assert r.returncode == 0, r.stderr
     assert "drawing 2 pen digits x 24, 29 forms and 11 non-digits as paths" in r.stderr
     assert "epoch   2/2" in r.stderr and f"saved {tmp_path / 'with'}" in r.stdout
@@ -326,13 +332,30 @@ def test_the_trajectory_network_is_trained_and_stored_with_the_model(tmp_path, m
 
 
 def test_the_trajectory_needs_a_model_and_pen_strokes(tmp_path, mnist):
-    r = train(["--trajectory", "--out", str(tmp_path / "t")])
+    r = add_path(["--out", str(tmp_path / "t")])
     assert r.returncode == 2 and "--trajectory adds to a model: give --init MODEL" in r.stderr
     base = train(["--epochs", "1", "--out", str(tmp_path / "base")])
     assert base.returncode == 0, base.stderr
-    r = train(["--init", str(tmp_path / "base"), "--trajectory", "--out", str(tmp_path / "t")])
+    r = add_path(["--init", str(tmp_path / "base"), "--out", str(tmp_path / "t")])
     assert r.returncode == 1 and "--trajectory learns from pen strokes: give --pendigits FILE" in r.stderr
-    r = train(["--init", str(tmp_path / "base"), "--trajectory", "--pendigits", str(ROOT / "tests" / "fixtures" /
-               "tiny.tra"), "--pendigits-writers", "20", "--out", str(tmp_path / "t")])
+    r = add_path(["--init", str(tmp_path / "base"), "--pendigits", str(ROOT / "tests" / "fixtures" / "tiny.tra"),
+                  "--pendigits-writers", "20", "--out", str(tmp_path / "t")])
     assert r.returncode == 1 and "holds no digits of writers 20" in r.stderr
     assert not (tmp_path / "t").exists()
+
+
+def test_the_trajectory_takes_only_the_options_it_uses_and_never_resumes(tmp_path, mnist):
+    base = train(["--epochs", "1", "--out", str(tmp_path / "base")])
+    assert base.returncode == 0, base.stderr
+    keep = (tmp_path / "base" / "model.json").read_bytes()
+    tiny = str(ROOT / "tests" / "fixtures" / "tiny.tra")
+    common = ["--init", str(tmp_path / "base"), "--pendigits", tiny, "--pendigits-writers", "3"]
+    r = add_path([*common, "--optimizer", "sgd", "--augment", "--dropout", "0.5", "--out", str(tmp_path / "t")])
+    assert r.returncode == 2 and "--trajectory trains a network of its own" in r.stderr
+    assert "--optimizer, --dropout, --augment do not apply" in r.stderr
+    r = add_path([*common, "--resume", "--out", str(tmp_path / "base")])  # it replaced it without --overwrite
+    assert r.returncode == 2 and "--trajectory has nothing to resume" in r.stderr
+    r = train(["--init", str(tmp_path / "base"), "--samples", str(tmp_path), "--resume",
+               "--out", str(tmp_path / "base")])
+    assert r.returncode == 2 and "--samples has nothing to resume" in r.stderr
+    assert (tmp_path / "base" / "model.json").read_bytes() == keep

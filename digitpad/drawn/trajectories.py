@@ -14,17 +14,21 @@ SIZES = [SIZE, 256, 128, 10]
 COPIES = 24  # paths drawn of each pen digit: 48 read writers 21-25 no better (docs/trajectory.md)
 TURN, SHEAR, WIDTH = 12.0, 0.3, 0.25  # degrees either way; slant per unit of height; log of the width factor
 JITTER = 0.01  # of the drawing's size: the wobble of each point
+# Strokes drawn the other way: learnt only as 25 writers drew, a 4 whose first stroke went up was a
+# sure 9 (docs/trajectory.md, "Strokes drawn the other way").
+REVERSED = 0.1
 
 
 def varied(strokes, rng):
     """The strokes as another hand might draw them: turned, slanted, wider or narrower, each point
-    moved a little; the order of strokes and points kept."""
+    moved a little, a share REVERSED of them drawn the other way; their order kept."""
     angle = np.radians(rng.uniform(-TURN, TURN))
     turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shape = turn @ np.array([[np.exp(rng.uniform(-WIDTH, WIDTH)), rng.uniform(-SHEAR, SHEAR)], [0.0, 1.0]])
     strokes = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
     size = float(np.ptp(np.concatenate(strokes), axis=0).max()) or 1.0
-    return [s @ shape.T + rng.normal(0.0, JITTER * size, s.shape) for s in strokes]
+    return [(s[::-1] if rng.random() < REVERSED else s) @ shape.T + rng.normal(0.0, JITTER * size, s.shape)
+            for s in strokes]
 
 
 def pen_strokes(digit):

@@ -54,21 +54,27 @@ def with_path(picture, path, share=PATH_SHARE):
     from 25 people's pens and a few kinds of non-digits, and reads a letter it never saw as surely
     as a digit."""
     picture, path = np.atleast_2d(picture), np.atleast_2d(path)
+    gave = np.isfinite(path).all(axis=1, keepdims=True)  # a doctored network may give no number: no say
+    path = np.where(gave, path, 0.1)
     pooled = np.exp((1 - share) * np.log(np.maximum(picture, 1e-9)) + share * np.log(np.maximum(path, 1e-9)))
     pooled /= pooled.sum(axis=1, keepdims=True)
     top, cap = pooled.max(axis=1, keepdims=True), picture.max(axis=1, keepdims=True)
     keep = np.where(top > cap, (cap - 0.1) / np.maximum(top - 0.1, 1e-9), 1.0)  # top > cap >= 0.1
-    return (keep * pooled + (1 - keep) * 0.1).astype(np.float32)
+    return np.where(gave, keep * pooled + (1 - keep) * 0.1, picture).astype(np.float32)
 
 
 def path_reading(views, picture, paths):
     """``picture`` (rows of ten, read from the pictures of strokes) pooled ``with_path`` with the
-    trajectory network's reading of ``paths`` (lists of point arrays, one list a reading; none may be
-    empty), or ``picture`` as it is for a model without that network."""
+    trajectory network's reading of ``paths`` (lists of point arrays, one list a reading), or
+    ``picture`` as it is for a model without that network; a path without points leaves its row."""
     network = trajectory_network(views)
-    if network is None:
+    inputs = [trajectory_input(p) for p in paths] if network is not None else []
+    if not any(x is not None for x in inputs):
         return picture
-    return with_path(picture, network.predict_proba(np.stack([trajectory_input(p) for p in paths])))
+    read = network.predict_proba(np.stack([np.full(TRAJECTORY_SIZE, 0.5, np.float32) if x is None else x
+                                           for x in inputs]))
+    none = np.array([x is None for x in inputs])[:, None]
+    return np.where(none, picture, with_path(picture, read))
 
 
 def strokes_input(strokes):
