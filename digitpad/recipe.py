@@ -349,7 +349,8 @@ def add_trajectory(recipe, out, command, log=print):
     if before is None:
         return [f"saved {out} (the file has no writers {VALIDATION_WRITERS} to measure on)"]
     worse = after["worst_accuracy"] < before["worst_accuracy"]
-    return [f"writers {VALIDATION_WRITERS}, the worst of {len(after['conditions'])} conditions: "
+    return [f"writers {VALIDATION_WRITERS}, the worst of {len(after['conditions'])} conditions, read once "
+            f"(model.json's record; the pad's three views read more): the picture alone "
             f"{100 * before['worst_accuracy']:.2f}% -> {100 * after['worst_accuracy']:.2f}% with the path",
             *(["warning: the path reads them worse than the picture alone; more writers or epochs may help"]
               if worse else []),

@@ -87,7 +87,9 @@ def test_health_and_info(server):
     assert request(server, "GET", "/health") == (200, {"status": "ok", "model_loaded": True})
     status, info = request(server, "GET", "/model/info")
     assert status == 200 and info["sizes"][0] == 784 and "test_accuracy" in info["metrics"]
-    assert info["companions"] == {"trajectory": [160, 256, 128, 10]}  # strokes are read as a path too
+    path = info["companions"]["trajectory"]  # strokes are read as a path too, and read better so
+    assert path["sizes"] == [160, 256, 128, 10]
+    assert path["metrics"]["drawn"]["worst_accuracy"] > info["metrics"]["drawn"]["worst_accuracy"]
 
 
 BAD_REQUESTS = [

@@ -104,7 +104,8 @@ def model_info(model):
     return {"sizes": model.sizes, "activations": m.get("activations"), "input": m.get("input"),
             "preprocessing": m.get("preprocessing"), "metrics": m.get("metrics"),
             "training": {k: training.get(k) for k in ("command", "best_epoch", "train_seconds")},
-            "companions": {name: companion.sizes for name, companion in model.companions.items()},
+            "companions": {name: {"sizes": companion.sizes, "metrics": companion.manifest.get("metrics")}
+                           for name, companion in model.companions.items()},
             "saved_at": m.get("saved_at")}
 
 
