@@ -297,10 +297,6 @@ def fine_tune(recipe, samples, out, data_dir, command, held_out=0.25, replay=300
             f"saved {out}"]
 
 
-def json_value(value):
-    return str(value) if isinstance(value, Path) else value
-
-
 def add_trajectory(recipe, out, command, log=print):
     """Train the trajectory network (digitpad.drawn.trajectories) on the pen digits of the recipe's
     writers, its forms and non-digits, and save the model ``recipe.init`` with it as its companion
@@ -333,7 +329,8 @@ def add_trajectory(recipe, out, command, log=print):
                   "meaning": "digitpad.preprocessing.trajectory: the strokes as a path, sampled at "
                              f"{POINTS} points: x, y, the direction's x and y, pen down"},
         "training": {"command": command, "samples": len(x),
-                     "config": {**{k: json_value(getattr(recipe, k)) for k in TRAJECTORY_FIELDS},
+                     "config": {**{k: getattr(recipe, k) for k in TRAJECTORY_FIELDS},
+                                "pendigits": str(recipe.pendigits), "init": str(recipe.init),
                                 "sizes": network.sizes, "copies": COPIES},
                      "data": {"pendigits": unipen_sha256(recipe.pendigits)}},
         "metrics": {"drawn": after}}

@@ -105,8 +105,8 @@ def parse_args(argv):
     for problem in args.recipe.problems():
         p.error(problem)
     unused = [name for name in RECIPE_FIELDS if name not in TRAJECTORY_FIELDS
-              and getattr(args.recipe, name) != getattr(Recipe(), name)]
-    if args.trajectory and unused:
+              and getattr(args.recipe, name) != getattr(d, name)] if args.trajectory else []
+    if unused:
         p.error(f"--trajectory trains a network of its own: {', '.join('--' + n.replace('_', '-') for n in unused)} "
                 f"{'does' if len(unused) == 1 else 'do'} not apply to it")
     if not 0 <= args.held_out <= 0.5:

@@ -15,12 +15,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from digitpad.drawn.render import Condition, network_inputs
+from digitpad.drawn.render import Condition, network_inputs, pad_inputs
 from mnist_mlp import MLP
 from mnist_mlp.mnist import DEFAULT_DIR, fetch_mnist, load_mnist, training_split
 from mnist_mlp.training import accuracy, balanced_choice, fine_tune
 from mnist_mlp.views import TurnedViews
-from digitpad.reading import strokes_input
 
 MIN_PER_DIGIT = 1  # samples of every digit before adapting
 HOLD_OUT_FROM = 3  # a digit with this many samples lends one to the before/after measure
@@ -182,12 +181,8 @@ def adapt(base, samples, x_replay, y_replay, recipe=None, progress=None):
 def as_drawn(samples):
     """The network inputs the pad saw for these samples (their strokes redrawn as the pad redraws
     them to predict, digitpad.preprocessing.strokes.redraw) and their labels."""
-    images = np.zeros((len(samples), 784), np.float32)
-    for i, s in enumerate(samples):
-        image = strokes_input(list(zip(s.strokes, s.brushes)))
-        if image is not None:
-            images[i] = image.reshape(-1)
-    return images, np.array([s.label for s in samples], np.int64)
+    labels = np.array([s.label for s in samples], np.int64)
+    return pad_inputs([list(zip(s.strokes, s.brushes)) for s in samples]), labels
 
 
 def suspects(base, samples, confidence=SUSPECT):

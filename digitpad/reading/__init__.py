@@ -68,13 +68,14 @@ def path_reading(views, picture, paths):
     trajectory network's reading of ``paths`` (lists of point arrays, one list a reading), or
     ``picture`` as it is for a model without that network; a path without points leaves its row."""
     network = trajectory_network(views)
-    inputs = [trajectory_input(p) for p in paths] if network is not None else []
-    if not any(x is not None for x in inputs):
+    if network is None:
         return picture
-    read = network.predict_proba(np.stack([np.full(TRAJECTORY_SIZE, 0.5, np.float32) if x is None else x
-                                           for x in inputs]))
-    none = np.array([x is None for x in inputs])[:, None]
-    return np.where(none, picture, with_path(picture, read))
+    inputs = [trajectory_input(p) for p in paths]
+    read = np.full((len(inputs), 10), np.nan, np.float32)  # no number: no say (with_path)
+    have = [i for i, x in enumerate(inputs) if x is not None]
+    if have:
+        read[have] = network.predict_proba(np.stack([inputs[i] for i in have]))
+    return with_path(picture, read)
 
 
 def strokes_input(strokes):
