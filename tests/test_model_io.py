@@ -283,3 +283,19 @@ def test_a_companion_never_overwrites_other_arrays_and_stale_info_is_ignored(tmp
     plain = MLP([784, 16, 10], seed=3)
     save_model(plain, tmp_path / "b", info={"companions": {"trajectory": {"sizes": [160, 12, 10]}}})
     assert load_model(tmp_path / "b").companions == {}
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev_zero", "folder"])
+def test_a_companion_array_that_is_no_regular_file_is_refused_unread(with_companion, special):
+    import os
+    _, path = with_companion
+    target = path / "trajectory_W2.npy"
+    target.unlink()
+    if special == "fifo":
+        os.mkfifo(target)  # reading it would wait for a writer for ever
+    elif special == "dev_zero":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    with fuzz_case("model loader"), pytest.raises(ModelError, match=r"trajectory_W2\.npy"):
+        load_model(path)

@@ -465,3 +465,15 @@ def test_strokes_are_read_with_their_path_where_the_model_has_a_trajectory_netwo
     both = strokes_reading(TurnedViews(with_nine), strokes(26))[0]
     assert np.allclose(both, with_path(alone, PathNetwork(9).predict_proba(np.zeros((1, SIZE)))[0]), atol=1e-6)
     assert both.max() <= alone.max() + 1e-6
+
+
+def test_strokes_read_from_many_threads_read_as_from_one():
+    """The server reads strokes on several threads at once: the picture and the path the same."""
+    rng = np.random.default_rng(4)
+    drawings = [[(points + rng.normal(0, 6, points.shape), brush) for points, brush in strokes(26)] for _ in range(12)]
+    alone = [strokes_reading(VIEWS, d)[0] for d in drawings]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda d: strokes_reading(VIEWS, d)[0], drawings * 3))
+    for k, p in enumerate(together):
+        with fuzz_case("digitpad.reading.strokes_reading, concurrent"):
+            np.testing.assert_allclose(p, alone[k % len(drawings)], atol=1e-6)
