@@ -66,7 +66,6 @@ class Recipe:
     non_digits: int = 0
     forms: int = 0
     scans: float = 0.0
-    boxed: float = 0.0
     init: Path = None
 
     def problems(self):
@@ -89,9 +88,8 @@ class Recipe:
                 found.append(f"{option} must be 0 or more")
             elif n > MAX_DRAWINGS:
                 found.append(f"{option} {n:,} would take {n * 784 * 4 / 2**30:.1f} GiB; at most {MAX_DRAWINGS:,}")
-        for name in ("scans", "boxed"):
-            if not 0 <= getattr(self, name) <= 1:
-                found.append(f"--{name} is a share: between 0 and 1")
+        if not 0 <= self.scans <= 1:
+            found.append("--scans is a share: between 0 and 1")
         if self.init is not None and self.members != 1:
             found.append("--members trains networks from scratch; --init continues one model")
         try:
@@ -105,10 +103,9 @@ class Recipe:
 
     def config(self):
         """The settings a checkpoint records: it only resumes a run with the same ones."""
-        config = {k: v for k, v in asdict(self).items() if k not in ("forms", "scans", "boxed", "init")}
+        config = {k: v for k, v in asdict(self).items() if k not in ("forms", "scans", "init")}
         config["sizes"] = list(self.sizes)
-        optional = ("forms", "scans", "boxed")  # recorded only when used, so older checkpoints resume
-        config.update({k: getattr(self, k) for k in optional if getattr(self, k)})
+        config.update({k: getattr(self, k) for k in ("forms", "scans") if getattr(self, k)})  # older ones resume
         config["pendigits"] = str(self.pendigits) if self.pendigits else None
         config["init"] = str(self.init) if self.init else None
         return config
@@ -205,7 +202,7 @@ def train(recipe, out, checkpoint, data_dir, command, resume=False, quiet=False,
         try:
             x_train, y_train = with_drawings(x_mnist, y_mnist, seed, recipe.pendigits, recipe.pendigits_writers,
                                              recipe.pendigits_variants, recipe.pendigits_hands, recipe.non_digits,
-                                             recipe.forms, recipe.scans, recipe.boxed, log=log)
+                                             recipe.forms, recipe.scans, log=log)
             ensemble = recipe.members > 1
             place, label = (checkpoint / f"member-{i + 1}", f"member {i + 1}/{recipe.members} ") if ensemble \
                 else (checkpoint, "")

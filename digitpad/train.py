@@ -20,10 +20,8 @@ adds pen digits of --pendigits-writers (never the validation writers 26-30), eac
 --pendigits-variants times as the pad draws (--pendigits-hands: with a random slant and width).
 --forms N adds N drawings of digits as the world writes them (digitpad.drawn.forms), --non-digits N drawings
 that are not digits, trained towards the uniform distribution (digitpad.drawn.nondigits), and --scans S
-draws that share of them all as a scanner gives them (digitpad.drawn.scanlike); --boxed B adds that share
-of the MNIST digits again, boxed as scanned sets box theirs (16-32 px, stretched or not, binary or grey).
---samples fine-tunes --init on the pad's saved samples, with replayed MNIST, measured before and after
-(digitpad.recipe).
+draws that share of them all as a scanner gives them (digitpad.drawn.scanlike). --samples fine-tunes --init
+on the pad's saved samples, with replayed MNIST, measured before and after (digitpad.recipe).
 --trajectory trains the network that reads the pad's strokes as the path the pen took (10 epochs,
 on the pen digits, --forms and --non-digits; digitpad.drawn.trajectories) and saves --init with it;
 of the training options it takes --epochs, --lr, --weight-decay, --seed and the --pendigits ones.
@@ -74,7 +72,6 @@ def parse_args(argv):
     p.add_argument("--non-digits", type=int, default=d.non_digits, help="drawings that are not digits")
     p.add_argument("--forms", type=int, default=d.forms, help="drawings of regional digit forms (digitpad.drawn.forms)")
     p.add_argument("--scans", type=float, default=d.scans, help="the share drawn as scans of paper")
-    p.add_argument("--boxed", type=float, default=d.boxed, help="the share of MNIST added as boxed scans")
     p.add_argument("--init", type=Path, default=None, help="start from this model's weights")
     p.add_argument("--samples", type=Path, default=None, help="the pad's samples folder to fine-tune on")
     p.add_argument("--trajectory", action="store_true", help="train the network that reads strokes as a path")

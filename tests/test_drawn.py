@@ -263,15 +263,3 @@ def test_with_drawings_adds_regional_forms_and_scans():
     assert not np.array_equal(plain[0][5:9], scanned[0][5:9])  # the pen digits are drawn as scans
     again = with_drawings(x, y, 0, FIXTURE, "1-25", 2, non_digits=3, forms=4, scans=1.0, log=lambda m: None)
     np.testing.assert_array_equal(scanned[0], again[0])
-
-
-def test_with_drawings_adds_a_share_of_mnist_boxed_as_scans():
-    from digitpad.drawn.training import with_drawings
-
-    x = np.zeros((10, 28, 28), np.float32)
-    x[:, 4:24, 10:18] = 1  # a bar of ink in each
-    x, y = x.reshape(10, 784), np.arange(10, dtype=np.int64)
-    boxed = with_drawings(x, y, 0, boxed=0.3, log=lambda m: None)
-    assert boxed[0].shape == (13, 784) and boxed[0][10:].max() > 0.5
-    assert sorted(boxed[1][10:].tolist()) == sorted(set(boxed[1][10:].tolist())) and set(boxed[1][10:]) <= set(y)
-    np.testing.assert_array_equal(boxed[0], with_drawings(x, y, 0, boxed=0.3, log=lambda m: None)[0])

@@ -1,11 +1,9 @@
-"""drawn.forms (digits as the world writes them) and digitpad.drawn.scanlike (strokes, and MNIST digits,
-as a scanner gives them)."""
-import cv2
+"""drawn.forms (digits as the world writes them) and digitpad.drawn.scanlike (strokes as a scanner gives them)."""
 import numpy as np
 import pytest
 
 from digitpad.drawn.forms import FORMS, form_readings, form_strokes, mosaic, training_forms
-from digitpad.drawn.scanlike import boxed_scan_inputs, scan_input, scan_picture
+from digitpad.drawn.scanlike import scan_input, scan_picture
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 
@@ -71,20 +69,6 @@ def test_a_scan_is_a_small_bitmap_upscaled_dark_on_white():
     assert 10 <= len(binary) < 30  # most binarized, some kept grey
     image = scan_input(strokes, np.random.default_rng(4), y_up=False)
     assert image.shape == (28, 28) and image.max() == pytest.approx(1.0)
-
-
-def test_mnist_digits_boxed_as_scanned_sets_box_theirs():
-    bar, ring = np.zeros((28, 28), np.uint8), np.zeros((28, 28), np.uint8)
-    bar[4:24, 13:15] = 255  # a thin upright 1: stretched to fill its box it is a block
-    cv2.circle(ring, (14, 14), 8, 255, 2)
-    images = np.array([bar, np.zeros_like(bar), ring] * 20)
-    inputs, kept = boxed_scan_inputs(images, np.random.default_rng(0))
-    assert inputs.shape == (40, 784) and inputs.dtype == np.float32 and 0 <= inputs.min() and inputs.max() <= 1
-    assert kept.tolist() == [i for i in range(60) if i % 3 != 1]  # the blank ones give none
-    widths = [np.ptp(np.nonzero(x.reshape(28, 28).max(axis=0) > 0.5)[0]) + 1 for x in inputs[0::2]]
-    assert min(widths) <= 6 and max(widths) >= 12  # some keep the bar's shape, some stretch it to a block
-    again, _ = boxed_scan_inputs(images, np.random.default_rng(0))
-    np.testing.assert_array_equal(inputs, again)
 
 
 def test_the_mosaic_has_a_row_for_each_form():

@@ -125,7 +125,6 @@ def test_init_that_is_not_a_model(tmp_path):
     (["--pendigits", "/nonexistent.tra"], "--pendigits /nonexistent.tra: no such file"),  # a traceback
     (["--forms", "-1"], "--forms must be 0 or more"),
     (["--scans", "1.5"], "--scans is a share"),
-    (["--boxed", "-0.1"], "--boxed is a share"),
     (["--out", ""], "names no folder of its own"),  # the last --out wins; these were tracebacks
     (["--out", "/"], "names no folder of its own"),
     (["--checkpoint", "INSIDE"], "would be inside the model folder"),  # it trained, then could not save

@@ -4,15 +4,13 @@ binarized or grey, then upscaled, and read the way a user's file is read.
 Real scans of handwriting (forms, envelopes) are often kept as small bitmaps (16x16, 32x32) whose
 digit was stretched to fill the box: thick strokes, a 1 as wide as a third of its height or more,
 jagged edges where the binarization cut through grey. Drawings on the pad never look like that, so
-the network learns them from these renderings (docs/paper-scans.md): of strokes (``scan_input``),
-and of MNIST's training digits boxed as those sets box theirs (``boxed_scan_inputs``).
+the network learns them from these renderings (docs/paper-scans.md).
 """
 import cv2
 import numpy as np
 
 from digitpad.preprocessing.strokes import draw_path
 from digitpad.reading import picture_input
-from digitpad.scans.sets import boxed, scan_picture as bitmap_scan
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels
 SUPER = 8  # drawn this many times finer, then averaged down: the scanner's optics
@@ -47,23 +45,15 @@ def scan_picture(strokes, rng, y_up=True):
     ink = np.zeros((side, side), np.float32)
     top, left = (side - size[1]) // 2, (side - size[0]) // 2
     ink[top:top + size[1], left:left + size[0]] = small.astype(np.float32) / 255
-    ink = scanned(ink, rng)
+    if rng.random() < 0.75:
+        ink = (ink > rng.uniform(0.3, 0.6)).astype(np.float32)
+        edge = cv2.morphologyEx(ink, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+        flip = edge & (rng.random(ink.shape) < 0.06)
+        ink[flip] = 1 - ink[flip]
     zoom = int(rng.integers(2, 7))
     picture = np.repeat(np.repeat(np.rint(255 * (1 - ink)).astype(np.uint8), zoom, axis=0), zoom, axis=1)
     margin = int(rng.integers(2, 9)) * zoom
     return cv2.copyMakeBorder(picture, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
-
-
-def scanned(ink, rng):
-    """A bitmap's ink (0 to 1) as the scanner keeps it: binarized at a random level with a few edge
-    pixels flipped, or, a quarter of the time, grey as it is."""
-    if rng.random() >= 0.75:
-        return ink
-    ink = (ink > rng.uniform(0.3, 0.6)).astype(np.float32)
-    edge = cv2.morphologyEx(ink, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
-    flip = edge & (rng.random(ink.shape) < 0.06)
-    ink[flip] = 1 - ink[flip]
-    return ink
 
 
 def scan_input(strokes, rng, y_up=True):
@@ -71,20 +61,3 @@ def scan_input(strokes, rng, y_up=True):
     (digitpad.reading.picture_input: canvas_from_image, then prepare, as the file is read first); None when
     nothing is left."""
     return picture_input(scan_picture(strokes, rng, y_up))
-
-
-def boxed_scan_inputs(images, rng):
-    """``(inputs, kept)``: MNIST-style uint8 images (white ink on black) as training takes scans of
-    them, (N, 784) float32 and the indices of the images that gave one. Each digit is cropped to its
-    ink and sized to a box of a random side in SIDES, half the time stretched to fill it (as Semeion
-    sized its digits), else keeping its shape (as USPS and NIST), kept as the scanner keeps it
-    (``scanned``), upscaled 2-6 times with a margin and read as a user's file is read first."""
-    inputs, kept = [], []
-    for i, image in enumerate(images):
-        ink = boxed(image[None], binary=False, fit=rng.random() < 0.5, side=int(rng.choice(SIDES)))[0]
-        x = picture_input(bitmap_scan(scanned(ink, rng), zoom=int(rng.integers(2, 7)),
-                                      margin=rng.uniform(0.1, 0.5)))
-        if x is not None:
-            inputs.append(x.reshape(-1))
-            kept.append(i)
-    return np.array(inputs, np.float32).reshape(-1, 784), np.array(kept, np.int64)

@@ -5,28 +5,19 @@ import numpy as np
 from .forms import training_forms
 from .nondigits import NOT_A_DIGIT, non_digit_inputs
 from .render import training_inputs
-from .scanlike import boxed_scan_inputs
 from .unipen import UnipenError, parse_writers, read_unipen
 
 
 def with_drawings(x, y, seed, pendigits=None, writers="1-25", variants=4, hands=False, non_digits=0,
-                  forms=0, scans=0.0, boxed=0.0, log=print):
+                  forms=0, scans=0.0, log=print):
     """(x, y) with drawings added: the pen digits of ``writers`` in the UNIPEN file ``pendigits``,
     each drawn ``variants`` times under random conditions (``hands``: a random slant and width
     too), ``forms`` drawings of the catalogue of regional digit forms (digitpad.drawn.forms), and
     ``non_digits`` drawings that are not digits, labelled NOT_A_DIGIT; with ``scans``, that share of
-    every kind is drawn as a scan (digitpad.drawn.scanlike); with ``boxed``, that share of the MNIST
-    images (flat, in [0, 1]) is added again as a scanned set boxes its digits (``boxed_scan_inputs``).
+    every kind is drawn as a scan (digitpad.drawn.scanlike).
     The same seed draws the same ones. UnipenError when the file is unreadable or has no digit of
     ``writers``."""
     xs, ys = [x], [y]
-    if boxed:
-        chosen = np.random.default_rng([seed, 5_000_011]).permutation(len(x))[:round(boxed * len(x))]
-        images = np.rint(255 * x[chosen].reshape(-1, 28, 28)).astype(np.uint8)
-        images, kept = boxed_scan_inputs(images, np.random.default_rng([seed, 6_000_011]))
-        log(f"boxed {len(images)} MNIST digits as scans")
-        xs.append(images)
-        ys.append(y[chosen[kept]])
     if pendigits is not None:
         digits = read_unipen(pendigits, parse_writers(writers))
         if not digits:
