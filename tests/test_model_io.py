@@ -287,7 +287,6 @@ def test_a_companion_never_overwrites_other_arrays_and_stale_info_is_ignored(tmp
 
 @pytest.mark.parametrize("special", ["fifo", "dev_zero", "folder"])
 def test_a_companion_array_that_is_no_regular_file_is_refused_unread(with_companion, special):
-    import os
     _, path = with_companion
     target = path / "trajectory_W2.npy"
     target.unlink()
