@@ -12,8 +12,9 @@ Usage:
 The last 10,000 training images pick the best epoch, which is saved; the test set is read once, at
 the end. A checkpoint is written atomically after every epoch to OUT.ckpt/: Ctrl-C stops at once
 and --resume continues from the last finished epoch. The same options give the same weights on the
-same machine with the same number of BLAS threads (OPENBLAS_NUM_THREADS); another count adds in another
-order, and training carries the difference into different weights.
+same BLAS kernels with the same number of BLAS threads (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS;
+docs/training.md); other kernels or another count add in another order, and training carries the
+difference into different weights.
 Without --out the model goes to a new folder weights-<date>-<time>/ in the checkout (installed: the
 user's data folder); an existing model is replaced only with --overwrite, anything else never.
 
