@@ -57,8 +57,11 @@ def _dot(rng, x, y):
 
 
 def _flag(rng):
-    """Where a 1's flag starts: short and steep to long and flat, as hands differ."""
-    return rng.uniform(0.0, 0.2), rng.uniform(0.1, 0.35)
+    """Where a 1's flag starts, 0.15-0.4 of the height from the top of its stem: short or long, as
+    hands differ, falling 30-65 degrees from level. Nearer level it is a 7's top: a person reads it
+    so, and so does the network (docs/paper-scans.md, "Forms a person reads as another digit")."""
+    angle, length = np.radians(rng.uniform(30, 65)), rng.uniform(0.15, 0.4)
+    return 0.35 - length * np.cos(angle), length * np.sin(angle)
 
 
 def _join(*parts):
