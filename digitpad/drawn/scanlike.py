@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from digitpad.preprocessing.strokes import draw_path
+from digitpad.preprocessing.thinning import holes
 from digitpad.reading import picture_input
 
 SIDES = (16, 20, 24, 32)  # the scanned bitmap's side, pixels
@@ -81,10 +82,8 @@ def _bitmap(points, side, pen, stretch):
 def _loops(ink):
     """How many loops the ink closes: holes of paper, binarized as dark as the scanner may (LEVELS),
     of at least LOOP of the bitmap (where two thin strokes cross at a slant, a pinhole is no loop)."""
-    paper = (ink <= LEVELS[0]).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
-    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    return sum(1 for i in range(1, count) if i not in outside and stats[i, cv2.CC_STAT_AREA] >= LOOP * ink.size)
+    inside = holes(ink > LEVELS[0], min_area=LOOP * ink.size)
+    return cv2.connectedComponents(inside.astype(np.uint8), connectivity=4)[0] - 1
 
 
 def scan_input(strokes, rng, y_up=True):
