@@ -17,6 +17,7 @@ from mnist_mlp import MLP, ModelError, is_sure, load_model, save_model
 from mnist_mlp.network import ONE_FACTOR, ONE_LEAD
 from mnist_mlp.idx import IdxError, read_idx, write_idx
 from digitpad.preprocessing import prepare
+from digitpad.reading import sharpened
 
 DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64,
           np.bool_, np.complex64]
@@ -176,3 +177,29 @@ def test_is_sure_on_any_probabilities(rows, threshold, dtype):
                 assert top >= threshold or (row.argmax() == 1 and top >= ONE_FACTOR * threshold
                                             and top >= ONE_LEAD * second)
         assert not (is_sure(p, min(1.0, threshold + 0.1)) & ~sure).any()
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(st.floats(0, 1) | st.sampled_from([0.0, 1e-30, 0.1, 1.0]), min_size=10, max_size=10),
+                     min_size=1, max_size=8),
+       temperature=st.floats(0.05, 20))
+def test_sharpened_on_any_probabilities(rows, temperature):
+    """A scan's reading sharpened at any temperature the tools allow: rows of ten that sum to 1 (or
+    stay zero), the same order, the top never lower under 1 nor higher over it, a tie kept a tie."""
+    with fuzz_case("digitpad.reading.sharpened"):
+        p = np.array(rows, np.float64)
+        p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-300)
+        q = sharpened(p, temperature)
+        assert q.shape == p.shape and np.isfinite(q).all() and (q >= 0).all()
+        for row, out in zip(p, q):
+            if row.sum() == 0:
+                assert not out.any()
+                continue
+            assert abs(out.sum() - 1) < 1e-5
+            assert (np.diff(out[np.argsort(row, kind="stable")]) >= -1e-6).all()  # the order kept
+            if np.all(row == row[0]):
+                np.testing.assert_allclose(out, row, rtol=1e-5)
+            if temperature < 1:
+                assert out.max() >= row.max() - 1e-6
+            elif temperature > 1:
+                assert out.max() <= row.max() + 1e-6

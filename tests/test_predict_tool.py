@@ -11,6 +11,8 @@ from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 from digitpad.preprocessing import canvas_from_image, prepare
+from digitpad.preprocessing.thinning import blown_up
+from digitpad.reading import SCAN_TEMPERATURE, sharpened
 
 
 def run(*args):
@@ -40,9 +42,11 @@ def test_both_polarities(images):
     answers = [json.loads(line) for line in r.stdout.splitlines()]
     assert [a["prediction"] for a in answers] == [labels[i] for i in labels for _ in range(2)]
     assert all(abs(sum(a["probabilities"].values()) - 1) < 1e-4 for a in answers)
-    # Read as the pad reads: the three turned views' average (mnist_mlp.views).
-    image = prepare(canvas_from_image(cv2.imread(str(folder / "light0.png"), cv2.IMREAD_GRAYSCALE)))
-    expected = TurnedViews(load_model(ROOT / "weights")).predict_proba(image)[0]
+    # Read as the pad reads: the three turned views' average (mnist_mlp.views), sharpened as a scan's is
+    # (an MNIST bitmap blown up 7 times: digitpad.reading.picture_reading).
+    canvas = canvas_from_image(cv2.imread(str(folder / "light0.png"), cv2.IMREAD_GRAYSCALE))
+    assert blown_up(canvas)
+    expected = sharpened(TurnedViews(load_model(ROOT / "weights")).predict_proba(prepare(canvas))[0], SCAN_TEMPERATURE)
     assert np.allclose([answers[0]["probabilities"][str(d)] for d in range(10)], expected, atol=1e-4)
 
 

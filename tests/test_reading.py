@@ -15,9 +15,9 @@ from digitpad.preprocessing.strokes import redraw, render
 from digitpad.preprocessing.thinning import thinned
 from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
 from digitpad.preprocessing.trajectory import SIZE
-from digitpad.reading import (NO_DIGIT, TRAJECTORY, TurnedViews, canvas_input, canvas_reading, digit_answer,
-                              file_reading, picture_canvases, picture_input, picture_reading, stretched_reading,
-                              strokes_reading, path_reading, trajectory_network, with_path)
+from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, TRAJECTORY, TurnedViews, canvas_input, canvas_reading,
+                              digit_answer, file_reading, picture_canvases, picture_input, picture_reading, sharpened,
+                              stretched_reading, strokes_reading, path_reading, trajectory_network, with_path)
 from digitpad.scans.sets import boxed, scan_picture
 from test_stretch import BAND, SHAPES, canvas_of
 
@@ -176,10 +176,11 @@ def test_a_1_stretched_to_its_box_and_read_unsurely_is_read_narrowed_too(mnist):
     """MNIST's test 1s 100-199 stretched to fill 16x16 as Semeion sized its digits (bands from
     corner to corner): where the reading is unsure, the mean of it and of the ink narrowed to 0.75,
     0.5 and 0.35 of its width is taken when it is a sure 1. Without it, 73 (binary) and 73 (grey) of
-    them are sure 1s; with it, 80 and 83. The image is the one read at the ink's own width."""
+    them are sure 1s; with it, 80 and 83 (read unsharpened: temperature 1). The image is the one read
+    at the ink's own width."""
     ones = mnist["x_test"][mnist["y_test"] == 1][100:200]
     for binary, least in ((True, 78), (False, 81)):
-        readings = [picture_reading(VIEWS, scan_picture(one)) for one in boxed(ones, binary)]
+        readings = [picture_reading(VIEWS, scan_picture(one), temperature=1) for one in boxed(ones, binary)]
         probabilities = np.array([p for p, _ in readings])
         assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= least, binary
     band = canvas_of(BAND)
@@ -188,6 +189,39 @@ def test_a_1_stretched_to_its_box_and_read_unsurely_is_read_narrowed_too(mnist):
     assert probabilities.argmax() == 1 and is_sure(probabilities) and image is unsure[1]
     sure = (np.eye(10)[1], unsure[1])
     assert stretched_reading(VIEWS, band, sure) is sure
+
+
+def test_sharpened_keeps_the_order_and_lifts_the_top_under_1():
+    p = np.array([[0.05, 0.4, 0.3, 0.05, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01], NO_DIGIT, np.eye(10)[7]])
+    for t in (0.5, 0.8):
+        q = sharpened(p, t)
+        assert q.dtype == np.float32 and np.allclose(q.sum(axis=1), 1)
+        assert (q.argmax(axis=1) == p.argmax(axis=1)).all() and q[0, 1] > 0.4 and q[2, 7] == 1
+        np.testing.assert_allclose(q[1], NO_DIGIT)  # a tie stays a tie: nothing is made sure of no digit
+        assert (np.argsort(q[0], kind="stable") == np.argsort(p[0], kind="stable")).all()
+    np.testing.assert_allclose(sharpened(p, 1), p, rtol=1e-6)
+    np.testing.assert_allclose(sharpened(p[0], 2).max(), sharpened(p, 2)[0].max())  # one row as a batch's
+    assert sharpened(p, 2)[0, 1] < 0.4
+
+
+def test_only_a_bitmap_blown_up_is_read_sharpened(mnist):
+    """A scan of a digit set (a grey bitmap blown up 4 times, or 2 and saved as JPEG) is read sharpened at
+    SCAN_TEMPERATURE: the same digit, surer where it was unsure. A drawing and a photo-like picture (a
+    smooth, sharp digit) are read as the network gives them."""
+    assert SCAN_TEMPERATURE < 1
+    scans = [scan_picture(b) for b in boxed(mnist["x_test"][150:270], binary=False)]
+    ok, jpeg = cv2.imencode(".jpg", scan_picture(boxed(mnist["x_test"][:1], binary=False)[0], zoom=2))
+    scans.append(cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE))
+    surer = 0
+    for gray in scans:
+        (p, image), (raw, raw_image) = picture_reading(VIEWS, gray), picture_reading(VIEWS, gray, temperature=1)
+        np.testing.assert_array_equal(image, raw_image)
+        np.testing.assert_allclose(p, sharpened(raw, SCAN_TEMPERATURE), rtol=1e-5, atol=1e-7)
+        surer += bool(is_sure(p) and not is_sure(raw))
+    assert surer >= 3  # unsure scans made sure: 6 of these 121
+    drawn = 255 - render(strokes(16), 400)  # dark strokes on white, as a user's picture of the pad
+    for gray in (drawn, cv2.resize(drawn, (140, 140), interpolation=cv2.INTER_AREA)):
+        np.testing.assert_array_equal(picture_reading(VIEWS, gray)[0], picture_reading(VIEWS, gray, temperature=1)[0])
 
 
 def test_a_reading_that_names_another_digit_fairly_is_not_overturned():

@@ -1,17 +1,20 @@
 """How well real scans of handwritten digits are read: each one exactly as predict.py reads a file.
 
 Usage:
-    python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.5] [--skip N] [--limit N]
-                               [--zoom 4] [--json] [--mosaic PATH.png] [--keep DIR]
+    python tools/eval_scans.py [SET] [--weights weights/] [--threshold 0.5] [--temperature 0.8]
+                               [--skip N] [--limit N] [--zoom 4] [--json] [--mosaic PATH.png] [--keep DIR]
     python tools/eval_scans.py --mnist-boxed grey|binary [--fit] [--skip N] [--limit N] ...
-    python tools/eval_scans.py --non-digits N [--weights weights/] [--threshold 0.5] [--seed S] [--json]
+    python tools/eval_scans.py --non-digits N [--weights weights/] [--threshold 0.5] [--temperature 0.8]
+                               [--seed S] [--json]
 
 SET is an optdigits-orig file (default digitpad/scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
 JPEG or BMP files. An optdigits bitmap is first written as the PNG a user's scan of it would be
 (dark ink on white, 4x larger or --zoom times, a margin all round; --keep DIR keeps them). Prints the share read
 right, read right and sure (top probability at least --threshold: mnist_mlp.is_sure), and answered (sure); per digit
-the unsure and the wrong ones; the most confused pairs. --mosaic writes every unsure or wrong scan
+the unsure and the wrong ones; the most confused pairs. A scan that is a small bitmap blown up is read
+sharpened at --temperature (digitpad.reading.picture_reading; 1 reads it as the network gives it, as
+the tool did before 2.2.0). --mosaic writes every unsure or wrong scan
 beside the 28x28 input the network read.
 
 --mnist-boxed reads MNIST's test digits (never trained on; fetched by tools/fetch_mnist.py) as scans
@@ -39,17 +42,18 @@ from charts import mosaic, png_problem, write_png  # noqa: E402
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
 from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
-from digitpad.reading import TurnedViews  # noqa: E402
+from digitpad.reading import SCAN_TEMPERATURE, TurnedViews  # noqa: E402
 from digitpad.scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
                                       summary_lines, trouble_tiles, write_scans)
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20  # beyond, a reading is all or nothing, or a tenth each
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (digitpad.scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
 def show_refusal(views, args):
-    result = non_digit_refusal(views, non_digit_scans(args.non_digits, args.seed), args.threshold)
+    result = non_digit_refusal(views, non_digit_scans(args.non_digits, args.seed), args.threshold, args.temperature)
     if args.json:
         print(json.dumps({"non_digits": args.non_digits, "seed": args.seed, "threshold": args.threshold,
                           "families": len(result["families"]), "refused": result}, indent=1))
@@ -84,6 +88,9 @@ def main(argv=None):
     p.add_argument("--threshold", type=float, default=SURE,
                    help=f"under this confidence the answer is ? (a 1 needs half, and twice any other digit's; "
                         f"default {SURE})")
+    p.add_argument("--temperature", type=float, default=SCAN_TEMPERATURE,
+                   help=f"a scan's reading is sharpened at this temperature (1: as the network gives it; "
+                        f"default {SCAN_TEMPERATURE}, fitted by tools/fit_scan_temperature.py)")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
                    help="instead of SET, MNIST's test digits stretched to 16x16, grey (as USPS) or binary (as Semeion)")
     p.add_argument("--fit", action="store_true",
@@ -113,6 +120,8 @@ def main(argv=None):
             p.error(f"--non-digits draws its own drawings: {', '.join(given)} cannot go with it")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
+    if not MIN_TEMPERATURE <= args.temperature <= MAX_TEMPERATURE:  # also false for nan
+        p.error(f"--temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}")
     if args.limit is not None and args.limit < 1:
         p.error("--limit must be at least 1")
     if args.skip < 0:
@@ -146,7 +155,7 @@ def main(argv=None):
                 print(f"error: {name}: no images to read" + (f" after --skip {args.skip}" if args.skip else ""),
                       file=sys.stderr)
                 return 1
-            readings = read_scans(views, files)
+            readings = read_scans(views, files, args.temperature)
             tiles = trouble_tiles(readings, args.threshold) if args.mosaic else []
     except (DataError, ModelError, ScanSetError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

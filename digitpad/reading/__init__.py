@@ -8,7 +8,9 @@ not decide, then prepared (digitpad.preprocessing.prepare). Pictures: grey pixel
 that reading is unsure, thinned to a pen's width (digitpad.preprocessing.thinning), prepared and read again;
 where still unsure and it may be a scan whose 1 was stretched across a square box, read narrowed
 too (digitpad.preprocessing.stretch). Every such step is taken at the threshold SURE; a caller's own threshold
-only decides what is answered. Ink that is a straight line broken into pieces (a column of dots, a
+only decides what is answered. A picture that is a small bitmap blown up, as scanned digit sets are,
+is read by the network less surely than it is right, so that reading is sharpened last
+(``sharpened`` at SCAN_TEMPERATURE). Ink that is a straight line broken into pieces (a column of dots, a
 dashed line: digitpad.preprocessing.broken) is answered NO_DIGIT by both, without the network, which
 reads it, shrunk to 28x28 where its gaps close, as a sure 1. Strokes are also read as the path
 the pen took (digitpad.preprocessing.trajectory) by the trajectory network a model may carry
@@ -23,7 +25,7 @@ from digitpad.preprocessing.strokes import as_seen, redraw
 from digitpad.preprocessing import canvas_from_image, light_ink_canvas, may_be_light_ink, prepare, prepare_with_info
 from digitpad.preprocessing.images import ImageError, at_reading_size, read_gray
 from digitpad.preprocessing.stretch import NARROWER, OTHER, is_band, may_be_stretched, narrowed
-from digitpad.preprocessing.thinning import thinned
+from digitpad.preprocessing.thinning import blown_up, thinned
 from digitpad.preprocessing.trajectory import SIZE as TRAJECTORY_SIZE, trajectory_input
 
 NO_INK = "the image is blank or one shade, or its only marks look like ruling"  # why a picture may give no ink
@@ -32,6 +34,10 @@ TRAJECTORY = "trajectory"  # the companion network (mnist_mlp.model_io) that rea
 # The path's share of a reading of strokes: chosen on writers 1-5 and 16-20, each read by networks
 # that never saw them (0.3 is where their accuracy stops rising): docs/trajectory.md.
 PATH_SHARE = 0.3
+# The temperature of a bitmap blown up: of such scans read at 0.3-0.5 about 87% are right. Fitted by
+# likelihood on scanned digits and on non-digits of the families trained on, as scans, half each
+# (tools/fit_scan_temperature.py): docs/paper-scans.md, "Scans read as surely as they are right".
+SCAN_TEMPERATURE = 0.8
 
 
 def trajectory_network(views):
@@ -76,6 +82,14 @@ def path_reading(views, picture, paths):
     if have:
         read[have] = network.predict_proba(np.stack([inputs[i] for i in have]))
     return with_path(picture, read)
+
+
+def sharpened(probabilities, temperature):
+    """Rows of ten probabilities (or one row) read at ``temperature``: each raised to the power 1 /
+    temperature and renormalised, which is softmax(logits / temperature). Under 1 the top digit gains,
+    the order stays and a tie (NO_DIGIT) stays a tie."""
+    p = np.maximum(np.asarray(probabilities, np.float64), 0) ** (1.0 / temperature)
+    return (p / np.maximum(p.sum(axis=-1, keepdims=True), 1e-300)).astype(np.float32)
 
 
 def strokes_input(strokes):
@@ -169,12 +183,14 @@ def stretched_reading(views, canvas, reading):
     return (mean, reading[1]) if mean.argmax() == 1 and is_sure(mean) else reading
 
 
-def picture_reading(views, gray):
+def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
     """``(probabilities, image)`` for a grey uint8 picture: ``canvas_reading`` of the pad-like canvas
     it gives (paper, ruling and specks taken out); where that is unsure or has no ink, the other of
     its ``picture_canvases``, if its top digit has SURE of the probability, a 1 too (a guess at the
     picture's shades needs the full bar); where still unsure, as a digit stretched to its box may be
-    (``stretched_reading``). ValueError when there is no ink."""
+    (``stretched_reading``); and where the canvas is a small bitmap blown up (a scan of a digit set:
+    digitpad.preprocessing.thinning.blown_up), ``sharpened`` at ``temperature`` (1: as the network
+    reads it). ValueError when there is no ink."""
     canvases = picture_canvases(gray)
     first = next(canvases)
     reading = canvas_reading(views, first)
@@ -183,17 +199,20 @@ def picture_reading(views, gray):
         reading = next((r for r in others if r is not None and r[0].max() >= SURE), reading)
     if reading is None:
         raise ValueError(f"no ink found: {NO_INK}")
-    return stretched_reading(views, first, reading)
+    probabilities, image = stretched_reading(views, first, reading)
+    if temperature != 1 and blown_up(first):
+        probabilities = sharpened(probabilities, temperature)
+    return probabilities, image
 
 
-def file_reading(views, path):
+def file_reading(views, path, temperature=SCAN_TEMPERATURE):
     """``picture_reading`` of the image file at ``path`` (digitpad.preprocessing.images: any PNG, JPEG or BMP
     within its budget); ValueError saying why when it cannot be read."""
     try:
         gray = read_gray(path)
     except ImageError as e:
         raise ValueError(str(e)) from None
-    return picture_reading(views, gray)
+    return picture_reading(views, gray, temperature)
 
 
 def best_guess(probabilities):
@@ -216,6 +235,6 @@ def digit_answer(probabilities, threshold=SURE, image=None):
     return reply
 
 
-__all__ = ["NO_DIGIT", "NO_INK", "TurnedViews", "best_guess", "canvas_input", "canvas_reading", "digit_answer",
-           "file_reading", "path_reading", "picture_canvases", "picture_input", "picture_reading",
-           "stretched_reading", "strokes_input", "strokes_reading", "trajectory_network", "with_path"]
+__all__ = ["NO_DIGIT", "NO_INK", "SCAN_TEMPERATURE", "TurnedViews", "best_guess", "canvas_input", "canvas_reading",
+           "digit_answer", "file_reading", "path_reading", "picture_canvases", "picture_input", "picture_reading",
+           "sharpened", "stretched_reading", "strokes_input", "strokes_reading", "trajectory_network", "with_path"]

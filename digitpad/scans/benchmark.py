@@ -12,7 +12,7 @@ from digitpad.drawn.nondigits import FAMILIES, HELD_OUT
 from digitpad.drawn.scanlike import scan_picture as scan_of_strokes
 from mnist_mlp import is_sure
 from mnist_mlp.metrics import confusion_matrix, format_pairs, most_confused
-from digitpad.reading import file_reading, picture_reading
+from digitpad.reading import SCAN_TEMPERATURE, file_reading, picture_reading
 from digitpad.reading.numbers import number_hint
 
 from .sets import SCAN_ZOOM, boxed, scan_picture
@@ -55,12 +55,13 @@ def write_scans(bitmaps, labels, folder, zoom=SCAN_ZOOM):
     return files
 
 
-def read_scans(views, files):
-    """A Reading of every ``(path, label)``, through digitpad.reading.file_reading."""
+def read_scans(views, files, temperature=SCAN_TEMPERATURE):
+    """A Reading of every ``(path, label)``, through digitpad.reading.file_reading (a scan's reading
+    sharpened at ``temperature``)."""
     readings = []
     for path, label in files:
         try:
-            probabilities, image = file_reading(views, path)
+            probabilities, image = file_reading(views, path, temperature)
             readings.append(Reading(path, label, probabilities, image))
         except ValueError as e:
             readings.append(Reading(path, label, np.zeros(10, np.float32), np.zeros((28, 28), np.float32), str(e)))
@@ -160,7 +161,7 @@ def non_digit_scans(n_per_family, seed=0):
     return made
 
 
-def non_digit_refusal(views, scans, threshold):
+def non_digit_refusal(views, scans, threshold, temperature=SCAN_TEMPERATURE):
     """For ``non_digit_scans``, the share refused each way: ``{"families": {family: {way: share}},
     "held out": {way: share}, "all": {way: share}}`` (all: the families' mean). A picture is refused
     when it has no ink, or is read (digitpad.reading.picture_reading, as a file is) as no digit surely
@@ -168,7 +169,7 @@ def non_digit_refusal(views, scans, threshold):
     "hint" predict.py and the server give, which --number would answer surely)."""
     def refused(picture):
         try:
-            return (not is_sure(picture_reading(views, picture)[0], threshold)
+            return (not is_sure(picture_reading(views, picture, temperature)[0], threshold)
                     and number_hint(views.model, picture, threshold) is None)
         except ValueError:
             return True
