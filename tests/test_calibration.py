@@ -55,7 +55,10 @@ def test_the_tool_fits_on_a_few_development_scans(mnist):
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["digits"] == 25 and 0 < result["non_digits"] <= 3 * 20
-    assert result["best"] in TEMPERATURES and len(result["losses"]) == len(TEMPERATURES)
+    rows = result["losses"]
+    assert [r["temperature"] for r in rows] == list(TEMPERATURES)
+    assert result["best"] == min(rows, key=lambda r: r["mean"])["temperature"]
+    assert all(abs(r["mean"] - (r["digits"] + r["non_digits"]) / 2) < 1e-6 for r in rows)
     assert SCAN_TEMPERATURE in TEMPERATURES  # the shipped one is one the tool weighs
     table = run("--limit", "2", "--non-digits", "1")
     assert table.returncode == 0 and "likeliest at" in table.stdout and "10 development scans" in table.stdout

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from digitpad.reading import SCAN_TEMPERATURE
 from digitpad.scans.sets import DEFAULT_OPTDIGITS
 from test_scans import ONE, SEVEN, optdigits
 
@@ -133,3 +134,6 @@ def test_scans_are_read_sharpened_unless_told_otherwise(mnist):
     sharp, raw = (json.loads(run("--mnist-boxed", "grey", "--skip", "150", "--limit", "120", "--json", *t).stdout)
                   for t in ([], ["--temperature", "1"]))
     assert sharp["right"] == raw["right"] and sharp["sure_and_right"] > raw["sure_and_right"]
+    assert (sharp["temperature"], raw["temperature"]) == (SCAN_TEMPERATURE, 1)
+    text = run("--mnist-boxed", "grey", "--limit", "3", "--temperature", "0.7").stdout
+    assert text.startswith("3 scans of MNIST test, boxed grey, threshold 0.5, temperature 0.7\n")

@@ -202,6 +202,11 @@ def test_sharpened_keeps_the_order_and_lifts_the_top_under_1():
     np.testing.assert_allclose(sharpened(p, 1), p, rtol=1e-6)
     np.testing.assert_allclose(sharpened(p[0], 2).max(), sharpened(p, 2)[0].max())  # one row as a batch's
     assert sharpened(p, 2)[0, 1] < 0.4
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="positive number"):
+            sharpened(p, bad)
+        with pytest.raises(ValueError, match="positive number"):
+            picture_reading(VIEWS, 255 - render(strokes(16), 400), bad)
 
 
 def test_only_a_bitmap_blown_up_is_read_sharpened(mnist):

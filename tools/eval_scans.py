@@ -56,9 +56,11 @@ def show_refusal(views, args):
     result = non_digit_refusal(views, non_digit_scans(args.non_digits, args.seed), args.threshold, args.temperature)
     if args.json:
         print(json.dumps({"non_digits": args.non_digits, "seed": args.seed, "threshold": args.threshold,
+                          "temperature": args.temperature,
                           "families": len(result["families"]), "refused": result}, indent=1))
     else:
-        print(f"non-digits refused at threshold {args.threshold} ({args.non_digits} of each family), as scans:")
+        print(f"non-digits refused at threshold {args.threshold}, temperature {args.temperature} "
+              f"({args.non_digits} of each family), as scans:")
         print("\n".join(refusal_lines(result)))
     return 0
 
@@ -165,7 +167,7 @@ def main(argv=None):
     if args.mosaic:
         print(f"mosaic of the {len(tiles)} unsure or wrong: {args.mosaic}" if tiles
               else "no mosaic: none unsure or wrong", file=sys.stderr)
-    result = {"set": name, **summary(readings, args.threshold)}
+    result = {"set": name, "temperature": args.temperature, **summary(readings, args.threshold)}
     print(json.dumps(result, indent=1) if args.json else "\n".join(summary_lines(result)))
     return 0
 

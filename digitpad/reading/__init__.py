@@ -87,7 +87,10 @@ def path_reading(views, picture, paths):
 def sharpened(probabilities, temperature):
     """Rows of ten probabilities (or one row) read at ``temperature``: each raised to the power 1 /
     temperature and renormalised, which is softmax(logits / temperature). Under 1 the top digit gains,
-    the order stays and a tie (NO_DIGIT) stays a tie."""
+    the order stays and a tie (NO_DIGIT) stays a tie. ValueError for a temperature that is not a
+    positive number."""
+    if not 0 < temperature < np.inf:  # also false for nan
+        raise ValueError(f"a temperature must be a positive number, not {temperature!r}")
     p = np.maximum(np.asarray(probabilities, np.float64), 0) ** (1.0 / temperature)
     return (p / np.maximum(p.sum(axis=-1, keepdims=True), 1e-300)).astype(np.float32)
 
@@ -190,7 +193,10 @@ def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
     picture's shades needs the full bar); where still unsure, as a digit stretched to its box may be
     (``stretched_reading``); and where the canvas is a small bitmap blown up (a scan of a digit set:
     digitpad.preprocessing.thinning.blown_up), ``sharpened`` at ``temperature`` (1: as the network
-    reads it). ValueError when there is no ink."""
+    reads it; SCAN_TEMPERATURE was fitted for the shipped model: tools/fit_scan_temperature.py fits
+    another's). ValueError when there is no ink, or for a temperature that is not a positive number."""
+    if not 0 < temperature < np.inf:
+        raise ValueError(f"a temperature must be a positive number, not {temperature!r}")
     canvases = picture_canvases(gray)
     first = next(canvases)
     reading = canvas_reading(views, first)
