@@ -66,7 +66,8 @@ def test_the_tool_fits_on_a_few_development_scans(mnist):
 
 @pytest.mark.parametrize("args, says", [
     (["--non-digits", "0"], "between 1 and"), (["--non-digits", "1001"], "between 1 and"),
-    (["--limit", "0"], "at least 1"), (["--weights", "/nonexistent"], "error:")])
+    (["--limit", "0"], "at least 1"), (["--limit", "x"], "invalid int"), (["--weights", "/nonexistent"], "error:"),
+    (["--weights", "README.md"], "error:"), (["--weights", "/dev/null"], "error:")])
 def test_tool_mistakes_get_one_line(args, says):
     r = run(*args)
     assert r.returncode in (1, 2) and says in r.stderr and "Traceback" not in r.stderr

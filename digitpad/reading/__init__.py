@@ -89,10 +89,14 @@ def sharpened(probabilities, temperature):
     temperature and renormalised, which is softmax(logits / temperature). Under 1 the top digit gains,
     the order stays and a tie (NO_DIGIT) stays a tie. ValueError for a temperature that is not a
     positive number."""
-    if not 0 < temperature < np.inf:  # also false for nan
-        raise ValueError(f"a temperature must be a positive number, not {temperature!r}")
+    _check_temperature(temperature)
     p = np.maximum(np.asarray(probabilities, np.float64), 0) ** (1.0 / temperature)
     return (p / np.maximum(p.sum(axis=-1, keepdims=True), 1e-300)).astype(np.float32)
+
+
+def _check_temperature(temperature):
+    if not 0 < temperature < np.inf:  # also false for nan
+        raise ValueError(f"a temperature must be a positive number, not {temperature!r}")
 
 
 def strokes_input(strokes):
@@ -195,8 +199,7 @@ def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
     digitpad.preprocessing.thinning.blown_up), ``sharpened`` at ``temperature`` (1: as the network
     reads it; SCAN_TEMPERATURE was fitted for the shipped model: tools/fit_scan_temperature.py fits
     another's). ValueError when there is no ink, or for a temperature that is not a positive number."""
-    if not 0 < temperature < np.inf:
-        raise ValueError(f"a temperature must be a positive number, not {temperature!r}")
+    _check_temperature(temperature)  # here too: a picture that is no scan is never sharpened
     canvases = picture_canvases(gray)
     first = next(canvases)
     reading = canvas_reading(views, first)

@@ -97,9 +97,10 @@ def summary(readings, threshold):
 
 
 def summary_lines(result):
-    """``summary``'s result as lines of text to print."""
-    lines = [f"{result['digits']} scans of {result['set']}, threshold {result['threshold']}"
-             + (f", temperature {result['temperature']}" if "temperature" in result else "")]
+    """``summary``'s result, with the ``set`` read and the ``temperature`` it was read at, as lines of
+    text to print."""
+    lines = [f"{result['digits']} scans of {result['set']}, threshold {result['threshold']}, "
+             f"temperature {result['temperature']}"]
     lines += [f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%"
               for key in ("right", "sure_and_right", "answered", "sure_and_wrong")]
     lines.append("digit  samples   right  unsure  wrong (of them sure)   [unsure: under the threshold, right or not]")

@@ -17,8 +17,7 @@ def losses(digits, labels, non_digits, temperatures=TEMPERATURES):
     """``[(temperature, digit loss, non-digit loss, their mean)]`` for (N, 10) readings of
     ``digits`` with their ``labels`` and (M, 10) readings of ``non_digits``, each read as the network
     gives them (temperature 1), then ``sharpened`` at each temperature."""
-    digits, non_digits = np.asarray(digits, np.float64), np.asarray(non_digits, np.float64)
-    labels = np.asarray(labels)
+    digits, non_digits, labels = np.asarray(digits), np.asarray(non_digits), np.asarray(labels)
     if not len(digits) or not len(non_digits) or len(digits) != len(labels):
         raise ValueError("need readings of digits, one label each, and readings of non-digits")
     rows = []
