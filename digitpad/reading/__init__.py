@@ -90,7 +90,9 @@ def sharpened(probabilities, temperature):
     the order stays and a tie (NO_DIGIT) stays a tie. ValueError for a temperature that is not a
     positive number."""
     _check_temperature(temperature)
-    p = np.maximum(np.asarray(probabilities, np.float64), 0) ** (1.0 / temperature)
+    p = np.maximum(np.asarray(probabilities, np.float64), 0)
+    top = p.max(axis=-1, keepdims=True)
+    p = (p / np.where(top > 0, top, 1)) ** (1.0 / temperature)  # the top raised is 1: nothing underflows to all 0
     return (p / np.maximum(p.sum(axis=-1, keepdims=True), 1e-300)).astype(np.float32)
 
 
