@@ -25,7 +25,9 @@ from digitpad.preprocessing import prepare
 from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from digitpad.preprocessing.strokes import as_seen
-from digitpad.reading import NO_DIGIT, best_guess, canvas_reading, path_reading, picture_canvases, strokes_input
+from digitpad.preprocessing.thinning import blown_up
+from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, _check_temperature, best_guess, canvas_reading, path_reading,
+                              picture_canvases, sharpened, strokes_input)
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -117,32 +119,38 @@ def read_groups(model, strokes, cache=None, turn=TURN, threshold=SURE):
             np.array(images).reshape(-1, 28, 28), probabilities)
 
 
-def read_image(model, gray, turn=TURN, threshold=SURE):
+def read_image(model, gray, turn=TURN, threshold=SURE, temperature=SCAN_TEMPERATURE):
     """The number in a grey image of either polarity (dark ink on paper, or a pad's canvas); cut
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
     With too many pieces of ink to be a number, the answer has no digits and an "error". A picture
     whose number is not sure is read as its other digitpad.reading.picture_canvases too, and that number
     answered where every digit has ``threshold`` of the probability, a 1 too (as
-    digitpad.reading.picture_reading does)."""
+    digitpad.reading.picture_reading does). Where the picture is a small bitmap blown up (a scan:
+    digitpad.preprocessing.thinning.blown_up), each digit's reading is sharpened at ``temperature``,
+    as a scanned digit alone is (digitpad.reading.sharpened; 1: as the network gives it)."""
+    _check_temperature(temperature)
     canvases = picture_canvases(gray)
-    number = _read_canvas(model, next(canvases), turn, threshold)
+    first = next(canvases)
+    temperature = temperature if temperature != 1 and blown_up(first) else 1
+    number = _read_canvas(model, first, turn, threshold, temperature)
     if not number["sure"]:
-        others = (_read_canvas(model, c, turn, threshold) for c in canvases)
+        others = (_read_canvas(model, c, turn, threshold, temperature) for c in canvases)
         number = next((n for n in others if n["sure"] and all(d["confidence"] >= threshold for d in n["digits"])),
                       number)
     return number
 
 
-def number_hint(model, gray, threshold=SURE):
+def number_hint(model, gray, threshold=SURE, temperature=SCAN_TEMPERATURE):
     """For a grey picture read as no sure digit: the number it reads as (``read_image``) when that
     has two digits or more and is sure, a user having handed a number to a reader of one digit; else
     None."""
-    number = read_image(model, gray, threshold=threshold)
+    number = read_image(model, gray, threshold=threshold, temperature=temperature)
     return number["number"] if number["sure"] and len(number["digits"]) >= 2 else None
 
 
-def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
-    """``read_image`` of the pad-like canvas (white ink on black) a picture gave."""
+def _read_canvas(model, canvas, turn, threshold, temperature):
+    """``read_image`` of the pad-like canvas (white ink on black) a picture gave, each digit's reading
+    sharpened at ``temperature`` once what is doubtful is decided."""
     def crop(box):
         x, y, w, h = box
         return np.ascontiguousarray(canvas[y:y + h, x:x + w])
@@ -164,4 +172,6 @@ def _read_canvas(model, canvas, turn=TURN, threshold=SURE):
     readings = [canvas_reading(views, crop(box)) for box in boxes]
     read = [views.predict_proba(EMPTY)[0] if r is None else r[0] for r in readings]
     doubtful |= {k for k in cuts if read[k].max() < (CUT_ONE if read[k].argmax() == 1 else CUT_SURE)}
+    if temperature != 1 and read:
+        read = sharpened(read, temperature)
     return answer(read, [list(map(int, b)) for b in boxes], threshold, doubtful, bool(doubts))

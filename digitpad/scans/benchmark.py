@@ -172,7 +172,7 @@ def non_digit_refusal(views, scans, threshold, temperature=SCAN_TEMPERATURE):
     def refused(picture):
         try:
             return (not is_sure(picture_reading(views, picture, temperature)[0], threshold)
-                    and number_hint(views.model, picture, threshold) is None)
+                    and number_hint(views.model, picture, threshold, temperature) is None)
         except ValueError:
             return True
 

@@ -85,6 +85,27 @@ def scan_picture(bitmap, zoom=SCAN_ZOOM, margin=SCAN_MARGIN):
     return cv2.copyMakeBorder(picture, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
 
 
+def number_bitmap(bitmaps, gaps):
+    """One bitmap of a number written left to right: each of ``bitmaps`` (2-D, all as tall) cut to
+    the columns its ink spans and set beside the next with ``gaps[k]`` blank columns after the k-th
+    (one gap fewer than bitmaps), as the digits of a number on a form. ValueError for bitmaps of
+    different heights, a blank one or a negative gap."""
+    bitmaps = [np.asarray(b) for b in bitmaps]
+    if not bitmaps or any(b.ndim != 2 for b in bitmaps) or len({b.shape[0] for b in bitmaps}) != 1:
+        raise ValueError("number_bitmap needs one or more 2-D bitmaps, all of one height")
+    if len(gaps) != len(bitmaps) - 1 or min(gaps, default=0) < 0:
+        raise ValueError("number_bitmap needs a gap of 0 or more between each two bitmaps")
+    parts = []
+    for k, bitmap in enumerate(bitmaps):
+        columns = np.flatnonzero(bitmap.any(axis=0))
+        if not len(columns):
+            raise ValueError(f"bitmap {k} of the number has no ink")
+        parts.append(bitmap[:, columns[0]:columns[-1] + 1])
+        if k < len(gaps):
+            parts.append(np.zeros((bitmap.shape[0], gaps[k]), bitmap.dtype))
+    return np.hstack(parts)
+
+
 def boxed(images, binary, fit=False, side=BOXED_SIDE):
     """(N, side, side) float32 ink from 0 to 1: each uint8 image's ink (white on black, as MNIST's)
     cropped and sized to the square: stretched to fill it, as Semeion's description says it sized its
