@@ -140,3 +140,26 @@ def test_scans_are_read_sharpened_unless_told_otherwise(mnist):
     assert (sharp["temperature"], raw["temperature"]) == (SCAN_TEMPERATURE, 1)
     text = run("--mnist-boxed", "grey", "--limit", "3", "--temperature", "0.7").stdout
     assert text.startswith("3 scans of MNIST test, boxed grey, threshold 0.5, temperature 0.7\n")
+
+
+def test_numbers_of_scans_are_read_and_bad_options_refused(tmp_path, mnist):
+    r = run("--numbers", "4", "--limit", "100", "--seed", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["numbers"] == 4 and result["seed"] == 2 and result["temperature"] == SCAN_TEMPERATURE
+    assert set(result) >= {"found", "right", "sure", "sure_and_right", "sure_and_wrong"} and result["found"] == 1.0
+    again = json.loads(run("--numbers", "4", "--limit", "100", "--seed", "2", "--json", "--temperature", "1").stdout)
+    assert again["right"] == result["right"] and again["sure_and_right"] <= result["sure_and_right"]
+    text = run("--numbers", "2", "--mnist-boxed", "grey", "--fit", "--limit", "30", "--zoom", "2")
+    assert text.returncode == 0 and text.stdout.startswith("2 numbers of 2-6 digits from MNIST test, boxed grey, "
+                                                           "fitted, written 2x, threshold 0.5, temperature 0.8\n")
+    few = run(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), "--numbers", "1")
+    assert few.returncode == 1 and "need as many bitmaps with ink" in few.stderr and "Traceback" not in few.stderr
+    for bad, says in ((("--numbers", "0"), "between 1 and"), (("--numbers", "10001"), "between 1 and"),
+                      (("--numbers", "-1"), "between 1 and"), (("--numbers", "x"), "invalid int"),
+                      (("--numbers", "2", "--non-digits", "2"), "--non-digits"),
+                      (("--numbers", "2", "--mosaic", tmp_path / "m.png"), "--mosaic"),
+                      (("--numbers", "2", "--keep", tmp_path / "k"), "--keep"),
+                      (("--numbers", "2", "tests"), "a folder")):
+        r = run(*bad)
+        assert r.returncode == 2 and says in r.stderr, (bad, r.stderr)

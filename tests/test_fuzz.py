@@ -204,3 +204,24 @@ def test_sharpened_on_any_probabilities(rows, temperature):
                 assert out.max() >= row.max() - 1e-6
             elif temperature > 1:
                 assert out.max() <= row.max() + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=0, max_size=6),
+       gaps=st.lists(st.integers(-2, 4), max_size=6), seed=st.integers(0, 2**32 - 1))
+def test_number_bitmap_of_any_bitmaps(shapes, gaps, seed):
+    """A number made of any bitmaps and gaps (empty, thin, blank, of other heights, negative gaps): one
+    bitmap as tall as its digits and as wide as their ink and gaps, or a ValueError saying why."""
+    from digitpad.scans.sets import number_bitmap
+
+    with fuzz_case("digitpad.scans.sets.number_bitmap"):
+        rng = np.random.default_rng(seed)
+        bitmaps = [rng.random(shape) < 0.4 for shape in shapes]
+        try:
+            joined = number_bitmap(bitmaps, gaps)
+        except ValueError as e:
+            assert str(e)
+            return
+        widths = [np.ptp(np.flatnonzero(b.any(axis=0))) + 1 for b in bitmaps]
+        assert joined.shape == (bitmaps[0].shape[0], sum(widths) + sum(gaps))
+        assert joined.sum() == sum(b.sum() for b in bitmaps)  # every bit of ink, and only those

@@ -6,6 +6,8 @@ Usage:
     python tools/eval_scans.py --mnist-boxed grey|binary [--fit] [--skip N] [--limit N] ...
     python tools/eval_scans.py --non-digits N [--weights weights/] [--threshold 0.5] [--temperature 0.8]
                                [--seed S] [--json]
+    python tools/eval_scans.py --numbers N [SET | --mnist-boxed grey|binary [--fit]] [--skip N] [--limit N]
+                               [--seed S] [--zoom 4] [--threshold 0.5] [--temperature 0.8] [--json]
 
 SET is an optdigits-orig file (default digitpad/scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
@@ -27,12 +29,19 @@ are never trained on) and reads them as scans three ways (digitpad.scans.benchma
 as training scans pen digits, and stretched to a 16x16 box, binary and grey, as --mnist-boxed makes
 its digits; it prints the share of each family refused: answered "?", and with no hint that it
 reads as a number (a letter cut into a sure "14").
+
+--numbers N writes N numbers of 2-6 digits, each made of distinct bitmaps of the set (optdigits or
+--mnist-boxed, --skip and --limit choosing which) set apart side by side, as one scan, and reads each
+as predict.py --number reads a file (digitpad.scans.numbers): the shares with as many digits found as
+written, read right, sure, sure and right, sure and wrong.
 """
 import argparse
 import json
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,10 +54,12 @@ from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from digitpad.reading import SCAN_TEMPERATURE, TurnedViews  # noqa: E402
 from digitpad.scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
                                       summary_lines, trouble_tiles, write_scans)
+from digitpad.scans.numbers import read_numbers, scanned_numbers  # noqa: E402
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20  # beyond, a reading is all or nothing, or a tenth each
+MAX_NUMBERS = 10_000  # made and read one at a time: about 2 hours here at most
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (digitpad.scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
@@ -65,18 +76,41 @@ def show_refusal(views, args):
     return 0
 
 
+def show_numbers(views, args, end):
+    bitmaps, labels = set_bitmaps(args, end)
+    try:
+        numbers = scanned_numbers(bitmaps, labels, args.numbers, np.random.default_rng([args.seed, 2_024]),
+                                  args.zoom or SCAN_ZOOM)
+    except ValueError as e:  # too few digits in the set
+        print(f"error: {args.name}: {e}", file=sys.stderr)
+        return 1
+    result = read_numbers(views.model, numbers, args.threshold, args.temperature)
+    if args.json:
+        print(json.dumps({"set": args.name, "seed": args.seed, **result}, indent=1))
+    else:
+        print(f"{result['numbers']} numbers of 2-6 digits from {args.name}, threshold {args.threshold}, "
+              f"temperature {args.temperature}")
+        print("\n".join(f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%"
+                        for key in ("found", "right", "sure", "sure_and_right", "sure_and_wrong")))
+    return 0
+
+
+def set_bitmaps(args, end):
+    """``(bitmaps, labels)`` ``skip`` to ``end`` of MNIST boxed or of an optdigits file."""
+    if args.mnist_boxed:
+        test = load_mnist(MNIST)
+        return (boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary", args.fit),
+                test["y_test"][args.skip:end])
+    return tuple(a[args.skip:] for a in read_optdigits(args.set, end))
+
+
 def scan_files(args, end, scratch):
     """``(files, problems)``: the labelled images to read, scans ``skip`` to ``end`` of the set; the
     bitmaps of MNIST or of an optdigits file written as PNGs into --keep or ``scratch`` first."""
-    if args.mnist_boxed:
-        test = load_mnist(MNIST)
-        bitmaps = boxed(test["x_test"][args.skip:end], args.mnist_boxed == "binary", args.fit)
-        labels = test["y_test"][args.skip:end]
-    elif args.set.is_dir():
+    if not args.mnist_boxed and args.set.is_dir():
         files, problems = labelled_folder(args.set)
         return files[args.skip:end], problems
-    else:
-        bitmaps, labels = (a[args.skip:] for a in read_optdigits(args.set, end))
+    bitmaps, labels = set_bitmaps(args, end)
     folder = args.keep or Path(scratch)
     folder.mkdir(parents=True, exist_ok=True)
     return write_scans(bitmaps, labels, folder, args.zoom or SCAN_ZOOM), []
@@ -107,12 +141,22 @@ def main(argv=None):
                    help="write the scans made of bitmaps into this new folder, a subfolder a digit")
     p.add_argument("--non-digits", type=int, default=None,
                    help="instead, draw this many of each non-digit family as scans: refused?")
-    p.add_argument("--seed", type=int, default=None, help="with --non-digits: which drawings are made (default 0)")
+    p.add_argument("--numbers", type=int, default=None,
+                   help="instead, read this many numbers of 2-6 of the set's digits, each one scan")
+    p.add_argument("--seed", type=int, default=None,
+                   help="with --non-digits or --numbers: which are made (default 0)")
     args = p.parse_args(argv)
-    if args.seed is not None and args.non_digits is None:
-        p.error("--seed is for --non-digits")
+    if args.seed is not None and args.non_digits is None and args.numbers is None:
+        p.error("--seed is for --non-digits and --numbers")
+    if args.numbers is not None:
+        if not 1 <= args.numbers <= MAX_NUMBERS:
+            p.error(f"--numbers must be between 1 and {MAX_NUMBERS:,}")
+        given = [o for o, v in (("--non-digits", args.non_digits is not None), ("--mosaic", args.mosaic),
+                                ("--keep", args.keep), ("a folder", args.set and args.set.is_dir())) if v]
+        if given:
+            p.error(f"--numbers makes its numbers of bitmaps: {', '.join(given)} cannot go with it")
+    args.seed = args.seed or 0
     if args.non_digits is not None:
-        args.seed = args.seed or 0
         if not 1 <= args.non_digits <= MAX_NON_DIGITS:
             p.error(f"--non-digits must be between 1 and {MAX_NON_DIGITS:,} (each family's scans are held in memory)")
         given = [o for o, v in (("SET", args.set), ("--mnist-boxed", args.mnist_boxed), ("--fit", args.fit),
@@ -140,8 +184,9 @@ def main(argv=None):
         if given and args.set is not None and args.set.is_dir():
             p.error(f"{option} is for bitmaps (optdigits, --mnist-boxed); a folder's images are read as they are")
     args.set = None if args.mnist_boxed else args.set or Path(DEFAULT_OPTDIGITS)
-    name = str(args.set) if args.set else f"MNIST test, boxed {args.mnist_boxed}" + (", fitted" if args.fit else "")
-    name += f", written {args.zoom}x" if args.zoom else ""
+    args.name = str(args.set) if args.set else f"MNIST test, boxed {args.mnist_boxed}" + ", fitted" * args.fit
+    args.name += f", written {args.zoom}x" if args.zoom else ""
+    name = args.name
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
         p.error(f"--keep {args.keep} already exists; name a new folder")
@@ -149,6 +194,8 @@ def main(argv=None):
         views = TurnedViews(load_model(args.weights))
         if args.non_digits is not None:
             return show_refusal(views, args)
+        if args.numbers is not None:
+            return show_numbers(views, args, end)
         with tempfile.TemporaryDirectory(prefix="eval-scans-") as scratch:
             files, problems = scan_files(args, end, scratch)
             for problem in problems:

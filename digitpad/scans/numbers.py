@@ -1,0 +1,51 @@
+"""Numbers written on scanned paper: made of a labelled set's bitmaps set side by side, written as the
+PNG a user's scan would be, and read as ``predict.py --number`` reads a file
+(digitpad.reading.numbers.read_image): the digits found, the number right and how often it is sure."""
+import numpy as np
+
+from digitpad.reading import SCAN_TEMPERATURE
+from digitpad.reading.numbers import read_image
+
+from .sets import SCAN_ZOOM, number_bitmap, scan_picture
+
+DIGITS = (2, 6)  # the fewest and the most digits in a number
+GAPS = (1 / 16, 3 / 16)  # the blank between two digits, a share of their height: apart, as in a form's field
+
+
+def scanned_numbers(bitmaps, labels, count, rng, zoom=SCAN_ZOOM):
+    """``count`` numbers of DIGITS digits, each ``(grey picture, its digits as a string)``, made one at
+    a time as they are taken (a number at 8x is a megabyte or two): distinct bitmaps of one height
+    (N, height, width) picked at random, set side by side with GAPS between them (``number_bitmap``)
+    and written as a scan, ``zoom`` times larger (``scan_picture``). Blank bitmaps are left out;
+    ValueError, at once, when fewer than DIGITS[1] are left."""
+    bitmaps, labels = np.asarray(bitmaps), np.asarray(labels)
+    inked = np.flatnonzero(bitmaps.reshape(len(bitmaps), -1).any(axis=1))
+    if len(inked) < DIGITS[1]:
+        raise ValueError(f"numbers of up to {DIGITS[1]} digits need as many bitmaps with ink; {len(inked)} have")
+    gaps = max(1, round(GAPS[0] * bitmaps.shape[1])), round(GAPS[1] * bitmaps.shape[1]) + 1
+
+    def number():
+        picked = rng.choice(inked, rng.integers(DIGITS[0], DIGITS[1] + 1), replace=False)
+        bitmap = number_bitmap(bitmaps[picked], rng.integers(*gaps, len(picked) - 1))
+        return scan_picture(bitmap, zoom), "".join(map(str, labels[picked]))
+
+    return (number() for _ in range(count))
+
+
+def read_numbers(model, numbers, threshold, temperature=SCAN_TEMPERATURE):
+    """Shares of ``scanned_numbers``: found (as many digits found as written), right (the best reading,
+    sure or not, is the number), sure, sure and right, sure and wrong; each read by ``read_image`` at
+    ``threshold`` and ``temperature``."""
+    count = found = right = sure = sure_right = 0
+    for picture, number in numbers:
+        count += 1
+        read = read_image(model, picture, threshold=threshold, temperature=temperature)
+        best = "".join("?" if d["digit"] is None else str(d["digit"]) for d in read["digits"])
+        found += len(read["digits"]) == len(number)
+        right += best == number
+        sure += read["sure"]
+        sure_right += read["sure"] and best == number
+    n = max(count, 1)
+    return {"numbers": count, "threshold": threshold, "temperature": temperature, "found": found / n,
+            "right": right / n, "sure": sure / n, "sure_and_right": sure_right / n,
+            "sure_and_wrong": (sure - sure_right) / n}
