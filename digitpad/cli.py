@@ -24,6 +24,17 @@ def shown_in_help(value):
     return str(value).replace("%", "%%")
 
 
+def seed(text):
+    """An argparse type for ``--seed``: a whole number 0 or more, as numpy's generators take it."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more, not {value}")
+    return value
+
+
 def parser(doc):
     """An argparse parser for a command: its description the first line of ``doc``, defaults shown,
     and ``--version``."""

@@ -62,7 +62,7 @@ def parse_args(argv):
     p.add_argument("--step-every", type=int, default=d.step_every, help="epochs between x0.1 drops (step)")
     p.add_argument("--dropout", type=float, default=d.dropout, help="probability of dropping a hidden unit")
     p.add_argument("--weight-init", choices=["he", "xavier"], default=d.weight_init, help="random initialisation")
-    p.add_argument("--seed", type=int, default=d.seed, help="the same seed, the same weights")
+    p.add_argument("--seed", type=cli.seed, default=d.seed, help="the same seed, the same weights")
     p.add_argument("--members", type=int, default=d.members,
                    help="an ensemble of this many networks (seeds SEED, SEED+1, ...), saved folded into one")
     p.add_argument("--augment", action="store_true", help="random distortions of every training batch")

@@ -74,6 +74,13 @@ def test_eval_drawn_warns_about_training_writers():
     ("train", ["--non-digits", "100000000", "--out", "/tmp/never-written"], "at most 1,000,000"),
     ("predict", ["README.md", "--threshold", "-0.1"], "--threshold must be between 0 and 1"),
     ("serve", ["--threshold", "2"], "--threshold must be between 0 and 1"),
+    # A negative seed was a traceback from numpy, some of them after minutes of work (the drawn
+    # digits read, MNIST loaded).
+    ("eval_drawn", ["--numbers", "2", "--seed", "-1"], "a seed is 0 or more, not -1"),
+    ("eval_personal", ["--seed", "-3"], "a seed is 0 or more, not -3"),
+    ("eval_scans", ["--non-digits", "1", "--seed", "-1"], "a seed is 0 or more"),
+    ("eval_scans", ["--numbers", "1", "--seed", "1.5"], "a seed is a whole number, not '1.5'"),
+    ("train", ["--seed", "-1", "--out", "/tmp/never-written"], "a seed is 0 or more"),
 ])
 def test_sizes_and_thresholds_are_checked_before_anything_is_made(name, args, message):
     r = tool(name, *args)

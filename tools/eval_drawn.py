@@ -135,7 +135,7 @@ def main(argv=None):
                    help="with --numbers: what is read (the strokes, their picture, or it cut down to the ink)")
     p.add_argument("--touching", action="store_true",
                    help="with --numbers --via image or cut: digits may touch, as from strokes (cut apart to be read)")
-    p.add_argument("--seed", type=int, default=0, help="with --numbers or --photos: which ones are made")
+    p.add_argument("--seed", type=cli.seed, default=0, help="with --numbers or --photos: which ones are made")
     p.add_argument("--photos", action="store_true", help="accuracy on synthetic photos of ink on paper instead")
     p.add_argument("--mosaic", type=Path, default=None,
                    help="with --photos, --non-digits or --forms: also write examples")

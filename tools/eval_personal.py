@@ -40,7 +40,7 @@ def parse_args(argv):
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of pen-drawn digits")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids, e.g. 26-30 or 6,12,14")
     p.add_argument("--k", type=int, default=5, help="samples of each digit a person saves")
-    p.add_argument("--seed", type=int, default=0, help="which samples are chosen")
+    p.add_argument("--seed", type=cli.seed, default=0, help="which samples are chosen")
     p.add_argument("--mnist", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     for field in RECIPE_FIELDS:

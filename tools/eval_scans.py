@@ -143,7 +143,7 @@ def main(argv=None):
                    help="instead, draw this many of each non-digit family as scans: refused?")
     p.add_argument("--numbers", type=int, default=None,
                    help="instead, read this many numbers of 2-6 of the set's digits, each one scan")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=cli.seed, default=None,
                    help="with --non-digits or --numbers: which are made (default 0)")
     args = p.parse_args(argv)
     if args.seed is not None and args.non_digits is None and args.numbers is None:
