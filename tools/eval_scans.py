@@ -154,7 +154,7 @@ def main(argv=None):
         given = [o for o, v in (("--non-digits", args.non_digits is not None), ("--mosaic", args.mosaic),
                                 ("--keep", args.keep), ("a folder", args.set and args.set.is_dir())) if v]
         if given:
-            p.error(f"--numbers makes its numbers of bitmaps: {', '.join(given)} cannot go with it")
+            p.error(f"--numbers makes and reads its own numbers of the set's bitmaps: {', '.join(given)} cannot go with it")
     args.seed = args.seed or 0
     if args.non_digits is not None:
         if not 1 <= args.non_digits <= MAX_NON_DIGITS:
