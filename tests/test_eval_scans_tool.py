@@ -155,6 +155,11 @@ def test_numbers_of_scans_are_read_and_bad_options_refused(tmp_path, mnist):
                                                            "fitted, written 2x, threshold 0.5, temperature 0.8\n")
     few = run(optdigits(tmp_path, [(ONE, 1), (SEVEN, 7)]), "--numbers", "1")
     assert few.returncode == 1 and "need as many bitmaps with ink" in few.stderr and "Traceback" not in few.stderr
+    past = run("--numbers", "1", "--skip", "1934")  # was numpy's "cannot reshape array of size 0"
+    assert past.returncode == 1 and "0 have" in past.stderr and "Traceback" not in past.stderr
+    rows = optdigits(tmp_path, [(["1100"], 1)] * 6, header="entwidth = 4\nentheight = 1\n")  # was a traceback
+    thin = run(rows, "--numbers", "2", "--json")
+    assert thin.returncode == 0 and json.loads(thin.stdout)["numbers"] == 2, thin.stderr
     for bad, says in ((("--numbers", "0"), "between 1 and"), (("--numbers", "10001"), "between 1 and"),
                       (("--numbers", "-1"), "between 1 and"), (("--numbers", "x"), "invalid int"),
                       (("--numbers", "2", "--non-digits", "2"), "--non-digits"),

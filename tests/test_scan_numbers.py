@@ -5,6 +5,7 @@ import pytest
 
 from conftest import ROOT
 from mnist_mlp import load_model
+from digitpad.preprocessing.images import MAX_PIXELS
 from digitpad.scans.numbers import DIGITS, read_numbers, scanned_numbers
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, number_bitmap, read_optdigits
 
@@ -52,6 +53,19 @@ def test_scanned_numbers_are_distinct_inked_digits_made_as_they_are_taken():
     assert again == [n for _, n in numbers]  # the seed decides
     with pytest.raises(ValueError, match="need as many bitmaps with ink"):
         scanned_numbers(bitmaps[:6], labels[:6], 1, np.random.default_rng(0))  # five with ink: too few for six
+    with pytest.raises(ValueError, match="0 have"):
+        scanned_numbers(bitmaps[:0], labels[:0], 1, np.random.default_rng(0))  # --skip past the set's end
+
+
+@pytest.mark.parametrize("height", [1, 2, 256])
+def test_numbers_of_any_height_fit_the_picture_budget(height):
+    """Bitmaps a row tall get a gap of one column (the range of gaps was empty: found by an attacking
+    helper); six of the largest an optdigits file may hold, at the largest --zoom, still make a picture
+    a file may be (its margin a quarter of the height, not of the number's width)."""
+    bitmaps = np.ones((6, height, height), bool)
+    picture, number = next(scanned_numbers(bitmaps, np.arange(6), 1, np.random.default_rng(3), zoom=8))
+    assert picture.shape[0] == 8 * height + 2 * round(2 * height) and picture.size <= MAX_PIXELS
+    assert len(number) >= DIGITS[0]
 
 
 def test_numbers_of_real_scans_are_read_and_counted():

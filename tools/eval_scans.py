@@ -54,12 +54,12 @@ from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from digitpad.reading import SCAN_TEMPERATURE, TurnedViews  # noqa: E402
 from digitpad.scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
                                       summary_lines, trouble_tiles, write_scans)
-from digitpad.scans.numbers import read_numbers, scanned_numbers  # noqa: E402
+from digitpad.scans.numbers import DIGITS, read_numbers, scanned_numbers  # noqa: E402
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20  # beyond, a reading is all or nothing, or a tenth each
-MAX_NUMBERS = 10_000  # made and read one at a time: about 8 minutes here at most (8x)
+MAX_NUMBERS = 10_000  # made and read one at a time: 10-20 minutes here at 8x
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (digitpad.scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
@@ -88,8 +88,8 @@ def show_numbers(views, args, end):
     if args.json:
         print(json.dumps({"set": args.name, "seed": args.seed, **result}, indent=1))
     else:
-        print(f"{result['numbers']} numbers of 2-6 digits from {args.name}, threshold {args.threshold}, "
-              f"temperature {args.temperature}")
+        print(f"{result['numbers']} numbers of {DIGITS[0]}-{DIGITS[1]} digits from {args.name}, "
+              f"threshold {args.threshold}, temperature {args.temperature}")
         print("\n".join(f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%"
                         for key in ("found", "right", "sure", "sure_and_right", "sure_and_wrong")))
     return 0
@@ -154,7 +154,8 @@ def main(argv=None):
         given = [o for o, v in (("--non-digits", args.non_digits is not None), ("--mosaic", args.mosaic),
                                 ("--keep", args.keep), ("a folder", args.set and args.set.is_dir())) if v]
         if given:
-            p.error(f"--numbers makes and reads its own numbers of the set's bitmaps: {', '.join(given)} cannot go with it")
+            p.error(f"--numbers makes and reads its own numbers of the set's bitmaps: {', '.join(given)} "
+                    "cannot go with it")
     args.seed = args.seed or 0
     if args.non_digits is not None:
         if not 1 <= args.non_digits <= MAX_NON_DIGITS:
@@ -186,7 +187,6 @@ def main(argv=None):
     args.set = None if args.mnist_boxed else args.set or Path(DEFAULT_OPTDIGITS)
     args.name = str(args.set) if args.set else f"MNIST test, boxed {args.mnist_boxed}" + ", fitted" * args.fit
     args.name += f", written {args.zoom}x" if args.zoom else ""
-    name = args.name
     end = None if args.limit is None else args.skip + args.limit
     if args.keep is not None and args.keep.exists():
         p.error(f"--keep {args.keep} already exists; name a new folder")
@@ -201,7 +201,7 @@ def main(argv=None):
             for problem in problems:
                 print(f"warning: {problem}", file=sys.stderr)
             if not files:
-                print(f"error: {name}: no images to read" + (f" after --skip {args.skip}" if args.skip else ""),
+                print(f"error: {args.name}: no images to read" + (f" after --skip {args.skip}" if args.skip else ""),
                       file=sys.stderr)
                 return 1
             readings = read_scans(views, files, args.temperature)
@@ -214,7 +214,7 @@ def main(argv=None):
     if args.mosaic:
         print(f"mosaic of the {len(tiles)} unsure or wrong: {args.mosaic}" if tiles
               else "no mosaic: none unsure or wrong", file=sys.stderr)
-    result = {"set": name, "temperature": args.temperature, **summary(readings, args.threshold)}
+    result = {"set": args.name, "temperature": args.temperature, **summary(readings, args.threshold)}
     print(json.dumps(result, indent=1) if args.json else "\n".join(summary_lines(result)))
     return 0
 

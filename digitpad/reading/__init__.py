@@ -89,14 +89,15 @@ def sharpened(probabilities, temperature):
     temperature and renormalised, which is softmax(logits / temperature). Under 1 the top digit gains,
     the order stays and a tie (NO_DIGIT) stays a tie. ValueError for a temperature that is not a
     positive number."""
-    _check_temperature(temperature)
+    check_temperature(temperature)
     p = np.maximum(np.asarray(probabilities, np.float64), 0)
     top = p.max(axis=-1, keepdims=True)
     p = (p / np.where(top > 0, top, 1)) ** (1.0 / temperature)  # the top raised is 1: nothing underflows to all 0
     return (p / np.maximum(p.sum(axis=-1, keepdims=True), 1e-300)).astype(np.float32)
 
 
-def _check_temperature(temperature):
+def check_temperature(temperature):
+    """ValueError unless ``temperature`` is a positive finite number: checked before any reading."""
     if not 0 < temperature < np.inf:  # also false for nan
         raise ValueError(f"a temperature must be a positive number, not {temperature!r}")
 
@@ -201,7 +202,7 @@ def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
     digitpad.preprocessing.thinning.blown_up), ``sharpened`` at ``temperature`` (1: as the network
     reads it; SCAN_TEMPERATURE was fitted for the shipped model: tools/fit_scan_temperature.py fits
     another's). ValueError when there is no ink, or for a temperature that is not a positive number."""
-    _check_temperature(temperature)  # here too: a picture that is no scan is never sharpened
+    check_temperature(temperature)  # here too: a picture that is no scan is never sharpened
     canvases = picture_canvases(gray)
     first = next(canvases)
     reading = canvas_reading(views, first)
@@ -247,5 +248,6 @@ def digit_answer(probabilities, threshold=SURE, image=None):
 
 
 __all__ = ["NO_DIGIT", "NO_INK", "SCAN_TEMPERATURE", "TurnedViews", "best_guess", "canvas_input", "canvas_reading",
-           "digit_answer", "file_reading", "path_reading", "picture_canvases", "picture_input", "picture_reading",
-           "sharpened", "stretched_reading", "strokes_input", "strokes_reading", "trajectory_network", "with_path"]
+           "check_temperature", "digit_answer", "file_reading", "path_reading", "picture_canvases", "picture_input",
+           "picture_reading", "sharpened", "stretched_reading", "strokes_input", "strokes_reading",
+           "trajectory_network", "with_path"]

@@ -26,8 +26,8 @@ from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from digitpad.preprocessing.strokes import as_seen
 from digitpad.preprocessing.thinning import blown_up
-from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, _check_temperature, best_guess, canvas_reading, path_reading,
-                              picture_canvases, sharpened, strokes_input)
+from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, best_guess, canvas_reading,
+                              check_temperature, path_reading, picture_canvases, sharpened, strokes_input)
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -124,33 +124,47 @@ def read_image(model, gray, turn=TURN, threshold=SURE, temperature=SCAN_TEMPERAT
     where the network alone reads the pieces best, the digits read through ``reader(model, turn)``.
     With too many pieces of ink to be a number, the answer has no digits and an "error". A picture
     whose number is not sure is read as its other digitpad.reading.picture_canvases too, and that number
-    answered where every digit has ``threshold`` of the probability, a 1 too (as
-    digitpad.reading.picture_reading does). Where the picture is a small bitmap blown up (a scan:
-    digitpad.preprocessing.thinning.blown_up), each digit's reading is sharpened at ``temperature``,
-    as a scanned digit alone is (digitpad.reading.sharpened; 1: as the network gives it)."""
-    _check_temperature(temperature)
+    answered where every digit has ``threshold`` of the probability, a 1 too. Where the first canvas
+    is a small bitmap blown up (a scan: digitpad.preprocessing.thinning.blown_up), the digits of the
+    number answered are sharpened at ``temperature`` last (digitpad.reading.sharpened; 1: as the
+    network gives them). Every choice is made on the network's own probabilities, as
+    digitpad.reading.picture_reading makes it for one digit."""
+    check_temperature(temperature)
     canvases = picture_canvases(gray)
     first = next(canvases)
-    temperature = temperature if temperature != 1 and blown_up(first) else 1
-    number = _read_canvas(model, first, turn, threshold, temperature)
+    found = _canvas_digits(model, first, turn)
+    number = _answer(found, threshold)
     if not number["sure"]:
-        others = (_read_canvas(model, c, turn, threshold, temperature) for c in canvases)
-        number = next((n for n in others if n["sure"] and all(d["confidence"] >= threshold for d in n["digits"])),
-                      number)
+        for canvas in canvases:
+            other = _canvas_digits(model, canvas, turn)
+            read = _answer(other, threshold)
+            if read["sure"] and all(d["confidence"] >= threshold for d in read["digits"]):
+                found, number = other, read
+                break
+    if temperature != 1 and len(found.get("read", ())) and blown_up(first):
+        number = _answer({**found, "read": sharpened(found["read"], temperature)}, threshold)
     return number
 
 
 def number_hint(model, gray, threshold=SURE, temperature=SCAN_TEMPERATURE):
-    """For a grey picture read as no sure digit: the number it reads as (``read_image``) when that
-    has two digits or more and is sure, a user having handed a number to a reader of one digit; else
-    None."""
+    """For a grey picture read as no sure digit: the number it reads as (``read_image`` at
+    ``threshold`` and ``temperature``) when that has two digits or more and is sure, a user having
+    handed a number to a reader of one digit; else None."""
     number = read_image(model, gray, threshold=threshold, temperature=temperature)
     return number["number"] if number["sure"] and len(number["digits"]) >= 2 else None
 
 
-def _read_canvas(model, canvas, turn, threshold, temperature):
-    """``read_image`` of the pad-like canvas (white ink on black) a picture gave, each digit's reading
-    sharpened at ``temperature`` once what is doubtful is decided."""
+def _answer(found, threshold):
+    """The number object for what ``_canvas_digits`` found, sure from ``threshold``."""
+    if "error" in found:
+        return {**answer([], []), "error": found["error"]}
+    return answer(found["read"], found["boxes"], threshold, found["doubtful"], found["close_call"])
+
+
+def _canvas_digits(model, canvas, turn):
+    """The digits of the pad-like canvas (white ink on black) a picture gave, as ``_answer`` takes
+    them: ``{"read": ten probabilities a digit, "boxes", "doubtful": which digits are never sure,
+    "close_call": the cutting was one}``, or ``{"error": why it is no number}``."""
     def crop(box):
         x, y, w, h = box
         return np.ascontiguousarray(canvas[y:y + h, x:x + w])
@@ -163,7 +177,7 @@ def _read_canvas(model, canvas, turn, threshold, temperature):
     try:
         boxes = split_canvas(canvas, lambda boxes: model.predict_proba(inputs(boxes)).max(axis=1), doubts, cuts)
     except ValueError as e:  # too many pieces of ink to be a number: said at once, as for strokes
-        return {**answer([], []), "error": str(e)}
+        return {"error": str(e)}
     doubtful = {k for k, (x, y, w, h) in enumerate(boxes)
                 if cv2.connectedComponents((canvas[y:y + h, x:x + w] > 0).astype(np.uint8))[0] - 1 > MAX_PARTS}
     # The cuts are chosen on the pieces as prepare gives them (thinning a sliver cut off a digit would
@@ -172,6 +186,4 @@ def _read_canvas(model, canvas, turn, threshold, temperature):
     readings = [canvas_reading(views, crop(box)) for box in boxes]
     read = [views.predict_proba(EMPTY)[0] if r is None else r[0] for r in readings]
     doubtful |= {k for k in cuts if read[k].max() < (CUT_ONE if read[k].argmax() == 1 else CUT_SURE)}
-    if temperature != 1 and read:
-        read = sharpened(read, temperature)
-    return answer(read, [list(map(int, b)) for b in boxes], threshold, doubtful, bool(doubts))
+    return {"read": read, "boxes": [list(map(int, b)) for b in boxes], "doubtful": doubtful, "close_call": bool(doubts)}

@@ -6,7 +6,7 @@ import numpy as np
 from digitpad.reading import SCAN_TEMPERATURE
 from digitpad.reading.numbers import read_image
 
-from .sets import SCAN_ZOOM, number_bitmap, scan_picture
+from .sets import SCAN_MARGIN, SCAN_ZOOM, number_bitmap, scan_picture
 
 DIGITS = (2, 6)  # the fewest and the most digits in a number
 GAPS = (1 / 16, 3 / 16)  # the blank between two digits, a share of their height: apart, as in a form's field
@@ -19,15 +19,19 @@ def scanned_numbers(bitmaps, labels, count, rng, zoom=SCAN_ZOOM):
     and written as a scan, ``zoom`` times larger (``scan_picture``). Blank bitmaps are left out;
     ValueError, at once, when fewer than DIGITS[1] are left."""
     bitmaps, labels = np.asarray(bitmaps), np.asarray(labels)
-    inked = np.flatnonzero(bitmaps.reshape(len(bitmaps), -1).any(axis=1))
+    inked = [i for i, bitmap in enumerate(bitmaps) if bitmap.any()]
     if len(inked) < DIGITS[1]:
         raise ValueError(f"numbers of up to {DIGITS[1]} digits need as many bitmaps with ink; {len(inked)} have")
-    gaps = max(1, round(GAPS[0] * bitmaps.shape[1])), round(GAPS[1] * bitmaps.shape[1]) + 1
+    height = bitmaps.shape[1]
+    fewest = max(1, round(GAPS[0] * height))
+    gaps = fewest, max(fewest, round(GAPS[1] * height)) + 1  # a bitmap a row or two tall: one column
 
     def number():
         picked = rng.choice(inked, rng.integers(DIGITS[0], DIGITS[1] + 1), replace=False)
         bitmap = number_bitmap(bitmaps[picked], rng.integers(*gaps, len(picked) - 1))
-        return scan_picture(bitmap, zoom), "".join(map(str, labels[picked]))
+        # A margin of a quarter of the height, as a digit's: one of the width would make a wide number's
+        # picture too large to read (six digits of 256 px at 8x: 47 megapixels, not 195).
+        return scan_picture(bitmap, zoom, SCAN_MARGIN * height / max(bitmap.shape)), "".join(map(str, labels[picked]))
 
     return (number() for _ in range(count))
 
