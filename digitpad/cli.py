@@ -29,7 +29,7 @@ def seed(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"a seed is a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, not {text[:20]!r}") from None  # 5,000 digits
     if value < 0:
         raise argparse.ArgumentTypeError(f"a seed is 0 or more, not {value}")
     return value

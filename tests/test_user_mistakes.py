@@ -81,6 +81,7 @@ def test_eval_drawn_warns_about_training_writers():
     ("eval_scans", ["--non-digits", "1", "--seed", "-1"], "a seed is 0 or more"),
     ("eval_scans", ["--numbers", "1", "--seed", "1.5"], "a seed is a whole number, not '1.5'"),
     ("train", ["--seed", "-1", "--out", "/tmp/never-written"], "a seed is 0 or more"),
+    ("eval_scans", ["--numbers", "1", "--seed", "9" * 5000], "a seed is a whole number, not '99999999999999999999'\n"),
 ])
 def test_sizes_and_thresholds_are_checked_before_anything_is_made(name, args, message):
     r = tool(name, *args)
