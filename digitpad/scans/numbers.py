@@ -14,7 +14,7 @@ GAPS = (1 / 16, 3 / 16)  # the blank between two digits, a share of their height
 
 def scanned_numbers(bitmaps, labels, count, rng, zoom=SCAN_ZOOM):
     """``count`` numbers of DIGITS digits, each ``(grey picture, its digits as a string)``, made one at
-    a time as they are taken (a number at 8x is a megabyte or two): distinct bitmaps of one height
+    a time as they are taken (six 256 px bitmaps at 8x make 47 megapixels): distinct bitmaps of one height
     (N, height, width) picked at random, set side by side with GAPS between them (``number_bitmap``)
     and written as a scan, ``zoom`` times larger (``scan_picture``). Blank bitmaps are left out;
     ValueError, at once, when fewer than DIGITS[1] are left."""
