@@ -29,7 +29,7 @@ import numpy as np
 from digitpad import cli
 from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
-from digitpad.reading.numbers import number_hint, read_image
+from digitpad.reading.numbers import best_number, number_hint, read_image
 from digitpad.preprocessing.images import ImageError, read_gray
 from digitpad.reading import NO_INK, TurnedViews, best_guess, digit_answer, picture_reading
 
@@ -111,7 +111,7 @@ def show_number(path, number, as_json):
         print(json.dumps({"file": json_name(path), **number}))
     else:
         lowest = min(d["confidence"] for d in number["digits"])
-        guess = "".join("?" if d["digit"] is None else str(d["digit"]) for d in number["digits"])
+        guess = best_number(number)
         unsure = "" if number["sure"] else f"not sure of every digit: best guess {guess}, "
         print(f"{shown(path)}: {number['number']} ({unsure}lowest confidence {100 * lowest:.1f}%)")
 

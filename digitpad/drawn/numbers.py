@@ -6,7 +6,7 @@ import numpy as np
 from mnist_mlp.views import TURN, reader
 from digitpad.preprocessing.strokes import render
 from digitpad.reading import path_reading
-from digitpad.reading.numbers import group_inputs, read_groups, read_image
+from digitpad.reading.numbers import best_number, group_inputs, read_groups, read_image
 
 MATCHED = 0.6  # of a digit's ink in its own box, for the number to be cut right (see _boxes_match)
 
@@ -87,7 +87,7 @@ def evaluate_numbers(model, numbers, via="strokes", pad=(1200, 400), turn=TURN):
             boxes = [(x + x0, y + y0, w, h) for x, y, w, h in (d["box"] for d in read["digits"])]
             segmented = _boxes_match(strokes, groups, boxes, pad)
         segmentation += segmented
-        guess = "".join("?" if d["digit"] is None else str(d["digit"]) for d in read["digits"])  # sure or not
+        guess = best_number(read)  # sure or not
         right += segmented and guess == "".join(map(str, labels))
         sure += read["sure"]
         sure_right += read["sure"] and segmented and guess == "".join(map(str, labels))

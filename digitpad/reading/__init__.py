@@ -212,9 +212,17 @@ def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
     if reading is None:
         raise ValueError(f"no ink found: {NO_INK}")
     probabilities, image = stretched_reading(views, first, reading)
-    if temperature != 1 and blown_up(first):
-        probabilities = sharpened(probabilities, temperature)
-    return probabilities, image
+    return as_scan(probabilities, first, temperature), image
+
+
+def as_scan(probabilities, canvas, temperature):
+    """Rows of ten probabilities read from a picture whose first canvas (``picture_canvases``) is
+    ``canvas``: ``sharpened`` at ``temperature`` where that is a small bitmap blown up (a scan:
+    digitpad.preprocessing.thinning.blown_up), as they are otherwise or at 1. One digit's reading
+    (``picture_reading``) and a number's (digitpad.reading.numbers.read_image) are made surer alike."""
+    if temperature == 1 or not len(probabilities) or not blown_up(canvas):
+        return probabilities
+    return sharpened(probabilities, temperature)
 
 
 def file_reading(views, path, temperature=SCAN_TEMPERATURE):
@@ -247,7 +255,7 @@ def digit_answer(probabilities, threshold=SURE, image=None):
     return reply
 
 
-__all__ = ["NO_DIGIT", "NO_INK", "SCAN_TEMPERATURE", "TurnedViews", "best_guess", "canvas_input", "canvas_reading",
-           "check_temperature", "digit_answer", "file_reading", "path_reading", "picture_canvases", "picture_input",
-           "picture_reading", "sharpened", "stretched_reading", "strokes_input", "strokes_reading",
+__all__ = ["NO_DIGIT", "NO_INK", "SCAN_TEMPERATURE", "TurnedViews", "as_scan", "best_guess", "canvas_input",
+           "canvas_reading", "check_temperature", "digit_answer", "file_reading", "path_reading", "picture_canvases",
+           "picture_input", "picture_reading", "sharpened", "stretched_reading", "strokes_input", "strokes_reading",
            "trajectory_network", "with_path"]

@@ -25,9 +25,8 @@ from digitpad.preprocessing import prepare
 from digitpad.preprocessing.broken import PIECES, is_broken_line
 from digitpad.preprocessing.numbers import group_strokes, split_canvas, stroke_boxes
 from digitpad.preprocessing.strokes import as_seen
-from digitpad.preprocessing.thinning import blown_up
-from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, best_guess, canvas_reading,
-                              check_temperature, path_reading, picture_canvases, sharpened, strokes_input)
+from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, as_scan, best_guess, canvas_reading, check_temperature,
+                              path_reading, picture_canvases, strokes_input)
 
 EMPTY = np.zeros(784, np.float32)
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
@@ -141,9 +140,15 @@ def read_image(model, gray, turn=TURN, threshold=SURE, temperature=SCAN_TEMPERAT
             if read["sure"] and all(d["confidence"] >= threshold for d in read["digits"]):
                 found, number = other, read
                 break
-    if temperature != 1 and len(found.get("read", ())) and blown_up(first):
-        number = _answer({**found, "read": sharpened(found["read"], temperature)}, threshold)
-    return number
+    if "read" not in found:  # no number: nothing to sharpen
+        return number
+    return _answer({**found, "read": as_scan(found["read"], first, temperature)}, threshold)
+
+
+def best_number(number):
+    """The digits a number object (``answer``) reads as, sure or not: each digit's best guess, "?"
+    where it has none (digitpad.reading.NO_DIGIT)."""
+    return "".join("?" if d["digit"] is None else str(d["digit"]) for d in number["digits"])
 
 
 def number_hint(model, gray, threshold=SURE, temperature=SCAN_TEMPERATURE):

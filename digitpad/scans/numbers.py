@@ -4,7 +4,7 @@ PNG a user's scan would be, and read as ``predict.py --number`` reads a file
 import numpy as np
 
 from digitpad.reading import SCAN_TEMPERATURE
-from digitpad.reading.numbers import read_image
+from digitpad.reading.numbers import best_number, read_image
 
 from .sets import SCAN_MARGIN, SCAN_ZOOM, number_bitmap, scan_picture
 
@@ -44,7 +44,7 @@ def read_numbers(model, numbers, threshold, temperature=SCAN_TEMPERATURE):
     for picture, number in numbers:
         count += 1
         read = read_image(model, picture, threshold=threshold, temperature=temperature)
-        best = "".join("?" if d["digit"] is None else str(d["digit"]) for d in read["digits"])
+        best = best_number(read)
         found += len(read["digits"]) == len(number)
         right += best == number
         sure += read["sure"]
