@@ -59,7 +59,7 @@ from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxe
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20  # beyond, a reading is all or nothing, or a tenth each
-MAX_NUMBERS = 10_000  # made and read one at a time: 10-20 minutes here at 8x
+MAX_NUMBERS = 10_000  # made one at a time: ~15 minutes here at 8x; 50 for 256 px bitmaps at 8x, 0.3 GB
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (digitpad.scans.sets.MAX_SIDE) as a picture of at most 2,048
 
 
