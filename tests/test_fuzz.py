@@ -225,3 +225,26 @@ def test_number_bitmap_of_any_bitmaps(shapes, gaps, seed):
         widths = [np.ptp(np.flatnonzero(b.any(axis=0))) + 1 for b in bitmaps]
         assert joined.shape == (bitmaps[0].shape[0], sum(widths) + sum(gaps))
         assert joined.sum() == sum(b.sum() for b in bitmaps)  # every bit of ink, and only those
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(0, 12), height=st.integers(1, 40), width=st.integers(1, 40), ink=st.floats(0, 1),
+       zoom=st.integers(1, 8), seed=st.integers(0, 2**32 - 1))
+def test_scanned_numbers_of_any_set(n, height, width, ink, zoom, seed):
+    """Numbers made of any set of bitmaps (none, blank, a row tall, sparse or full): pictures of dark ink
+    on white paper, each of 2-6 of its inked bitmaps and no taller than they are with their margin, or
+    a ValueError saying there are too few."""
+    from digitpad.scans.numbers import DIGITS, scanned_numbers
+
+    with fuzz_case("digitpad.scans.numbers.scanned_numbers"):
+        rng = np.random.default_rng(seed)
+        bitmaps = rng.random((n, height, width)) < ink
+        try:
+            numbers = list(scanned_numbers(bitmaps, np.arange(n) % 10, 3, rng, zoom))
+        except ValueError as e:
+            assert "bitmaps with ink" in str(e) and sum(b.any() for b in bitmaps) < DIGITS[1]
+            return
+        for picture, number in numbers:
+            assert DIGITS[0] <= len(number) <= DIGITS[1] and picture.dtype == np.uint8
+            margin = (picture.shape[0] - height * zoom) / 2  # a quarter of the height, to a pixel's rounding
+            assert abs(margin - 0.25 * zoom * height) <= 1 and picture.min() < 255
