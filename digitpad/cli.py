@@ -35,6 +35,22 @@ def seed(text):
     return value
 
 
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20  # beyond, a reading is all or nothing, or a tenth each
+
+
+def temperature(text):
+    """An argparse type for ``--temperature``, at which a scan's probabilities are sharpened
+    (digitpad.reading.sharpened): a number from MIN_TEMPERATURE to MAX_TEMPERATURE."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a temperature is a number, not {text[:20]!r}") from None
+    if not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:  # also false for nan
+        raise argparse.ArgumentTypeError(f"a temperature is between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, "
+                                         f"not {value:g}")
+    return value
+
+
 def parser(doc):
     """An argparse parser for a command: its description the first line of ``doc``, defaults shown,
     and ``--version``."""

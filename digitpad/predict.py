@@ -9,11 +9,13 @@ PNG, JPEG or BMP up to 50 megapixels (digitpad.preprocessing.images); dark-on-li
 light-on-dark are both recognised, transparency is paper. Prints one line per file:
 the digit and its confidence (with --top, the K most likely digits), or "?" and the best
 guess when the confidence is under --threshold (probably not a digit); --json prints one
-JSON object per line with all ten probabilities and "sure" ({"file", "error"} for a file that
-fails). With --number each image is
+JSON object per line with all ten probabilities, "sure" and "scan" ({"file", "error"} for a file
+that fails). A picture that is a small bitmap blown up, as a scanned digit set is, is taken for a
+scan ("scan": true) and its probabilities are sharpened at --temperature (0.8; 1 reads them as the
+network gives them: docs/paper.md). With --number each image is
 read as a number of several digits (digitpad.reading.numbers): "path: 2024 (lowest confidence
 97.1%)", a "?" for each digit under --threshold, or with --json {"file", "number", "sure",
-"digits": [{"digit", "confidence", "sure", "box"}]}. A folder stands for the images in it
+"digits": [{"digit", "confidence", "sure", "box"}], "scan"}. A folder stands for the images in it
 and in its subfolders (the pad's samples/ included). A file that cannot be read is reported on
 stderr and the others still run; the exit code is 1 if any failed. A picture read as no digit
 that reads as a number of sure digits gets a hint on stderr to add --number (with --json, a
@@ -31,7 +33,7 @@ from mnist_mlp import SURE, ModelError, is_sure, load_model
 from mnist_mlp.paths import WEIGHTS
 from digitpad.reading.numbers import best_number, number_hint, read_image
 from digitpad.preprocessing.images import ImageError, read_gray
-from digitpad.reading import NO_INK, TurnedViews, best_guess, digit_answer, picture_reading
+from digitpad.reading import NO_INK, SCAN_TEMPERATURE, TurnedViews, best_guess, digit_answer, picture_reading
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 
@@ -93,10 +95,10 @@ def gray_of(path):
 NO_NUMBER = "the model gives no number for it (its weights are too large)"
 
 
-def read_number(model, path, threshold):
-    """The number object for one image file (digitpad.reading.numbers: "?" for a digit under ``threshold``),
-    or ValueError."""
-    number = read_image(model, gray_of(path), threshold=threshold)
+def read_number(model, path, threshold, temperature=SCAN_TEMPERATURE):
+    """The number object for one image file (digitpad.reading.numbers: "?" for a digit under ``threshold``,
+    a scan's digits sharpened at ``temperature``), or ValueError."""
+    number = read_image(model, gray_of(path), threshold=threshold, temperature=temperature)
     if "error" in number:
         raise ValueError(number["error"])
     if not number["digits"]:
@@ -126,6 +128,8 @@ def main(argv=None):
                         "(a 1 needs half, and twice any other digit's)")
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
     p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
+    p.add_argument("--temperature", type=cli.temperature, default=SCAN_TEMPERATURE,
+                   help="a scan's probabilities are sharpened at this temperature (1: as the network gives them)")
     args = p.parse_args(argv)
     if not 1 <= args.top <= 10:
         p.error("--top must be between 1 and 10")
@@ -147,10 +151,10 @@ def main(argv=None):
             if problem:
                 raise ValueError(problem)
             if args.number:
-                show_number(path, read_number(model, path, args.threshold), args.json)
+                show_number(path, read_number(model, path, args.threshold, args.temperature), args.json)
                 continue
             gray = gray_of(path)
-            probabilities = picture_reading(views, gray)[0]  # read as the pad reads
+            probabilities, _, scan = picture_reading(views, gray, args.temperature)  # read as the pad reads
             if not np.isfinite(probabilities).all():  # finite weights whose sums overflow float32
                 raise ValueError(NO_NUMBER)
         except ValueError as e:
@@ -160,9 +164,9 @@ def main(argv=None):
                 print(json.dumps({"file": json_name(path), "error": str(e)}))
             continue
         sure = bool(is_sure(probabilities, args.threshold))
-        hint = None if sure else number_hint(model, gray, args.threshold)
+        hint = None if sure else number_hint(model, gray, args.threshold, args.temperature)
         if args.json:
-            answer = {"file": json_name(path), **digit_answer(probabilities, args.threshold)}
+            answer = {"file": json_name(path), **digit_answer(probabilities, args.threshold), "scan": scan}
             print(json.dumps({**answer, "hint": f"reads as the number {hint}: add --number"} if hint else answer))
         else:
             order = np.argsort(probabilities)[::-1][:args.top]

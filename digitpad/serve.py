@@ -3,7 +3,7 @@
 Usage:
     digitpad-serve [--weights weights/] [--host 127.0.0.1] [--port 8000] [--samples DIR]
                    [--max-body 1048576] [--max-connections 2048] [--max-per-address N]
-                   [--threshold 0.5] [--quiet]
+                   [--threshold 0.5] [--temperature 0.8] [--quiet]
 (or python tools/serve.py from a checkout)
 
 Open http://127.0.0.1:8000/ for the pad in a browser: draw with a mouse, a finger or a pen; keys c
@@ -18,12 +18,14 @@ Endpoints:
                        or image/bmp; up to 16 megapixels, either polarity, prepared like the pad's canvas)
                        -> {"prediction": 7, "confidence": 0.98, "sure": true, "probabilities": {"0": ..., "9": ...}}
                        ("sure": false when the confidence is under --threshold, a 1's under half of it
-                       or under twice any other digit's: probably not a digit)
+                       or under twice any other digit's: probably not a digit; an image's answer says
+                       "scan": true where it is a small bitmap blown up, its probabilities then
+                       sharpened at --temperature, 1: as the network gives them)
                        or JSON {"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [w, h]}
                        read as the pad reads them; the answer then carries "input", the 28x28 input
     POST /predict/number  the same bodies, read as a whole number
     POST /samples      (with --samples) {"label": 3, "strokes": ..., "canvas_size": ...}: saved as a sample
-    GET  /config       -> {"threshold": 0.5, "samples": false}
+    GET  /config       -> {"threshold": 0.5, "temperature": 0.8, "samples": false}
     GET  /health       -> {"status": "ok", "model_loaded": true}
     GET  /model/info   -> the model's layer sizes, metrics and training summary
     (HEAD works wherever GET does.)
@@ -42,7 +44,7 @@ from pathlib import Path
 from digitpad import cli
 from mnist_mlp import SURE, ModelError, load_model
 from mnist_mlp.paths import WEIGHTS
-from digitpad.reading import trajectory_network
+from digitpad.reading import SCAN_TEMPERATURE, trajectory_network
 from digitpad.serving.digits import make_app
 from digitpad.serving.http import Server
 
@@ -50,9 +52,10 @@ MAX_BODY = 1 << 20
 
 
 def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY, max_connections=2048, quiet=False,
-                threshold=SURE, samples=None, max_per_address=None, max_held=None):
+                threshold=SURE, samples=None, max_per_address=None, max_held=None, temperature=SCAN_TEMPERATURE):
     log = (lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    return Server(make_app(model, threshold, samples, log=log), host, port, max_body, max_connections, log=log,
+    return Server(make_app(model, threshold, samples, log=log, temperature=temperature), host, port, max_body,
+                  max_connections, log=log,
                   max_per_address=max_per_address, max_held=max_held)
 
 
@@ -85,6 +88,9 @@ def main(argv=None):
                    help="open connections from one address at most (default: an eighth of --max-connections)")
     p.add_argument("--threshold", type=float, default=SURE,
                    help="confidence under which an answer is not sure (a 1 needs half, and twice any other digit's)")
+    p.add_argument("--temperature", type=cli.temperature, default=SCAN_TEMPERATURE,
+                   help="an image that is a scan has its probabilities sharpened at this temperature "
+                        "(1: as the network gives them)")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,
                    help="let the web page save drawings as labelled samples in this folder (off by default)")
@@ -108,7 +114,7 @@ def main(argv=None):
         return 2
     try:
         server = make_server(model, args.host, args.port, args.max_body, args.max_connections, args.quiet,
-                             args.threshold, args.samples, args.max_per_address)
+                             args.threshold, args.samples, args.max_per_address, temperature=args.temperature)
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror or e}"
               + (" (another server is using it; choose another --port)" if e.errno == 98 else ""), file=sys.stderr)

@@ -69,7 +69,7 @@ def test_a_folder_of_class_folders_with_a_mosaic(tmp_path):
     (["--temperature", "nan"], 2, "between 0.05 and 20"),
     (["--temperature", "1e9"], 2, "between 0.05 and 20"),
     (["--temperature=-inf"], 2, "between 0.05 and 20"),
-    (["--temperature", ""], 2, "invalid float"),
+    (["--temperature", ""], 2, "a temperature is a number"),
     (["--non-digits", "1", "--temperature", "0.01"], 2, "between 0.05 and 20"),
     (["--limit", "0"], 2, "at least 1"),
     (["--zoom", "0"], 2, "1 to 8"),

@@ -213,7 +213,8 @@ def test_read_strokes_and_image_read_the_same_number():
     gray = 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes], 720, 320)
     assert read_image(MODEL, gray)["number"] == "2047"
     assert read_strokes(MODEL, []) == {"number": "", "sure": False, "digits": []}
-    assert read_image(MODEL, np.full((40, 40), 255, np.uint8)) == {"number": "", "sure": False, "digits": []}
+    assert read_image(MODEL, np.full((40, 40), 255, np.uint8)) == {"number": "", "sure": False, "digits": [],
+                                                                  "scan": False}
 
 
 def test_a_number_cut_out_to_its_ink_keeps_its_1s():
@@ -618,8 +619,9 @@ def test_touching_digits_with_loops_are_cut_apart(text, forms, overlap):
 def test_a_scanned_number_is_read_as_surely_as_its_digits_alone():
     """A number on a scanned form (optdigits bitmaps side by side, blown up 4 times) has each digit read
     sharpened at SCAN_TEMPERATURE, as the same digit alone is (digitpad.reading.picture_reading): the
-    same digits, the same boxes, each confidence that of its reading sharpened. A drawing's number
-    (not blown up) is read as the network gives it. A bad temperature is refused before any reading."""
+    same digits, the same boxes, each confidence that of its reading sharpened, and "scan" says so. A
+    drawing's number (not blown up) is read as the network gives it, "scan" false. A bad temperature
+    is refused before any reading."""
     from digitpad.reading import SCAN_TEMPERATURE, TurnedViews as Views, picture_reading, sharpened
     from digitpad.reading.numbers import number_hint, read_image
     from digitpad.scans.sets import DEFAULT_OPTDIGITS, number_bitmap, read_optdigits, scan_picture
@@ -633,6 +635,7 @@ def test_a_scanned_number_is_read_as_surely_as_its_digits_alone():
                       for t in (SCAN_TEMPERATURE, 1))
         assert [d["box"] for d in sharp["digits"]] == [d["box"] for d in raw["digits"]]
         assert [d["digit"] for d in sharp["digits"]] == [d["digit"] for d in raw["digits"]]
+        assert sharp["scan"] is raw["scan"] is True  # the answer says it was taken for a scan
         for s, r, bitmap in zip(sharp["digits"], raw["digits"], picked):
             alone = picture_reading(views, scan_picture(bitmap), temperature=1)[0]
             assert r["confidence"] == pytest.approx(alone.max(), abs=1e-4)  # in the number as alone
@@ -641,6 +644,7 @@ def test_a_scanned_number_is_read_as_surely_as_its_digits_alone():
     assert surer >= 3  # unsure numbers made sure: 4 of these 7 (one of them wrong: a 0 read as 6)
     drawn = 255 - render([(np.asarray(s["points"], np.float64), s["brush"]) for s in number("2047")], 800, 300)
     assert read_image(MODEL, drawn) == read_image(MODEL, drawn, temperature=1)
+    assert read_image(MODEL, drawn)["scan"] is False
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive number"):
             read_image(MODEL, drawn, temperature=bad)

@@ -46,8 +46,32 @@ def test_both_polarities(images):
     # (an MNIST bitmap blown up 7 times: digitpad.reading.picture_reading).
     canvas = canvas_from_image(cv2.imread(str(folder / "light0.png"), cv2.IMREAD_GRAYSCALE))
     assert blown_up(canvas)
-    expected = sharpened(TurnedViews(load_model(ROOT / "weights")).predict_proba(prepare(canvas))[0], SCAN_TEMPERATURE)
-    assert np.allclose([answers[0]["probabilities"][str(d)] for d in range(10)], expected, atol=1e-4)
+    raw = TurnedViews(load_model(ROOT / "weights")).predict_proba(prepare(canvas))[0]
+    assert np.allclose([answers[0]["probabilities"][str(d)] for d in range(10)],
+                       sharpened(raw, SCAN_TEMPERATURE), atol=1e-4)
+    assert answers[0]["scan"] is True  # it says why: taken for a scan
+    # --temperature 1 reads a scan as the network gives it; the answer still says it was taken for one.
+    r = run(folder / "light0.png", "--json", "--temperature", "1")
+    answer = json.loads(r.stdout)
+    assert r.returncode == 0 and answer["scan"] is True
+    assert np.allclose([answer["probabilities"][str(d)] for d in range(10)], raw, atol=1e-4)
+
+
+def test_a_drawing_is_no_scan_and_a_bad_temperature_is_one_line(tmp_path):
+    """A picture of the pad's strokes is read as the network gives it, and says "scan": false, at any
+    --temperature; a temperature that is no positive number is refused before anything is read."""
+    from test_numbers import number, render
+
+    strokes = number("2")
+    cv2.imwrite(str(tmp_path / "two.png"), 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes],
+                                                        400, 400))
+    answers = [json.loads(run(tmp_path / "two.png", "--json", *t).stdout) for t in ([], ["--temperature", "0.5"])]
+    assert answers[0] == answers[1] and answers[0]["scan"] is False and answers[0]["prediction"] == 2
+    for bad, says in (("0", "between 0.05 and 20"), ("nan", "between 0.05 and 20"), ("-inf", "between"),
+                      ("1e400", "between"), ("", "a temperature is a number"), ("x" * 5000, "a temperature is a")):
+        r = run(tmp_path / "two.png", f"--temperature={bad}")
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr and not r.stdout, bad
+        assert len(r.stderr) < 1000  # the bad value is not echoed whole
 
 
 def test_top_k_lines(images):

@@ -82,8 +82,8 @@ def test_a_1_written_in_bits_that_the_brush_joins_is_a_1():
 
 def test_a_picture_of_either_polarity_reads_as_the_strokes_do():
     canvas = render(strokes(26), 400)
-    ink_on_paper, image = picture_reading(VIEWS, 255 - canvas)
-    light_on_dark, _ = picture_reading(VIEWS, canvas)
+    ink_on_paper, image, _ = picture_reading(VIEWS, 255 - canvas)
+    light_on_dark = picture_reading(VIEWS, canvas)[0]
     assert ink_on_paper.argmax() == light_on_dark.argmax() == 3 and image.shape == (28, 28)
     for shade in (255, 0, 128):  # white, black, grey: nothing to read, and the message says so
         with pytest.raises(ValueError, match="no ink found: the image is blank or one shade"):
@@ -99,7 +99,7 @@ def test_bold_ink_cut_out_close_is_read_in_either_shade(digit, margin):
     the picture, darker than its light edges: paper evenly lit. (Cut out with no paper at all round
     a dark 0 or 8, the edges are as much ink as paper, and the answer is "?": a known fault.)"""
     for picture in (bold_digit(digit, margin), 255 - bold_digit(digit, max(margin, 2))):
-        probabilities, _ = picture_reading(VIEWS, picture)
+        probabilities = picture_reading(VIEWS, picture)[0]
         assert probabilities.argmax() == digit and is_sure(probabilities), (digit, margin, probabilities.round(2))
 
 
@@ -115,7 +115,7 @@ def test_bold_dark_ink_filling_its_picture_is_ink_on_even_paper():
     picture = page[ys.min() - 6:ys.max() + 7, xs.min() - 6:xs.max() + 7]
     canvas = canvas_from_image(picture)
     assert canvas[picture < 64].min() > 0  # the ring is ink, not only the slash
-    probabilities, _ = picture_reading(VIEWS, picture)
+    probabilities = picture_reading(VIEWS, picture)[0]
     assert probabilities.argmax() == 0 and is_sure(probabilities), probabilities.round(2)
 
 
@@ -133,7 +133,7 @@ def test_a_picture_is_read_first_as_it_looks_then_as_light_ink_where_it_may_be()
 def test_a_file_reads_as_its_picture_and_bad_files_say_why(tmp_path):
     canvas = 255 - render(strokes(26), 400)
     cv2.imwrite(str(tmp_path / "three.png"), canvas)
-    from_file, _ = file_reading(VIEWS, tmp_path / "three.png")
+    from_file = file_reading(VIEWS, tmp_path / "three.png")[0]
     np.testing.assert_allclose(from_file, picture_reading(VIEWS, canvas)[0], atol=1e-6)
     (tmp_path / "note.png").write_text("not an image")
     for path, says in [(tmp_path / "missing.png", "no such file"), (tmp_path / "note.png", "not a PNG"),
@@ -181,7 +181,7 @@ def test_a_1_stretched_to_its_box_and_read_unsurely_is_read_narrowed_too(mnist):
     ones = mnist["x_test"][mnist["y_test"] == 1][100:200]
     for binary, least in ((True, 78), (False, 81)):
         readings = [picture_reading(VIEWS, scan_picture(one), temperature=1) for one in boxed(ones, binary)]
-        probabilities = np.array([p for p, _ in readings])
+        probabilities = np.array([p for p, _, _ in readings])
         assert ((probabilities.argmax(axis=1) == 1) & is_sure(probabilities)).sum() >= least, binary
     band = canvas_of(BAND)
     unsure = (np.full(10, 0.1), prepare(band))
@@ -212,21 +212,24 @@ def test_sharpened_keeps_the_order_and_lifts_the_top_under_1():
 def test_only_a_bitmap_blown_up_is_read_sharpened(mnist):
     """A scan of a digit set (a grey bitmap blown up 4 times, or 2 and saved as JPEG) is read sharpened at
     SCAN_TEMPERATURE: the same digit, surer where it was unsure. A drawing and a photo-like picture (a
-    smooth, sharp digit) are read as the network gives them."""
+    smooth, sharp digit) are read as the network gives them. Each says whether it was taken for a scan."""
     assert SCAN_TEMPERATURE < 1
     scans = [scan_picture(b) for b in boxed(mnist["x_test"][150:270], binary=False)]
     ok, jpeg = cv2.imencode(".jpg", scan_picture(boxed(mnist["x_test"][:1], binary=False)[0], zoom=2))
     scans.append(cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE))
     surer = 0
     for gray in scans:
-        (p, image), (raw, raw_image) = picture_reading(VIEWS, gray), picture_reading(VIEWS, gray, temperature=1)
+        (p, image, scan), (raw, raw_image, raw_scan) = picture_reading(VIEWS, gray), picture_reading(VIEWS, gray, 1)
         np.testing.assert_array_equal(image, raw_image)
+        assert scan is raw_scan is True
         np.testing.assert_allclose(p, sharpened(raw, SCAN_TEMPERATURE), rtol=1e-5, atol=1e-7)
         surer += bool(is_sure(p) and not is_sure(raw))
     assert surer >= 3  # unsure scans made sure: 6 of these 121
     drawn = 255 - render(strokes(16), 400)  # dark strokes on white, as a user's picture of the pad
     for gray in (drawn, cv2.resize(drawn, (140, 140), interpolation=cv2.INTER_AREA)):
-        np.testing.assert_array_equal(picture_reading(VIEWS, gray)[0], picture_reading(VIEWS, gray, temperature=1)[0])
+        (p, _, scan), (raw, _, raw_scan) = picture_reading(VIEWS, gray), picture_reading(VIEWS, gray, temperature=1)
+        np.testing.assert_array_equal(p, raw)
+        assert scan is raw_scan is False
 
 
 def test_a_reading_that_names_another_digit_fairly_is_not_overturned():
@@ -356,7 +359,7 @@ def test_odd_pictures_give_canvases_of_their_shape_and_are_read_or_have_no_ink()
             for canvas in picture_canvases(picture):
                 assert canvas.shape == picture.shape and canvas.dtype == np.uint8
             try:
-                probabilities, image = picture_reading(VIEWS, picture)
+                probabilities, image, _ = picture_reading(VIEWS, picture)
                 assert probabilities.shape == (10,) and image.shape == (28, 28)
             except ValueError as e:
                 assert "no ink found" in str(e)
@@ -371,7 +374,7 @@ def test_an_array_larger_than_a_file_is_read_is_read_as_that_file(tmp_path):
     picture = np.full((6000, 6000), 235, np.uint8)
     cv2.polylines(picture, [np.array([[1500, 1200], [4500, 1200], [2700, 4800]], np.int32)], False, 30, 300)
     assert all(max(canvas.shape) <= SIDE for canvas in picture_canvases(picture))
-    probabilities, _ = picture_reading(VIEWS, picture)
+    probabilities = picture_reading(VIEWS, picture)[0]
     assert probabilities.argmax() == 7
     path = tmp_path / "seven.png"
     assert cv2.imwrite(str(path), picture)

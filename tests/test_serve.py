@@ -13,6 +13,7 @@ from conftest import ROOT
 from mnist_mlp import load_model
 from mnist_mlp.views import TurnedViews
 from digitpad import serve
+from digitpad.reading import SCAN_TEMPERATURE
 
 
 @pytest.fixture(scope="module")
@@ -349,7 +350,8 @@ def test_bad_options_and_a_busy_port_are_one_line(tmp_path):
         return subprocess.run([sys.executable, str(ROOT / "tools" / "serve.py"), *args], capture_output=True,
                               text=True, timeout=60, cwd=ROOT)
 
-    for args, message in [(["--port", "70000"], "--port must be between"), (["--max-body", "-1"], "at least 1")]:
+    for args, message in [(["--port", "70000"], "--port must be between"), (["--max-body", "-1"], "at least 1"),
+                          (["--temperature", "0"], "between 0.05 and 20"), (["--temperature", "x"], "is a number")]:
         r = run(*args)
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
     with socket.socket() as busy:
@@ -429,6 +431,34 @@ def test_predict_number_from_strokes_and_from_an_image(server):
     one = cv2.imencode(".png", 255 - render([(np.array(s["points"]), s["brush"]) for s in strokes[:1]], 720, 320))[1]
     status, body = request(server, "POST", "/predict", one.tobytes(), {"Content-Type": "image/png"})
     assert status == 200 and body["sure"] and body["prediction"] == 2 and "hint" not in body
+
+
+def test_a_scan_says_so_and_is_sharpened_at_the_servers_temperature(server, mnist):
+    """An image that is a bitmap blown up answers "scan": true, its probabilities sharpened at the
+    server's --temperature (1: as the network gives them), alone and in a number; a drawing's picture
+    answers "scan": false, read as the network gives it; /config says the temperature."""
+    from test_numbers import number, render
+
+    scan = cv2.imencode(".png", np.kron(255 - mnist["x_test"][3], np.ones((4, 4), np.uint8)))[1].tobytes()
+    strokes = [(np.array(s["points"]), s["brush"]) for s in number("47")]
+    drawing = cv2.imencode(".png", 255 - render(strokes, 400, 320))[1].tobytes()
+    raw = serve.make_server(load_model(ROOT / "weights"), "127.0.0.1", 0, quiet=True, temperature=1)
+    threading.Thread(target=raw.serve_forever, daemon=True).start()
+    try:
+        for path in ("/predict", "/predict/number"):
+            (s, sharp), (r, plain) = (request(port, "POST", path, scan, {"Content-Type": "image/png"})
+                                      for port in (server, raw.server_address[1]))
+            assert s == r == 200 and sharp["scan"] is plain["scan"] is True
+            top = (lambda a: a["confidence"]) if path == "/predict" else (lambda a: a["digits"][0]["confidence"])
+            assert top(plain) < top(sharp) < 1, path  # the same digit, surer sharpened
+            (s, sharp), (r, plain) = (request(port, "POST", path, drawing, {"Content-Type": "image/png"})
+                                      for port in (server, raw.server_address[1]))
+            assert s == r == 200 and sharp == plain and sharp["scan"] is False, path
+        assert request(server, "GET", "/config")[1]["temperature"] == SCAN_TEMPERATURE
+        assert request(raw.server_address[1], "GET", "/config")[1]["temperature"] == 1
+    finally:
+        raw.shutdown()
+        raw.server_close()
 
 
 NUMBER_BAD = [

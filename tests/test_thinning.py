@@ -242,7 +242,7 @@ def test_fat_scanned_ones_are_read_as_ones(views):
         bitmap[:, 8:24] = True
         if flag:
             bitmap[:6, 3:8] = True
-        probabilities, image = picture_reading(views, scan_picture(bitmap))
+        probabilities, image, _ = picture_reading(views, scan_picture(bitmap))
         assert probabilities.argmax() == 1 and probabilities.max() >= 0.45, probabilities.round(2)
         assert image.shape == (28, 28)
 

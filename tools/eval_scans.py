@@ -58,7 +58,6 @@ from digitpad.scans.numbers import DIGITS, read_numbers, scanned_numbers  # noqa
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
-MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20  # beyond, a reading is all or nothing, or a tenth each
 MAX_NUMBERS = 10_000  # made one at a time: ~15 minutes here at 8x; 50 for 256 px bitmaps at 8x, 0.3 GB
 MAX_ZOOM = 8  # a bitmap of at most 256 px a side (digitpad.scans.sets.MAX_SIDE) as a picture of at most 2,048
 
@@ -124,7 +123,7 @@ def main(argv=None):
     p.add_argument("--threshold", type=float, default=SURE,
                    help=f"under this confidence the answer is ? (a 1 needs half, and twice any other digit's; "
                         f"default {SURE})")
-    p.add_argument("--temperature", type=float, default=SCAN_TEMPERATURE,
+    p.add_argument("--temperature", type=cli.temperature, default=SCAN_TEMPERATURE,
                    help=f"a scan's reading is sharpened at this temperature (1: as the network gives it; "
                         f"default {SCAN_TEMPERATURE}, fitted by tools/fit_scan_temperature.py)")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
@@ -167,8 +166,6 @@ def main(argv=None):
             p.error(f"--non-digits draws its own drawings: {', '.join(given)} cannot go with it")
     if not 0 <= args.threshold <= 1:
         p.error("--threshold must be between 0 and 1")
-    if not MIN_TEMPERATURE <= args.temperature <= MAX_TEMPERATURE:  # also false for nan
-        p.error(f"--temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}")
     if args.limit is not None and args.limit < 1:
         p.error("--limit must be at least 1")
     if args.skip < 0:

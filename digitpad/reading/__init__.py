@@ -194,14 +194,15 @@ def stretched_reading(views, canvas, reading):
 
 
 def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
-    """``(probabilities, image)`` for a grey uint8 picture: ``canvas_reading`` of the pad-like canvas
+    """``(probabilities, image, scan)`` for a grey uint8 picture: ``canvas_reading`` of the pad-like canvas
     it gives (paper, ruling and specks taken out); where that is unsure or has no ink, the other of
     its ``picture_canvases``, if its top digit has SURE of the probability, a 1 too (a guess at the
     picture's shades needs the full bar); where still unsure, as a digit stretched to its box may be
     (``stretched_reading``); and where the canvas is a small bitmap blown up (a scan of a digit set:
     digitpad.preprocessing.thinning.blown_up), ``sharpened`` at ``temperature`` (1: as the network
     reads it; SCAN_TEMPERATURE was fitted for the shipped model: tools/fit_scan_temperature.py fits
-    another's). ValueError when there is no ink, or for a temperature that is not a positive number."""
+    another's). ``scan`` says whether it was taken for such a scan, sharpened or not. ValueError when
+    there is no ink, or for a temperature that is not a positive number."""
     check_temperature(temperature)  # here too: a picture that is no scan is never sharpened
     canvases = picture_canvases(gray)
     first = next(canvases)
@@ -212,17 +213,20 @@ def picture_reading(views, gray, temperature=SCAN_TEMPERATURE):
     if reading is None:
         raise ValueError(f"no ink found: {NO_INK}")
     probabilities, image = stretched_reading(views, first, reading)
-    return as_scan(probabilities, first, temperature), image
+    probabilities, scan = as_scan(probabilities, first, temperature)
+    return probabilities, image, scan
 
 
 def as_scan(probabilities, canvas, temperature):
-    """Rows of ten probabilities read from a picture whose first canvas (``picture_canvases``) is
-    ``canvas``: ``sharpened`` at ``temperature`` where that is a small bitmap blown up (a scan:
-    digitpad.preprocessing.thinning.blown_up), as they are otherwise or at 1. One digit's reading
-    (``picture_reading``) and a number's (digitpad.reading.numbers.read_image) are made surer alike."""
-    if temperature == 1 or not len(probabilities) or not blown_up(canvas):
-        return probabilities
-    return sharpened(probabilities, temperature)
+    """``(probabilities, scan)`` for rows of ten probabilities read from a picture whose first canvas
+    (``picture_canvases``) is ``canvas``: ``scan`` whether that is a small bitmap blown up (a scan:
+    digitpad.preprocessing.thinning.blown_up), and where it is, the probabilities ``sharpened`` at
+    ``temperature`` (1: as they are). One digit's reading (``picture_reading``) and a number's
+    (digitpad.reading.numbers.read_image) are made surer alike."""
+    scan = bool(blown_up(canvas))
+    if not scan or temperature == 1 or not len(probabilities):
+        return probabilities, scan
+    return sharpened(probabilities, temperature), scan
 
 
 def file_reading(views, path, temperature=SCAN_TEMPERATURE):

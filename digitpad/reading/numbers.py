@@ -142,7 +142,8 @@ def read_image(model, gray, turn=TURN, threshold=SURE, temperature=SCAN_TEMPERAT
                 break
     if "read" not in found:  # no number: nothing to sharpen
         return number
-    return _answer({**found, "read": as_scan(found["read"], first, temperature)}, threshold)
+    read, scan = as_scan(found["read"], first, temperature)
+    return {**_answer({**found, "read": read}, threshold), "scan": scan}
 
 
 def best_number(number):

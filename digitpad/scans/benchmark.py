@@ -61,7 +61,7 @@ def read_scans(views, files, temperature=SCAN_TEMPERATURE):
     readings = []
     for path, label in files:
         try:
-            probabilities, image = file_reading(views, path, temperature)
+            probabilities, image, _ = file_reading(views, path, temperature)
             readings.append(Reading(path, label, probabilities, image))
         except ValueError as e:
             readings.append(Reading(path, label, np.zeros(10, np.float32), np.zeros((28, 28), np.float32), str(e)))

@@ -19,7 +19,7 @@ from mnist_mlp import SURE
 from digitpad.reading.numbers import number_hint, read_groups, read_image
 from digitpad.personal.samples import MAX_RECORD_BYTES, SampleError, parse_strokes, save_sample
 from digitpad.preprocessing.images import ImageError, decode_gray
-from digitpad.reading import TurnedViews, digit_answer, picture_reading, strokes_reading
+from digitpad.reading import SCAN_TEMPERATURE, TurnedViews, digit_answer, picture_reading, strokes_reading
 
 from .http import HttpError
 from .page import page_files
@@ -77,13 +77,14 @@ def strokes_from(data):
     return list(zip(strokes, brushes)), record
 
 
-def number_from(model, kind, body, threshold=SURE):
-    """The number object (digitpad.reading.numbers) for an image body, or for JSON in the form the pad saves
-    strokes; each digit "sure" when its confidence reaches ``threshold``, the number when every digit is. From
+def number_from(model, kind, body, threshold=SURE, temperature=SCAN_TEMPERATURE):
+    """The number object (digitpad.reading.numbers) for an image body (a scan's digits sharpened at
+    ``temperature``), or for JSON in the form the pad saves strokes; each digit "sure" when its
+    confidence reaches ``threshold``, the number when every digit is. From
     strokes, as the pad's number mode shows it: each digit's probabilities too, and "current" (the
     digit holding the last stroke) with its 28x28 "input"."""
     if kind != "application/json":
-        number = read_image(model, gray_from_image(body), threshold=threshold)
+        number = read_image(model, gray_from_image(body), threshold=threshold, temperature=temperature)
     else:
         strokes, _ = strokes_from(json_body(body))
         groups, number, images, probabilities = read_groups(model, [{"brush": b, "points": p} for p, b in strokes],
@@ -109,9 +110,10 @@ def model_info(model):
             "saved_at": m.get("saved_at")}
 
 
-def make_app(model, threshold=SURE, samples=None, page=None, log=print):
+def make_app(model, threshold=SURE, samples=None, page=None, log=print, temperature=SCAN_TEMPERATURE):
     """The routes, as an app for digitpad.serving.http.Server; answers under ``threshold`` are not sure.
-    Every drawing and image is read three ways (reading), as the pad reads it. ``samples``, a
+    Every drawing and image is read three ways (reading), as the pad reads it; an image that is a scan
+    (digitpad.reading.picture_reading) has its probabilities sharpened at ``temperature``. ``samples``, a
     folder, lets the page save drawings there as the pad's labelled samples (at most MAX_SAMPLES);
     ``page`` maps request paths to the web page's files (digitpad.serving.page); ``log`` takes what only the
     server's operator should read."""
@@ -122,9 +124,9 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
     def predict(kind, body):
         if kind != "application/json":
             gray = gray_from_image(body)
-            probabilities, image = read_picture(gray)
-            reply = digit_answer(probabilities, threshold, image)
-            number = None if reply["sure"] else number_hint(model, gray, threshold)
+            probabilities, image, scan = read_picture(gray)
+            reply = {**digit_answer(probabilities, threshold, image), "scan": scan}
+            number = None if reply["sure"] else number_hint(model, gray, threshold, temperature)
             return {**reply, "hint": f"reads as the number {number}: POST it to /predict/number"} if number else reply
         data = json_body(body)
         if isinstance(data, dict) and "strokes" in data:
@@ -137,7 +139,7 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
 
     def read_picture(gray):
         try:
-            return picture_reading(views, gray)
+            return picture_reading(views, gray, temperature)
         except ValueError as e:
             raise HttpError(422, str(e)) from None
 
@@ -177,13 +179,13 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print):
         if method == "GET" and path == "/model/info":
             return 200, model_info(model)
         if method == "GET" and path == "/config":
-            return 200, {"threshold": threshold, "samples": samples is not None}
+            return 200, {"threshold": threshold, "temperature": temperature, "samples": samples is not None}
         if method == "POST" and path in ("/predict", "/predict/number"):
             kind = request.content_type
             if kind != "application/json" and kind not in IMAGE_TYPES:
                 raise HttpError(415, "Content-Type must be application/json, image/png, image/jpeg or "
                                      f"image/bmp, not {kind or 'missing'}")
-            work = predict if path == "/predict" else lambda k, b: number_from(model, k, b, threshold)
+            work = predict if path == "/predict" else lambda k, b: number_from(model, k, b, threshold, temperature)
             # Pictures and numbers cost up to a few tenths of a second; a digit's strokes or pixels about
             # a millisecond: they go in separate lanes, so the cheap ones never wait behind the costly.
             heavy = path == "/predict/number" or kind != "application/json" or len(request.body) > LIGHT_BODY
