@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ROOT
 from digitpad.reading import SCAN_TEMPERATURE
+from digitpad.scans.numbers import TILE
 from digitpad.scans.sets import DEFAULT_OPTDIGITS
 from test_scans import ONE, SEVEN, optdigits
 
@@ -158,12 +159,20 @@ def test_numbers_of_scans_are_read_and_bad_options_refused(tmp_path, mnist):
     past = run("--numbers", "1", "--skip", "1934")  # was numpy's "cannot reshape array of size 0"
     assert past.returncode == 1 and "0 have" in past.stderr and "Traceback" not in past.stderr
     rows = optdigits(tmp_path, [(["1100"], 1)] * 6, header="entwidth = 4\nentheight = 1\n")  # was a traceback
-    thin = run(rows, "--numbers", "2", "--json")
+    thin = run(rows, "--numbers", "2", "--json", "--mosaic", tmp_path / "thin.png")
     assert thin.returncode == 0 and json.loads(thin.stdout)["numbers"] == 2, thin.stderr
+    assert "no mosaic" in thin.stderr or cv2.imread(str(tmp_path / "thin.png")).shape[1] == 3 * (TILE[0] + 4) + 4
+    # At --threshold 1 nearly every number is unsure (a digit read 1.0 in float32 is sure): each has its
+    # tile, three to a row.
+    r = run("--numbers", "6", "--limit", "100", "--threshold", "1", "--mosaic", tmp_path / "numbers.png")
+    shown = int(r.stderr.split("mosaic of the first ")[1].split()[0])
+    tiles = cv2.imread(str(tmp_path / "numbers.png"))
+    assert r.returncode == 0 and shown >= 4, r.stderr
+    assert tiles.shape == ((shown + 2) // 3 * (TILE[1] + 20 + 4) + 4, 3 * (TILE[0] + 4) + 4, 3)
     for bad, says in ((("--numbers", "0"), "between 1 and"), (("--numbers", "10001"), "between 1 and"),
                       (("--numbers", "-1"), "between 1 and"), (("--numbers", "x"), "invalid int"),
                       (("--numbers", "2", "--non-digits", "2"), "--non-digits"),
-                      (("--numbers", "2", "--mosaic", tmp_path / "m.png"), "--mosaic"),
+                      (("--numbers", "2", "--mosaic", tmp_path / "m.txt"), ".png"),
                       (("--numbers", "2", "--keep", tmp_path / "k"), "--keep"),
                       (("--numbers", "2", "tests"), "a folder")):
         r = run(*bad)

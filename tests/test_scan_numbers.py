@@ -6,7 +6,8 @@ import pytest
 from conftest import ROOT
 from mnist_mlp import load_model
 from digitpad.preprocessing.images import MAX_PIXELS
-from digitpad.scans.numbers import DIGITS, read_numbers, scanned_numbers
+from digitpad.scans import numbers as scan_numbers
+from digitpad.scans.numbers import BOX, DIGITS, TILE, number_tile, read_numbers, scanned_numbers
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, number_bitmap, read_optdigits
 
 
@@ -77,3 +78,24 @@ def test_numbers_of_real_scans_are_read_and_counted():
     assert result["numbers"] == 20 and result["found"] == 1.0 and result["right"] >= 0.85
     assert result["sure_and_right"] >= 0.75 and result["sure"] == result["sure_and_right"] + result["sure_and_wrong"]
     assert read_numbers(model, [], 0.5)["numbers"] == 0
+
+
+def test_numbers_unsure_or_wrong_are_kept_as_tiles_and_no_more_than_the_bound(monkeypatch):
+    """Each number unsure or wrong has a tile of one size, each digit found boxed by what it is; only
+    the first MAX_TILES are kept, however many numbers are read."""
+    bitmaps, labels = read_optdigits(ROOT / DEFAULT_OPTDIGITS, 100)
+    model = load_model(ROOT / "weights")
+    monkeypatch.setattr(scan_numbers, "MAX_TILES", 3)
+    tiles = []
+    read_numbers(model, scanned_numbers(bitmaps, labels, 5, np.random.default_rng(0)), 1.0, tiles=tiles)
+    assert len(tiles) == 3 and all(t.shape == (TILE[1] + 20, TILE[0], 3) for t in tiles)  # at 1.0 none is sure
+    picture, number = next(scanned_numbers(bitmaps, labels, 1, np.random.default_rng(1), zoom=8))
+    wrong = "".join(str((int(d) + 1) % 10) for d in number)
+    digits = [{"digit": int(d), "confidence": 0.9, "sure": True, "box": [10 + 40 * k, 10, 30, 50]}
+              for k, d in enumerate(wrong)]
+    read = {"number": wrong, "sure": True, "digits": digits}
+    tile = number_tile(picture, number, read)
+    assert tile.shape == (TILE[1] + 20, TILE[0], 3)
+    assert (tile == BOX["wrong"]).all(axis=2).any() and not (tile == BOX["right"]).all(axis=2).any()
+    read["digits"] = read["digits"][:1]  # fewer found than written: none of them is right
+    assert not (number_tile(picture, number, read) == BOX["right"]).all(axis=2).any()

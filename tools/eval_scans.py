@@ -8,6 +8,7 @@ Usage:
                                [--seed S] [--json]
     python tools/eval_scans.py --numbers N [SET | --mnist-boxed grey|binary [--fit]] [--skip N] [--limit N]
                                [--seed S] [--zoom 4] [--threshold 0.5] [--temperature 0.8] [--json]
+                               [--mosaic PATH.png]
 
 SET is an optdigits-orig file (default digitpad/scans/datasets/optdigits-orig.tra.gz: 32x32 binary
 bitmaps of digits written on paper forms and scanned) or a folder with subfolders 0-9 of PNG,
@@ -33,7 +34,8 @@ reads as a number (a letter cut into a sure "14").
 --numbers N writes N numbers of 2-6 digits, each made of distinct bitmaps of the set (optdigits or
 --mnist-boxed, --skip and --limit choosing which) set apart side by side, as one scan, and reads each
 as predict.py --number reads a file (digitpad.scans.numbers): the shares with as many digits found as
-written, read right, sure, sure and right, sure and wrong.
+written, read right, sure, sure and right, sure and wrong; --mosaic writes the first 60 numbers
+unsure or wrong, each digit found boxed: green right and sure, orange unsure, red wrong.
 """
 import argparse
 import json
@@ -54,7 +56,7 @@ from mnist_mlp import SURE, ModelError, load_model  # noqa: E402
 from digitpad.reading import SCAN_TEMPERATURE, TurnedViews  # noqa: E402
 from digitpad.scans.benchmark import (non_digit_refusal, non_digit_scans, read_scans, refusal_lines, summary,  # noqa: E402
                                       summary_lines, trouble_tiles, write_scans)
-from digitpad.scans.numbers import DIGITS, read_numbers, scanned_numbers  # noqa: E402
+from digitpad.scans.numbers import DIGITS, MAX_TILES, read_numbers, scanned_numbers  # noqa: E402
 from digitpad.scans.sets import DEFAULT_OPTDIGITS, SCAN_ZOOM, ScanSetError, boxed, labelled_folder, read_optdigits  # noqa: E402
 
 MAX_NON_DIGITS = 1_000  # of each family, three ways: about 40,000 pictures, 0.5 GB, 20 minutes here
@@ -83,7 +85,13 @@ def show_numbers(views, args, end):
     except ValueError as e:  # too few digits in the set
         print(f"error: {args.name}: {e}", file=sys.stderr)
         return 1
-    result = read_numbers(views.model, numbers, args.threshold, args.temperature)
+    tiles = [] if args.mosaic else None
+    result = read_numbers(views.model, numbers, args.threshold, args.temperature, tiles)
+    if tiles and not write_png(args.mosaic, mosaic(tiles, columns=3)):
+        return 1
+    if args.mosaic:
+        print(f"mosaic of the first {len(tiles)} numbers unsure or wrong (at most {MAX_TILES}): {args.mosaic}"
+              if tiles else "no mosaic: none unsure or wrong", file=sys.stderr)
     if args.json:
         print(json.dumps({"set": args.name, "seed": args.seed, **result}, indent=1))
     else:
@@ -135,7 +143,8 @@ def main(argv=None):
     p.add_argument("--zoom", type=int, default=None,
                    help=f"bitmaps are written this many times larger (1-{MAX_ZOOM}; default {SCAN_ZOOM})")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--mosaic", type=Path, default=None, help="write the unsure and wrong scans to this PNG")
+    p.add_argument("--mosaic", type=Path, default=None,
+                   help="write the unsure and wrong scans (with --numbers: the first 60 numbers) to this PNG")
     p.add_argument("--keep", type=Path, default=None,
                    help="write the scans made of bitmaps into this new folder, a subfolder a digit")
     p.add_argument("--non-digits", type=int, default=None,
@@ -150,8 +159,8 @@ def main(argv=None):
     if args.numbers is not None:
         if not 1 <= args.numbers <= MAX_NUMBERS:
             p.error(f"--numbers must be between 1 and {MAX_NUMBERS:,}")
-        given = [o for o, v in (("--non-digits", args.non_digits is not None), ("--mosaic", args.mosaic),
-                                ("--keep", args.keep), ("a folder", args.set and args.set.is_dir())) if v]
+        given = [o for o, v in (("--non-digits", args.non_digits is not None), ("--keep", args.keep),
+                                ("a folder", args.set and args.set.is_dir())) if v]
         if given:
             p.error(f"--numbers makes and reads its own numbers of the set's bitmaps: {', '.join(given)} "
                     "cannot go with it")
