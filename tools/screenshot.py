@@ -30,6 +30,7 @@ from mnist_mlp.paths import WEIGHTS  # noqa: E402
 
 TOOLS = ("Xvfb", "xdotool", "import")
 QT_CANNOT_CONNECT = 'Could not load the Qt platform plugin "xcb"'
+ATTEMPTS = 5  # fresh screens tried when Qt cannot connect: 3 all failed once, with helpers driving screens beside
 
 # Digit shapes as strokes of (x, y) in 0..1 of the pad, as a person might draw them.
 DIGIT_STROKES = {
@@ -96,7 +97,7 @@ class VirtualPad:
         self.main_args = ["--size", str(size), *main_args]
 
     def __enter__(self):
-        for attempt in range(3):
+        for attempt in range(ATTEMPTS):
             self._start()
             self.window = self._wait_for_window(timeout=60)
             if self.window is not None or not self.expect_window:
@@ -104,7 +105,7 @@ class VirtualPad:
             output = self.output()
             self.__exit__()
             # A starved Xvfb sometimes refuses Qt's first connection; that is the screen, not the pad.
-            if QT_CANNOT_CONNECT not in output or attempt == 2:
+            if QT_CANNOT_CONNECT not in output or attempt == ATTEMPTS - 1:
                 raise RuntimeError(f"main.py exited (code {self.app.returncode}) without opening a window:\n{output}")
         if self.window is not None:
             self._wait_for_paint()
