@@ -54,9 +54,9 @@ MAX_BODY = 1 << 20
 def make_server(model, host="127.0.0.1", port=8000, max_body=MAX_BODY, max_connections=2048, quiet=False,
                 threshold=SURE, samples=None, max_per_address=None, max_held=None, temperature=SCAN_TEMPERATURE):
     log = (lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    return Server(make_app(model, threshold, samples, log=log, temperature=temperature), host, port, max_body,
-                  max_connections, log=log,
-                  max_per_address=max_per_address, max_held=max_held)
+    app = make_app(model, threshold, samples, log=log, temperature=temperature)
+    return Server(app, host, port, max_body, max_connections, log=log, max_per_address=max_per_address,
+                  max_held=max_held)
 
 
 def samples_problem(folder):
