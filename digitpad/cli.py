@@ -8,6 +8,19 @@ import sys
 from . import __version__
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, but an option given as ``--option=--`` is refused: Python 3.11's argparse
+    takes that for an empty list and never calls the option's type, so the value would fail later,
+    far from the command line (a traceback, or a server answering 500)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            if action.option_strings and action.nargs is None and getattr(namespace, action.dest, None) == []:
+                self.error(f"argument {'/'.join(action.option_strings)}: expected one value")
+        return namespace, extras
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """``--help`` with each option's default, where it has one worth saying (not None, not off)."""
 
@@ -47,14 +60,14 @@ def temperature(text):
         raise argparse.ArgumentTypeError(f"a temperature is a number, not {text[:20]!r}") from None
     if not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:  # also false for nan
         raise argparse.ArgumentTypeError(f"a temperature is between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, "
-                                         f"not {value:g}")
+                                         f"not {text[:20]!r}")
     return value
 
 
 def parser(doc):
     """An argparse parser for a command: its description the first line of ``doc``, defaults shown,
     and ``--version``."""
-    p = argparse.ArgumentParser(description=doc.splitlines()[0], formatter_class=HelpFormatter)
+    p = ArgumentParser(description=doc.splitlines()[0], formatter_class=HelpFormatter)
     add_version(p)
     return p
 

@@ -10,9 +10,10 @@ light-on-dark are both recognised, transparency is paper. Prints one line per fi
 the digit and its confidence (with --top, the K most likely digits), or "?" and the best
 guess when the confidence is under --threshold (probably not a digit); --json prints one
 JSON object per line with all ten probabilities, "sure" and "scan" ({"file", "error"} for a file
-that fails). A picture that is a small bitmap blown up, as a scanned digit set is, is taken for a
-scan ("scan": true) and its probabilities are sharpened at --temperature (0.8; 1 reads them as the
-network gives them: docs/paper.md). With --number each image is
+that fails). A picture that is a small bitmap blown up, as a scanned digit set is (or a photo so
+blurred or noisy that its ink's edges are as soft), is taken for a scan ("scan": true) and its
+probabilities are sharpened at --temperature (0.8; 1 reads them as the network gives them:
+docs/paper.md). With --number each image is
 read as a number of several digits (digitpad.reading.numbers): "path: 2024 (lowest confidence
 97.1%)", a "?" for each digit under --threshold, or with --json {"file", "number", "sure",
 "digits": [{"digit", "confidence", "sure", "box"}], "scan"}. A folder stands for the images in it

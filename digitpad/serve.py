@@ -19,8 +19,8 @@ Endpoints:
                        -> {"prediction": 7, "confidence": 0.98, "sure": true, "probabilities": {"0": ..., "9": ...}}
                        ("sure": false when the confidence is under --threshold, a 1's under half of it
                        or under twice any other digit's: probably not a digit; an image's answer says
-                       "scan": true where it is a small bitmap blown up, its probabilities then
-                       sharpened at --temperature, 1: as the network gives them)
+                       "scan": true where it is a small bitmap blown up or a blurred photo, its
+                       probabilities then sharpened at --temperature, 1: as the network gives them)
                        or JSON {"strokes": [{"brush": 26, "points": [[x, y], ...]}], "canvas_size": [w, h]}
                        read as the pad reads them; the answer then carries "input", the 28x28 input
     POST /predict/number  the same bodies, read as a whole number

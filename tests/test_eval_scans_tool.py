@@ -177,3 +177,13 @@ def test_numbers_of_scans_are_read_and_bad_options_refused(tmp_path, mnist):
                       (("--numbers", "2", "tests"), "a folder")):
         r = run(*bad)
         assert r.returncode == 2 and says in r.stderr, (bad, r.stderr)
+
+
+@pytest.mark.parametrize("way", [["--numbers", "3", "--limit", "100"], ["--limit", "5"]])
+def test_a_mosaic_that_cannot_be_written_loses_no_result(monkeypatch, capsys, tmp_path, way):
+    """Found by the auditor: a folder removed while it ran made the whole run print nothing."""
+    from tools_path import eval_scans
+
+    monkeypatch.setattr(eval_scans, "write_png", lambda path, image: False)
+    code = eval_scans.main([*way, "--threshold", "1", "--json", "--mosaic", str(tmp_path / "m.png")])
+    assert code == 1 and json.loads(capsys.readouterr().out)["temperature"] == SCAN_TEMPERATURE

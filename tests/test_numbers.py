@@ -645,6 +645,9 @@ def test_a_scanned_number_is_read_as_surely_as_its_digits_alone():
     drawn = 255 - render([(np.asarray(s["points"], np.float64), s["brush"]) for s in number("2047")], 800, 300)
     assert read_image(MODEL, drawn) == read_image(MODEL, drawn, temperature=1)
     assert read_image(MODEL, drawn)["scan"] is False
+    dots = np.full((400, 400), 255, np.uint8)
+    dots[::12, ::12] = 0  # too many pieces of ink to be a number: an error, and still "scan"
+    assert set(read_image(MODEL, dots)) == {"number", "sure", "digits", "error", "scan"}
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive number"):
             read_image(MODEL, drawn, temperature=bad)

@@ -68,7 +68,8 @@ def test_a_drawing_is_no_scan_and_a_bad_temperature_is_one_line(tmp_path):
     answers = [json.loads(run(tmp_path / "two.png", "--json", *t).stdout) for t in ([], ["--temperature", "0.5"])]
     assert answers[0] == answers[1] and answers[0]["scan"] is False and answers[0]["prediction"] == 2
     for bad, says in (("0", "between 0.05 and 20"), ("nan", "between 0.05 and 20"), ("-inf", "between"),
-                      ("1e400", "between"), ("", "a temperature is a number"), ("x" * 5000, "a temperature is a")):
+                      ("1e400", "between"), ("", "a temperature is a number"), ("x" * 5000, "a temperature is a"),
+                      ("--", "expected one value")):  # argparse would take "--" for an empty list, unchecked
         r = run(tmp_path / "two.png", f"--temperature={bad}")
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr and not r.stdout, bad
         assert len(r.stderr) < 1000  # the bad value is not echoed whole

@@ -351,7 +351,8 @@ def test_bad_options_and_a_busy_port_are_one_line(tmp_path):
                               text=True, timeout=60, cwd=ROOT)
 
     for args, message in [(["--port", "70000"], "--port must be between"), (["--max-body", "-1"], "at least 1"),
-                          (["--temperature", "0"], "between 0.05 and 20"), (["--temperature", "x"], "is a number")]:
+                          (["--temperature", "0"], "between 0.05 and 20"), (["--temperature", "x"], "is a number"),
+                          (["--temperature=--"], "expected one value")]:  # was a server answering 500
         r = run(*args)
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
     with socket.socket() as busy:

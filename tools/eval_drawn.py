@@ -43,7 +43,6 @@ share of each read as its digit; --mosaic writes examples of every form both way
 Every image is read as the pad reads it: as it is and turned by -D and +D degrees (--turn D,
 10 by default), the three probability vectors averaged (mnist_mlp.views); --turn 0 reads it once.
 """
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -123,7 +122,7 @@ def show_forms(model, args):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder (weights/ unless given)")
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of drawn digits: %(default)s")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids, e.g. 26-30 or all: %(default)s")

@@ -11,7 +11,6 @@ test accuracy is measured before and after (after: the worst of the writers' mod
 --weights picks the base model, so one trained without some writers can be tested on them.
 The recipe options exist to compare recipes; leave them out to measure the pad's own.
 """
-import argparse
 import dataclasses
 import json
 import sys
@@ -35,7 +34,7 @@ RECIPE_FIELDS = [f for f in dataclasses.fields(Recipe) if f.name != "seed"]
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the base model")
     p.add_argument("--data", type=Path, default=Path(DEFAULT_DATA), help="UNIPEN file of pen-drawn digits")
     p.add_argument("--writers", default=VALIDATION_WRITERS, help="writer ids, e.g. 26-30 or 6,12,14")

@@ -37,7 +37,6 @@ as predict.py --number reads a file (digitpad.scans.numbers): the shares with as
 written, read right, sure, sure and right, sure and wrong; --mosaic writes the first 60 numbers
 unsure or wrong, each digit found boxed: green right and sure, orange unsure, red wrong.
 """
-import argparse
 import json
 import sys
 import tempfile
@@ -87,11 +86,6 @@ def show_numbers(views, args, end):
         return 1
     tiles = [] if args.mosaic else None
     result = read_numbers(views.model, numbers, args.threshold, args.temperature, tiles)
-    if tiles and not write_png(args.mosaic, mosaic(tiles, columns=3)):
-        return 1
-    if args.mosaic:
-        print(f"mosaic of the first {len(tiles)} numbers unsure or wrong (at most {MAX_TILES}): {args.mosaic}"
-              if tiles else "no mosaic: none unsure or wrong", file=sys.stderr)
     if args.json:
         print(json.dumps({"set": args.name, "seed": args.seed, **result}, indent=1))
     else:
@@ -99,6 +93,22 @@ def show_numbers(views, args, end):
               f"threshold {args.threshold}, temperature {args.temperature}")
         print("\n".join(f"{key.replace('_', ' '):<16} {100 * result[key]:6.2f}%"
                         for key in ("found", "right", "sure", "sure_and_right", "sure_and_wrong")))
+    return show_mosaic(args.mosaic, tiles, 3, f"the first {len(tiles or [])} numbers unsure or wrong (at most "
+                                              f"{MAX_TILES})")
+
+
+def show_mosaic(path, tiles, columns, what):
+    """Write ``tiles`` to the PNG at ``path``, if one was asked for, after the results are printed (a
+    mosaic that cannot be written loses no result): 0, or 1 when it could not be written."""
+    if not path:
+        return 0
+    if not tiles:
+        print("no mosaic: none unsure or wrong", file=sys.stderr)
+        return 0
+    if not write_png(path, mosaic(tiles, columns=columns)):
+        return 1
+    print(f"mosaic of {what}: {path}", file=sys.stderr)
+    return 0
     return 0
 
 
@@ -124,7 +134,7 @@ def scan_files(args, end, scratch):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("set", nargs="?", type=Path, default=None,
                    help="an optdigits-orig file, or a folder with subfolders 0-9 (default: the optdigits file shipped)")
     p.add_argument("--weights", type=Path, default=WEIGHTS, help=f"the model folder (default: {WEIGHTS})")
@@ -215,14 +225,9 @@ def main(argv=None):
     except (DataError, ModelError, ScanSetError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    if args.mosaic and tiles and not write_png(args.mosaic, mosaic(tiles, columns=10)):
-        return 1
-    if args.mosaic:
-        print(f"mosaic of the {len(tiles)} unsure or wrong: {args.mosaic}" if tiles
-              else "no mosaic: none unsure or wrong", file=sys.stderr)
     result = {"set": args.name, "temperature": args.temperature, **summary(readings, args.threshold)}
     print(json.dumps(result, indent=1) if args.json else "\n".join(summary_lines(result)))
-    return 0
+    return show_mosaic(args.mosaic, tiles, 10, f"the {len(tiles)} unsure or wrong")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Usage:
 Prints accuracy, per-class precision/recall/F1 and the confusion matrix;
 --json prints the same as one JSON object.
 """
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -50,7 +49,7 @@ def format_report(result):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")

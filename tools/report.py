@@ -9,7 +9,6 @@ measured on the MNIST test set (and, when the pen-digit file is there, on the
 drawn digits of the validation writers, with the curve of non-digits refused against
 digits answered as the confidence threshold moves).
 """
-import argparse
 import html
 import json
 import sys
@@ -213,7 +212,7 @@ def write_report(weights, out, data=DEFAULT_DIR, drawn=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model's folder")
     p.add_argument("--out", type=Path, default=None, help="default reports/<weights folder name>")
     p.add_argument("--data", type=Path, default=DEFAULT_DIR, help="MNIST folder (fetched when missing)")

@@ -8,7 +8,6 @@ Usage:
 
 Needs Chromium, chromedriver and Selenium (tools/browser.py says what is missing).
 """
-import argparse
 import sys
 import threading
 from pathlib import Path
@@ -46,7 +45,7 @@ def shoot(url, out, phone, name, wanted):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs",
                    help="folder for the pictures (made if missing)")
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="the model the page's server reads with")

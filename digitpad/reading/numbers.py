@@ -29,6 +29,7 @@ from digitpad.reading import (NO_DIGIT, SCAN_TEMPERATURE, as_scan, best_guess, c
                               path_reading, picture_canvases, strokes_input)
 
 EMPTY = np.zeros(784, np.float32)
+NO_READING = np.zeros((0, 10), np.float32)  # the readings of a picture that is no number
 MAX_PARTS = 6  # strokes or pieces of ink in one digit; more is a column of dots or hatching, no digit
 MAX_STROKES = 60  # four strokes a digit for 15 digits; more is a scribble, answered at once
 MAX_DIGITS = 15  # digits in a number; more (a barcode's bars, a fence) is never a sure number
@@ -140,9 +141,9 @@ def read_image(model, gray, turn=TURN, threshold=SURE, temperature=SCAN_TEMPERAT
             if read["sure"] and all(d["confidence"] >= threshold for d in read["digits"]):
                 found, number = other, read
                 break
+    read, scan = as_scan(found.get("read", NO_READING), first, temperature)
     if "read" not in found:  # no number: nothing to sharpen
-        return number
-    read, scan = as_scan(found["read"], first, temperature)
+        return {**number, "scan": scan}
     return {**_answer({**found, "read": read}, threshold), "scan": scan}
 
 
