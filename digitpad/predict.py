@@ -130,7 +130,8 @@ def main(argv=None):
     p.add_argument("--json", action="store_true", help="one JSON object per file, with all probabilities")
     p.add_argument("--number", action="store_true", help="read each image as a number of several digits")
     p.add_argument("--temperature", type=cli.temperature, default=SCAN_TEMPERATURE,
-                   help="a scan's probabilities are sharpened at this temperature (1: as the network gives them)")
+                   help="a scan's probabilities are sharpened at this temperature, 0.05-20 (1: as the network "
+                        "gives them)")
     args = p.parse_args(argv)
     if not 1 <= args.top <= 10:
         p.error("--top must be between 1 and 10")

@@ -89,7 +89,7 @@ def main(argv=None):
     p.add_argument("--threshold", type=float, default=SURE,
                    help="confidence under which an answer is not sure (a 1 needs half, and twice any other digit's)")
     p.add_argument("--temperature", type=cli.temperature, default=SCAN_TEMPERATURE,
-                   help="an image that is a scan has its probabilities sharpened at this temperature "
+                   help="an image that is a scan has its probabilities sharpened at this temperature, 0.05-20 "
                         "(1: as the network gives them)")
     p.add_argument("--quiet", action="store_true", help="no line per request")
     p.add_argument("--samples", default=None,

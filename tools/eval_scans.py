@@ -142,7 +142,7 @@ def main(argv=None):
                    help=f"under this confidence the answer is ? (a 1 needs half, and twice any other digit's; "
                         f"default {SURE})")
     p.add_argument("--temperature", type=cli.temperature, default=SCAN_TEMPERATURE,
-                   help=f"a scan's reading is sharpened at this temperature (1: as the network gives it; "
+                   help=f"a scan's reading is sharpened at this temperature, 0.05-20 (1: as the network gives it; "
                         f"default {SCAN_TEMPERATURE}, fitted by tools/fit_scan_temperature.py)")
     p.add_argument("--mnist-boxed", choices=["grey", "binary"], default=None,
                    help="instead of SET, MNIST's test digits stretched to 16x16, grey (as USPS) or binary (as Semeion)")
@@ -154,7 +154,8 @@ def main(argv=None):
                    help=f"bitmaps are written this many times larger (1-{MAX_ZOOM}; default {SCAN_ZOOM})")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--mosaic", type=Path, default=None,
-                   help="write the unsure and wrong scans (with --numbers: the first 60 numbers) to this PNG")
+                   help="write the unsure and wrong scans (with --numbers: the first 60 numbers unsure or wrong) "
+                        "to this PNG")
     p.add_argument("--keep", type=Path, default=None,
                    help="write the scans made of bitmaps into this new folder, a subfolder a digit")
     p.add_argument("--non-digits", type=int, default=None,
