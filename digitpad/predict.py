@@ -168,7 +168,7 @@ def main(argv=None):
         sure = bool(is_sure(probabilities, args.threshold))
         hint = None if sure else number_hint(model, gray, args.threshold, args.temperature)
         if args.json:
-            answer = {"file": json_name(path), **digit_answer(probabilities, args.threshold), "scan": scan}
+            answer = {"file": json_name(path), **digit_answer(probabilities, args.threshold, scan=scan)}
             print(json.dumps({**answer, "hint": f"reads as the number {hint}: add --number"} if hint else answer))
         else:
             order = np.argsort(probabilities)[::-1][:args.top]

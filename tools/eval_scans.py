@@ -109,7 +109,6 @@ def show_mosaic(path, tiles, columns, what):
         return 1
     print(f"mosaic of {what}: {path}", file=sys.stderr)
     return 0
-    return 0
 
 
 def set_bitmaps(args, end):

@@ -245,17 +245,20 @@ def best_guess(probabilities):
     return int(top[0]) if len(top) == 1 else None
 
 
-def digit_answer(probabilities, threshold=SURE, image=None):
+def digit_answer(probabilities, threshold=SURE, image=None, scan=None):
     """The JSON answer for one digit, as every client gives it: "prediction" and its "confidence",
     "sure" false when that is under ``threshold`` (a 1 needs half: mnist_mlp.is_sure; probably
     not a digit, the prediction is then only the best guess, and null where there is none: NO_DIGIT)
     and the ten "probabilities", to six places; with ``image``, "input", the 28x28 input the network
-    read (rows of values in 0..1, to three places)."""
+    read (rows of values in 0..1, to three places); with ``scan`` (a picture's: ``picture_reading``),
+    "scan", whether it was taken for a scan and sharpened."""
     reply = {"prediction": best_guess(probabilities), "confidence": round(float(np.max(probabilities)), 6),
              "sure": bool(is_sure(probabilities, threshold)),
              "probabilities": {str(d): round(float(p), 6) for d, p in enumerate(probabilities)}}
     if image is not None:
         reply["input"] = np.round(np.asarray(image, np.float64), 3).tolist()  # float32 would print 0.333000004
+    if scan is not None:
+        reply["scan"] = bool(scan)
     return reply
 
 

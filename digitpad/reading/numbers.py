@@ -142,9 +142,9 @@ def read_image(model, gray, turn=TURN, threshold=SURE, temperature=SCAN_TEMPERAT
                 found, number = other, read
                 break
     read, scan = as_scan(found.get("read", NO_READING), first, temperature)
-    if "read" not in found:  # no number: nothing to sharpen
-        return {**number, "scan": scan}
-    return {**_answer({**found, "read": read}, threshold), "scan": scan}
+    if "read" in found:  # the number answered, sharpened last (no number: nothing to sharpen)
+        number = _answer({**found, "read": read}, threshold)
+    return {**number, "scan": scan}
 
 
 def best_number(number):

@@ -125,7 +125,7 @@ def make_app(model, threshold=SURE, samples=None, page=None, log=print, temperat
         if kind != "application/json":
             gray = gray_from_image(body)
             probabilities, image, scan = read_picture(gray)
-            reply = {**digit_answer(probabilities, threshold, image), "scan": scan}
+            reply = digit_answer(probabilities, threshold, image, scan)
             number = None if reply["sure"] else number_hint(model, gray, threshold, temperature)
             return {**reply, "hint": f"reads as the number {number}: POST it to /predict/number"} if number else reply
         data = json_body(body)
