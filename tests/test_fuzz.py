@@ -248,3 +248,41 @@ def test_scanned_numbers_of_any_set(n, height, width, ink, zoom, seed):
             assert DIGITS[0] <= len(number) <= DIGITS[1] and picture.dtype == np.uint8
             margin = (picture.shape[0] - height * zoom) / 2  # a quarter of the height, to a pixel's rounding
             assert abs(margin - 0.25 * zoom * height) <= 1 and picture.min() < 255
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=60), st.sampled_from(["nan", "-inf", "inf", "1e400", "-0", "0x1", "--", "",
+                                                              " 1 ", "1_0", "\0", "20.0000001", "0.05", "20"])))
+def test_every_option_value_is_a_value_or_one_line(text):
+    """--temperature (digitpad.cli.temperature) and any option through cli.ArgumentParser: a value in
+    range, or argparse's one line of error (exit 2); "--option=--" included, which argparse alone took
+    for an empty list without calling the type."""
+    from digitpad import cli
+
+    with fuzz_case("digitpad.cli: --temperature"):
+        p = cli.ArgumentParser(prog="fuzz")
+        p.add_argument("--temperature", type=cli.temperature, default=0.8)
+        try:
+            value = p.parse_args([f"--temperature={text}"]).temperature
+        except SystemExit as e:
+            assert e.code == 2
+            return
+        assert isinstance(value, float) and cli.MIN_TEMPERATURE <= value <= cli.MAX_TEMPERATURE
+
+
+@settings(max_examples=60, deadline=None)
+@given(height=st.integers(1, 200), width=st.integers(1, 1500), digits=st.integers(0, 8),
+       boxes=st.lists(st.tuples(*[st.integers(-50, 3000)] * 4), min_size=8, max_size=8), seed=st.integers(0, 999))
+def test_a_number_tile_of_any_reading(height, width, digits, boxes, seed):
+    """digitpad.scans.numbers.number_tile: any picture and any reading of it (digits found or not, boxes
+    off the picture, none of them sure) gives a tile of one size, its picture fitted into it."""
+    from digitpad.scans.numbers import TILE, number_tile
+
+    rng = np.random.default_rng(seed)
+    picture = rng.integers(0, 256, (height, width), dtype=np.uint8)
+    found = [{"digit": int(rng.integers(0, 10)) if rng.random() < 0.9 else None, "confidence": 0.5,
+              "sure": bool(rng.random() < 0.5), "box": list(box)} for box in boxes[:digits]]
+    read = {"number": "".join(str(d["digit"]) if d["sure"] else "?" for d in found), "sure": False, "digits": found}
+    with fuzz_case("digitpad.scans.numbers.number_tile"):
+        tile = number_tile(picture, "".join(map(str, rng.integers(0, 10, digits))), read)
+        assert tile.shape == (TILE[1] + 20, TILE[0], 3) and tile.dtype == np.uint8
