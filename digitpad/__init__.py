@@ -2,4 +2,4 @@
 ``digitpad-train``, installed by ``pip install .``; ``python main.py`` and ``python tools/....py``
 run the same code from a checkout. Each command module is a thin argument parser over the library.
 """
-__version__ = "2.4.0"
+__version__ = "2.5.0"

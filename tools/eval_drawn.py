@@ -28,7 +28,8 @@ predicts, so the cost of grouping shows.
 
 --photos draws each digit as ink on synthetic paper (digitpad.drawn.photos: a shadow band, uneven light,
 ruled or squared paper, blue or red ink, low contrast, noise, blur, JPEG, a tilt, the table
-around the sheet; one at a time and all together) and reads it as predict.py reads a file.
+around the sheet; one at a time and all together; small, a marker, chalk, a marker in uneven light)
+and reads it as predict.py reads a file.
 
 --non-digits N draws N drawings of each non-digit family (digitpad.drawn.nondigits; the held-out families
 were never trained on) and prints the share of each that is refused at --threshold (the top

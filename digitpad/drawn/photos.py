@@ -11,6 +11,8 @@ cuts one digit out of a page: its long strokes (a 7's bar) then cross the whole 
 the pen may close its loops. "marker" is a felt-tip's strokes, an eighth to a quarter of the digit's
 height. "chalk" is such strokes light on a dark board, cut out with a margin of up to a third of
 the digit's height: one solid light region with dark all round it, as a sheet on a table is.
+"marker-lit" is a felt-tip's digit under uneven light with a shadow band at an edge, as a desk lamp
+and a phone give it: strokes bolder than the paper's estimate closes over, where the light varies.
 """
 import cv2
 import numpy as np
@@ -21,14 +23,15 @@ from .render import place
 
 SIDE = 320
 CONDITIONS = ["clean", "shadow", "uneven-light", "ruled", "squared", "blue-ink", "red-ink", "low-contrast",
-              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped", "small", "marker", "chalk"]
+              "noise", "blur", "jpeg", "tilt", "table", "all", "cropped", "small", "marker", "chalk", "marker-lit"]
 TROUBLES = [c for c in CONDITIONS[1:CONDITIONS.index("all")] if c not in ("red-ink", "low-contrast")]  # "all"
+TOGETHER = {"all": TROUBLES, "marker-lit": ["marker", "uneven-light", "shadow"]}  # conditions of several troubles
 
 
 def photo(strokes, condition, rng):
     """A BGR uint8 picture of a pen digit (tablet strokes, y up) on paper under ``condition``:
     SIDE x SIDE pixels, or less when cropped."""
-    steps = TROUBLES if condition == "all" else [condition]
+    steps = TOGETHER.get(condition, [condition])
     ink_colour = np.array([40, 35, 30], np.float64)
     if "blue-ink" in steps:
         ink_colour = np.array([150, 60, 20], np.float64)

@@ -17,10 +17,14 @@ BOX = 20  # the longer side of the digit after scaling
 CENTRE = 14.0  # where MNIST digits' centre of mass sits (mean over the test set: 14.0, 14.0)
 MIN_CONTRAST = 24  # of 255: the faintest ink canvas_from_image takes for a digit (over 3x3 pixels)
 PAPER_SIDE = 96  # pixels: the picture's longer side while the paper's brightness is estimated
-PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are ink, not paper
+PAPER_KERNEL = 9  # pixels at that size: strokes thinner than this are closed over (bolder: basins, below)
 PAPER_MEDIAN = 5  # pixels at that size: the paper's estimate is smoothed over this many
 PAPER_DETAIL = 4  # the paper is estimated at PAPER_SIDE and this many times finer too (its edges)
 PAPER_FLOOR = 0.5  # ink is measured against paper no darker than this share of the sheet's
+# A basin in the paper's estimate deeper than BASIN_DEPTH (of 255) is bold ink, not a shadow, where
+# JUNCTION_RIM of its rim is ink (darker than the estimate by INK_SHARE of it): bold strokes meeting;
+# or where its floor is darker than its rim by INK_DEPTH of it, as a shadow seldom is: a bold stroke.
+BASIN_DEPTH, JUNCTION_RIM, INK_SHARE, INK_DEPTH = 8, 0.4, 0.25, 0.6
 # A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
@@ -448,11 +452,46 @@ def _bridged(ink, taken, across_rows, across_columns):
 def _paper_at(gray, detail):
     """The paper's brightness in ``gray``, estimated on it shrunk to ``detail`` x PAPER_SIDE: closed
     (a max then a min filter) over strokes thinner than PAPER_KERNEL at PAPER_SIDE, which are filled
-    with the paper beside them, then smoothed; larger dark regions (a shadow, the table) stay."""
+    with the paper beside them, then smoothed, and the basins bolder ink leaves filled too
+    (``_ink_basins_filled``); larger dark regions (a shadow, the table) stay."""
     small = _shrunk(gray, detail * PAPER_SIDE)
     size = detail * PAPER_KERNEL // 2 * 2 + 1
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-    return cv2.medianBlur(closed, detail * PAPER_MEDIAN // 2 * 2 + 1)
+    paper = cv2.medianBlur(closed, detail * PAPER_MEDIAN // 2 * 2 + 1)
+    return _ink_basins_filled(paper, small)
+
+
+def _ink_basins_filled(paper, gray):
+    """``paper`` (estimated from ``gray``) with the dark basins that bold ink leaves in it filled to
+    their rim. Strokes wider than the closing fills, or meeting in blobs wider than it, stay in the
+    estimate: left as paper there, they would be holes in the ink once divided out. A basin is ink
+    where JUNCTION_RIM of its rim is ink (strokes the closing did fill meet there) or where it is
+    INK_DEPTH darker than its rim (a whole bold stroke); a shadow is ringed by paper and lighter, and
+    a shadow or a table reaching the picture's edges is no basin at all."""
+    # Grey reconstruction by erosion from the edges: each basin raised to the lowest pass out of it.
+    raised = np.full_like(paper, 255)
+    for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
+        raised[edge] = paper[edge]
+    kernel = np.ones((3, 3), np.uint8)
+    while True:  # one step per pixel of the longest way out: 24 ms for a serpentine made to cost (864 steps)
+        grown = cv2.max(cv2.erode(raised, kernel), paper)
+        if np.array_equal(grown, raised):
+            break
+        raised = grown
+    basins = (cv2.subtract(raised, paper) > BASIN_DEPTH).astype(np.uint8)
+    n, labels = cv2.connectedComponents(basins, connectivity=8)
+    if n < 2:
+        return paper
+    # Each pixel just outside a basin counted for the basin beside it, as ink or not.
+    ring = (cv2.dilate(basins, kernel) > 0) & (basins == 0)
+    beside = cv2.dilate(labels.astype(np.float32), kernel)[ring].astype(np.int64)
+    inked = (paper.astype(np.float32) - gray)[ring] > INK_SHARE * paper[ring]
+    share = np.bincount(beside, inked, n) / np.maximum(1, np.bincount(beside, minlength=n))
+    # ... or as much darker than its rim as ink is and a shadow seldom is.
+    depth = 1 - paper.astype(np.float32) / np.maximum(raised, 1)
+    deepest = ndimage.maximum(depth, labels, np.arange(n))
+    ink = (share >= JUNCTION_RIM) | (deepest >= INK_DEPTH)
+    return np.where(ink[labels] & (basins > 0), raised, paper)
 
 
 def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
