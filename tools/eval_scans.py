@@ -18,7 +18,7 @@ right, read right and sure (top probability at least --threshold: mnist_mlp.is_s
 the unsure and the wrong ones; the most confused pairs. A scan that is a small bitmap blown up is read
 sharpened at --temperature (digitpad.reading.picture_reading; 1 reads it as the network gives it, as
 the tool did before 2.2.0). --mosaic writes every unsure or wrong scan
-beside the 28x28 input the network read.
+beside the 28x28 input the network read (with none, a line saying so).
 
 --mnist-boxed reads MNIST's test digits (never trained on; fetched by tools/fetch_mnist.py) as scans
 of other sets are made: each one's ink stretched to fill a 16x16 box (as Semeion says it sized its
@@ -47,7 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad import cli  # noqa: E402
-from charts import mosaic, png_problem, write_png  # noqa: E402
+from charts import canvas, mosaic, png_problem, write_png  # noqa: E402
 
 from mnist_mlp.mnist import DataError, load_mnist  # noqa: E402
 from mnist_mlp.paths import MNIST, WEIGHTS  # noqa: E402
@@ -102,12 +102,11 @@ def show_mosaic(path, tiles, columns, what):
     mosaic that cannot be written loses no result): 0, or 1 when it could not be written."""
     if not path:
         return 0
-    if not tiles:
-        print("no mosaic: none unsure or wrong", file=sys.stderr)
-        return 0
-    if not write_png(path, mosaic(tiles, columns=columns)):
+    # None to show is shown too: the file at ``path`` is always this run's, never an older run's.
+    image = mosaic(tiles, columns=columns) if tiles else canvas(360, 40, "none unsure or wrong")
+    if not write_png(path, image):
         return 1
-    print(f"mosaic of {what}: {path}", file=sys.stderr)
+    print(f"mosaic of {what}: {path}" if tiles else f"mosaic: none unsure or wrong to show: {path}", file=sys.stderr)
     return 0
 
 
