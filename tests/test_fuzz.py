@@ -286,3 +286,30 @@ def test_a_number_tile_of_any_reading(height, width, digits, boxes, seed):
     with fuzz_case("digitpad.scans.numbers.number_tile"):
         tile = number_tile(picture, "".join(map(str, rng.integers(0, 10, digits))), read)
         assert tile.shape == (TILE[1] + 20, TILE[0], 3) and tile.dtype == np.uint8
+
+
+@settings(max_examples=150, deadline=None)
+@given(height=st.integers(1, 300), width=st.integers(1, 300),
+       kind=st.sampled_from(["noise", "blobs", "flat", "stripes"]), seed=st.integers(0, 2**32 - 1))
+@example(height=1, width=1, kind="flat", seed=0)
+@example(height=300, width=300, kind="noise", seed=1)  # thousands of basins
+def test_ink_basins_filled_on_any_estimate(height, width, kind, seed):
+    """digitpad.preprocessing._ink_basins_filled: any paper estimate (any size, thousands of basins or
+    none) comes back the same size, never darker than it was, its edges as they were (the paper's
+    way out), never lighter than its lightest pixel."""
+    import cv2
+    from digitpad.preprocessing import _ink_basins_filled
+
+    rng = np.random.default_rng(seed)
+    paper = {"noise": lambda: rng.integers(0, 256, (height, width), dtype=np.uint8),
+             "blobs": lambda: cv2.GaussianBlur(rng.integers(0, 256, (height, width), dtype=np.uint8), (0, 0), 4),
+             "flat": lambda: np.full((height, width), int(rng.integers(0, 256)), np.uint8),
+             "stripes": lambda: np.tile(np.where(np.arange(width) % 7 < 3, 40, 220).astype(np.uint8), (height, 1)),
+             }[kind]()
+    gray = np.clip(paper.astype(np.int16) - rng.integers(0, 200, paper.shape), 0, 255).astype(np.uint8)
+    with fuzz_case("digitpad.preprocessing._ink_basins_filled"):
+        out = _ink_basins_filled(paper, gray)
+        assert out.shape == paper.shape and out.dtype == np.uint8
+        assert (out >= paper).all() and out.max() <= paper.max()
+        for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
+            assert np.array_equal(out[edge], paper[edge])
