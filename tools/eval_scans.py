@@ -35,7 +35,8 @@ reads as a number (a letter cut into a sure "14").
 --mnist-boxed, --skip and --limit choosing which) set apart side by side, as one scan, and reads each
 as predict.py --number reads a file (digitpad.scans.numbers): the shares with as many digits found as
 written, read right, sure, sure and right, sure and wrong; --mosaic writes the first 60 numbers
-unsure or wrong, each digit found boxed: green right and sure, orange unsure, red wrong.
+unsure or wrong, each digit found boxed: green right and sure, orange unsure (its best guess right),
+red read as another digit.
 """
 import json
 import sys
