@@ -23,8 +23,10 @@ PAPER_DETAIL = 4  # the paper is estimated at PAPER_SIDE and this many times fin
 PAPER_FLOOR = 0.5  # ink is measured against paper no darker than this share of the sheet's
 # A basin in the paper's estimate deeper than BASIN_DEPTH (of 255) is bold ink, not a shadow, where
 # JUNCTION_RIM of its rim is ink (darker than the estimate by INK_SHARE of it): bold strokes meeting;
-# or where its floor is darker than its rim by INK_DEPTH of it, as a shadow seldom is: a bold stroke.
-BASIN_DEPTH, JUNCTION_RIM, INK_SHARE, INK_DEPTH = 8, 0.4, 0.25, 0.6
+# or where its floor is darker than its rim by INK_DEPTH of it, as a shadow seldom is, and lies within
+# INK_FLOOR of the way from the picture's darkest ink (its thinner strokes', where the closing filled
+# MIN_STROKES pixels or more) to its rim: a bold stroke.
+BASIN_DEPTH, JUNCTION_RIM, INK_SHARE, INK_DEPTH, INK_FLOOR, MIN_STROKES = 8, 0.4, 0.25, 0.6, 0.2, 20
 # A thin line across this much of the picture is ruling, not ink; on evenly lit paper no table
 # shows, the sheet is the whole picture, and a tightly cropped 1 can be long, so more is asked.
 LINE_SPAN, LINE_SPAN_EVEN = 0.6, 0.9
@@ -463,17 +465,19 @@ def _paper_at(gray, detail):
 
 def _ink_basins_filled(paper, gray):
     """``paper`` (estimated from ``gray``) with the dark basins that bold ink leaves in it filled to
-    their rim. Strokes wider than the closing fills, or meeting in blobs wider than it, stay in the
-    estimate: left as paper there, they would be holes in the ink once divided out. A basin is ink
-    where JUNCTION_RIM of its rim is ink (strokes the closing did fill meet there) or where it is
-    INK_DEPTH darker than its rim (a whole bold stroke); a shadow is ringed by paper and lighter, and
-    a shadow or a table reaching the picture's edges is no basin at all."""
+    their rim (the lowest pass out of them). Strokes wider than the closing fills, or meeting in
+    blobs wider than it, stay in the estimate: left as paper there, they would be holes in the ink
+    once divided out. A basin is ink where JUNCTION_RIM of its rim is ink (strokes the closing did
+    fill meet there), or where it is INK_DEPTH darker than its rim and as dark as the picture's own
+    thinner strokes (INK_FLOOR): a whole bold stroke. A shadow inside the picture is lighter than
+    that, or lighter or darker than the strokes on it; a shadow or a table reaching the picture's
+    edges is no basin at all."""
     # Grey reconstruction by erosion from the edges: each basin raised to the lowest pass out of it.
     raised = np.full_like(paper, 255)
     for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
         raised[edge] = paper[edge]
     kernel = np.ones((3, 3), np.uint8)
-    while True:  # one step per pixel of the longest way out: 24 ms for a serpentine made to cost (864 steps)
+    while True:  # a step per pixel of the longest way out: ~2,000 steps, 0.1 s, for a serpentine made to cost
         grown = cv2.max(cv2.erode(raised, kernel), paper)
         if np.array_equal(grown, raised):
             break
@@ -482,16 +486,19 @@ def _ink_basins_filled(paper, gray):
     n, labels = cv2.connectedComponents(basins, connectivity=8)
     if n < 2:
         return paper
+    closed_over = (paper.astype(np.float32) - gray) > INK_SHARE * paper  # the strokes the closing filled
     # Each pixel just outside a basin counted for the basin beside it, as ink or not.
     ring = (cv2.dilate(basins, kernel) > 0) & (basins == 0)
     beside = cv2.dilate(labels.astype(np.float32), kernel)[ring].astype(np.int64)
-    inked = (paper.astype(np.float32) - gray)[ring] > INK_SHARE * paper[ring]
-    share = np.bincount(beside, inked, n) / np.maximum(1, np.bincount(beside, minlength=n))
-    # ... or as much darker than its rim as ink is and a shadow seldom is.
-    depth = 1 - paper.astype(np.float32) / np.maximum(raised, 1)
-    deepest = ndimage.maximum(depth, labels, np.arange(n))
-    ink = (share >= JUNCTION_RIM) | (deepest >= INK_DEPTH)
-    return np.where(ink[labels] & (basins > 0), raised, paper)
+    share = np.bincount(beside, closed_over[ring], n) / np.maximum(1, np.bincount(beside, minlength=n))
+    # Where the closing filled too few strokes (all are bold), the darkest of the picture is its ink.
+    strokes = gray[closed_over] if np.count_nonzero(closed_over) >= MIN_STROKES else gray
+    darkest = float(np.percentile(strokes, 1))
+    index = np.arange(n)
+    deepest = ndimage.maximum(1 - paper.astype(np.float32) / np.maximum(raised, 1), labels, index)
+    floor, level = ndimage.minimum(paper, labels, index), ndimage.minimum(raised, labels, index)
+    bold = (deepest >= INK_DEPTH) & (np.abs(floor - darkest) <= INK_FLOOR * (level - darkest))
+    return np.where(((share >= JUNCTION_RIM) | bold)[labels] & (basins > 0), raised, paper)
 
 
 def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
