@@ -472,20 +472,12 @@ def _ink_basins_filled(paper, gray):
     thinner strokes (INK_FLOOR): a whole bold stroke. A shadow inside the picture is lighter than
     that, or lighter or darker than the strokes on it; a shadow or a table reaching the picture's
     edges is no basin at all."""
-    # Grey reconstruction by erosion from the edges: each basin raised to the lowest pass out of it.
-    raised = np.full_like(paper, 255)
-    for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
-        raised[edge] = paper[edge]
-    kernel = np.ones((3, 3), np.uint8)
-    while True:  # a step per pixel of the longest way out: ~2,000 steps, 0.1 s, for a serpentine made to cost
-        grown = cv2.max(cv2.erode(raised, kernel), paper)
-        if np.array_equal(grown, raised):
-            break
-        raised = grown
+    raised = _lowest_pass(paper)
     basins = (cv2.subtract(raised, paper) > BASIN_DEPTH).astype(np.uint8)
     n, labels = cv2.connectedComponents(basins, connectivity=8)
     if n < 2:
         return paper
+    kernel = np.ones((3, 3), np.uint8)
     closed_over = (paper.astype(np.float32) - gray) > INK_SHARE * paper  # the strokes the closing filled
     # Each pixel just outside a basin counted for the basin beside it, as ink or not.
     ring = (cv2.dilate(basins, kernel) > 0) & (basins == 0)
@@ -499,6 +491,21 @@ def _ink_basins_filled(paper, gray):
     floor, level = ndimage.minimum(paper, labels, index), ndimage.minimum(raised, labels, index)
     bold = (deepest >= INK_DEPTH) & (np.abs(floor - darkest) <= INK_FLOOR * (level - darkest))
     return np.where(((share >= JUNCTION_RIM) | bold)[labels] & (basins > 0), raised, paper)
+
+
+def _lowest_pass(image):
+    """Each pixel of ``image`` raised to the lowest level at which it connects to the picture's edges
+    (grey reconstruction by erosion from the edges): a dark basin comes up to its rim, the rest
+    stays as it is."""
+    raised = np.full_like(image, 255)
+    for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
+        raised[edge] = image[edge]
+    kernel = np.ones((3, 3), np.uint8)
+    while True:  # a step per pixel of the longest way out: ~2,000 steps, 0.1 s, for a serpentine made to cost
+        grown = cv2.max(cv2.erode(raised, kernel), image)
+        if np.array_equal(grown, raised):
+            return raised
+        raised = grown
 
 
 def _ruling_only(level, strokes, edge, found, dark, ruling, n_others, axis):
