@@ -313,3 +313,32 @@ def test_ink_basins_filled_on_any_estimate(height, width, kind, seed):
         assert (out >= paper).all() and out.max() <= paper.max()
         for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
             assert np.array_equal(out[edge], paper[edge])
+
+
+@settings(max_examples=120, deadline=None)
+@given(height=st.integers(1, 400), width=st.integers(1, 400), marks=st.integers(0, 12),
+       shade=st.floats(0.15, 1.0), seed=st.integers(0, 2**32 - 1))
+@example(height=1, width=400, marks=3, shade=0.2, seed=0)  # thin
+@example(height=400, width=400, marks=0, shade=0.15, seed=1)  # a deep shadow alone
+def test_unevenly_lit_pictures_of_any_shape_become_a_canvas(height, width, marks, shade, seed):
+    """canvas_from_image on paper lit unevenly (so the paper is estimated, and its basins looked for):
+    any size, bold and thin marks or none, a shadow of any depth inside or at an edge, noise. A canvas
+    of the picture's size comes back, white on black, never an error."""
+    import cv2
+    from digitpad.preprocessing import canvas_from_image
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    light = 130 + 110 * (x / max(width, 1) * rng.random() + y / max(height, 1) * rng.random())
+    ink = np.zeros((height, width), np.uint8)
+    for _ in range(marks):
+        points = rng.integers(0, [max(width, 1), max(height, 1)], (2, 2)).astype(np.int32)
+        cv2.line(ink, tuple(map(int, points[0])), tuple(map(int, points[1])), 255, int(rng.integers(1, 60)))
+    shadow = np.ones((height, width))
+    cx, cy, r = rng.integers(0, max(width, 1)), rng.integers(0, max(height, 1)), rng.integers(1, 200)
+    shadow[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = shade
+    picture = light * shadow * (1 - 0.8 * ink / 255) + rng.normal(0, 4, (height, width))
+    gray = np.clip(picture, 0, 255).astype(np.uint8)
+    with fuzz_case("digitpad.preprocessing.canvas_from_image, uneven light"):
+        canvas = canvas_from_image(gray)
+        assert canvas.shape == gray.shape and canvas.dtype == np.uint8

@@ -263,7 +263,8 @@ def test_ruling_beside_or_through_a_cropped_digit_is_still_taken_off():
 def test_cut_out_pictures_read_from_many_threads_as_from_one():
     """The server reads pictures in worker threads: the judging of lines keeps no state between
     pictures, so 8 threads reading cut-out digits, a ruled page, a box, a dim photo, a 7 beside a
-    grained table and one under dark rules at once get what one gets."""
+    grained table and one under dark rules, a bold 4 under uneven light and one with a shadow beside
+    it at once get what one gets."""
     from concurrent.futures import ThreadPoolExecutor
 
     from conftest import fuzz_case
@@ -279,7 +280,12 @@ def test_cut_out_pictures_read_from_many_threads_as_from_one():
     grained[:, :60] = np.clip(np.random.default_rng(0).normal(10, 6, (320, 60)), 0, 255).astype(np.uint8)
     dark_rules = _seven()
     dark_rules[10::30] = 90
-    pictures += [ruled, box, dim, grained, dark_rules]
+    y, x = np.mgrid[0:480, 0:640]
+    bold = np.zeros((480, 640), np.uint8)  # a bold 4 under uneven light: its basins filled as ink
+    cv2.putText(bold, "4", (210, 420), cv2.FONT_HERSHEY_SIMPLEX, 12, 255, 14, cv2.LINE_AA)
+    lit = np.clip((150 + 80 * y / 480) * (1 - 0.7 * bold / 255.0), 0, 255).astype(np.uint8)
+    shaded = np.clip(lit * np.where(np.hypot(x - 120, y - 120) < 60, 0.4, 1.0), 0, 255).astype(np.uint8)
+    pictures += [ruled, box, dim, grained, dark_rules, lit, shaded]
     alone = [canvas_from_image(p) for p in pictures]
     with fuzz_case("digitpad.preprocessing.canvas_from_image, lines"), ThreadPoolExecutor(8) as pool:
         together = list(pool.map(canvas_from_image, pictures * 4))
